@@ -1,0 +1,14 @@
+"""landscape-explorer: see why training gets stuck, and how optimizers get out."""
+from .core.surfaces import Surface, KnownPoint, surface, surface_names
+from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
+from .core.schedules import Schedule, schedule, schedule_names
+from .core.simulate import simulate, SimulationResult, Stepper
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Surface", "KnownPoint", "surface", "surface_names",
+    "Optimizer", "OptState", "optimizer", "optimizer_names",
+    "Schedule", "schedule", "schedule_names",
+    "simulate", "SimulationResult", "Stepper",
+]
