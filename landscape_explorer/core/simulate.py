@@ -54,6 +54,13 @@ class SimulationResult:
     def final_loss(self) -> np.ndarray:
         return self.loss[-1]
 
+    @property
+    def verdicts(self) -> list:
+        """One verdict per particle (reached the global minimum, stuck in a local one, ...)."""
+        from .analysis import verdicts
+
+        return verdicts(self)
+
 
 def _as_starts(starts) -> np.ndarray:
     try:
