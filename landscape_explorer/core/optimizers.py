@@ -179,6 +179,8 @@ def optimizer(name: str, **kwargs) -> Optimizer:
                 f"{', '.join([p.name for p in defn.params] + [p.name for p in COMMON_PARAMS])}"
             )
     hp = {p.name: kwargs.get(p.name, p.default) for p in defn.params}
+    # JSON gives lists where torch takes tuples (betas)
+    hp = {k: tuple(v) if isinstance(v, list) else v for k, v in hp.items()}
     check_nonneg_number("noise", noise)
     if clip is not None:
         check_positive_number("clip", clip)
@@ -246,4 +248,618 @@ register(OptimizerDef(
     description="Plain gradient descent: step against the gradient, scaled by the learning rate.",
     params=(HyperParam("lr", 0.01, "Learning rate: the step is lr times the gradient."),),
     validate=_gd_validate, n_state=0, init=no_state, scalars=_gd_scalars, kernel=_gd_kernel,
+))
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.optim optimizers. Each kernel follows the operation order of torch's single-tensor
+# implementation (torch/optim/<name>.py, ``_single_tensor_<name>``), which is what torch runs on
+# CPU by default, so that the rounding matches. torch's fused ops unfold as:
+#   t.add_(o, alpha=a)              -> t + a * o
+#   t.addcmul_(a, b, value=v)       -> t + v * a * b
+#   t.addcdiv_(a, b, value=v)       -> t + v * a / b
+#   t.lerp_(end, w)                 -> t + w * (end - t) if |w| < 0.5 else end - (end - t) * (1 - w)
+# Flags and derived numbers travel as floats in ``sc``; kernels branch only on them.
+
+
+def check_in_range(name, v, lo, hi, hi_open=False):
+    ok = _is_real(v) and lo <= v and (v < hi if hi_open else v <= hi)
+    if not ok:
+        raise ValueError(f"invalid {name}: {v!r} (must be in [{lo}, {hi}{')' if hi_open else ']'})")
+
+
+def check_betas(v):
+    if not isinstance(v, (tuple, list)) or len(v) != 2:
+        raise ValueError(f"invalid betas: {v!r} (must be a pair (beta1, beta2))")
+    for i, b in enumerate(v):
+        if not _is_real(b) or not (0.0 <= b < 1.0):
+            raise ValueError(f"invalid betas[{i}]: {b!r} in betas={tuple(v)!r} (must be in [0, 1))")
+
+
+def _flag(v) -> float:
+    return 1.0 if v else 0.0
+
+
+def _state_zeros(k):
+    def init(p, hp):
+        return np.zeros((k,) + np.shape(p))
+    init.__name__ = f"zeros_{k}"
+    return init
+
+
+_MAXIMIZE = HyperParam("maximize", False, "If True, climb the surface: step along the gradient "
+                       "instead of against it.")
+_LR_HELP = "Learning rate: the scale of each step."
+_EPS_HELP = "Added to the denominator to keep the step finite where the gradient history is zero."
+_WD_HELP = "L2 penalty: weight_decay times the parameter is added to the gradient."
+_BETAS_HELP = ("Coefficients (beta1, beta2) of the running averages of the gradient and of its "
+               "square.")
+
+
+# --- sgd --------------------------------------------------------------------------------------
+
+def _sgd_validate(lr, momentum, dampening, weight_decay, nesterov, maximize):
+    check_nonneg_number("lr", lr)
+    check_nonneg_number("momentum", momentum)
+    check_nonneg_number("dampening", dampening)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_bool("nesterov", nesterov)
+    check_bool("maximize", maximize)
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError(f"invalid nesterov: True with momentum={momentum!r}, dampening="
+                         f"{dampening!r} (Nesterov momentum requires a momentum and zero dampening)")
+
+
+def _sgd_scalars(step, lr, hp):
+    return (lr, hp["momentum"], 1 - hp["dampening"], hp["weight_decay"], _flag(hp["nesterov"]),
+            _flag(hp["maximize"]), _flag(step == 1))
+
+
+def _sgd_kernel(p, g, st, sc):
+    if sc[5] != 0.0:
+        g = -g
+    if sc[3] != 0.0:
+        g = g + sc[3] * p
+    if sc[1] != 0.0:
+        if sc[6] != 0.0:
+            st[0] = g  # torch: the buffer starts as a copy of the first gradient
+        else:
+            st[0] = st[0] * sc[1] + sc[2] * g
+        if sc[4] != 0.0:
+            g = g + sc[1] * st[0]
+        else:
+            g = st[0]
+    return p + (-sc[0]) * g
+
+
+register(OptimizerDef(
+    name="sgd", title="SGD",
+    description="Stochastic gradient descent (torch.optim.SGD), with optional heavy-ball or "
+                "Nesterov momentum and weight decay.",
+    params=(
+        HyperParam("lr", 0.001, _LR_HELP),
+        HyperParam("momentum", 0.0, "Momentum factor: how much of the previous step is kept "
+                   "(0 disables momentum)."),
+        HyperParam("dampening", 0.0, "Dampening for momentum: scales down the new gradient "
+                   "added to the momentum buffer."),
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        HyperParam("nesterov", False, "Use Nesterov momentum: evaluate the step after the "
+                   "momentum look-ahead."),
+        _MAXIMIZE,
+    ),
+    validate=_sgd_validate, n_state=1, init=_state_zeros(1), scalars=_sgd_scalars,
+    kernel=_sgd_kernel,
+))
+
+
+# --- adam / adamw -----------------------------------------------------------------------------
+# sc: 0 lr, 1 beta1, 2 beta2, 3 eps, 4 weight_decay, 5 amsgrad, 6 maximize, 7 decoupled,
+#     8 1-beta1 (lerp weight), 9 1-beta2, 10 step_size, 11 bias_correction2_sqrt,
+#     12 1-lr*weight_decay
+
+
+def _adam_validate(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay=True):
+    check_nonneg_number("lr", lr)
+    check_betas(betas)
+    check_nonneg_number("eps", eps)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_bool("amsgrad", amsgrad)
+    check_bool("maximize", maximize)
+    check_bool("decoupled_weight_decay", decoupled_weight_decay)
+
+
+def _adam_scalars_impl(step, lr, hp, decoupled):
+    beta1, beta2 = hp["betas"]
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+    wd = hp["weight_decay"]
+    return (lr, beta1, beta2, hp["eps"], wd, _flag(hp["amsgrad"]), _flag(hp["maximize"]),
+            _flag(decoupled), 1 - beta1, 1 - beta2, step_size, bias_correction2_sqrt,
+            1 - lr * wd)
+
+
+def _adam_scalars(step, lr, hp):
+    return _adam_scalars_impl(step, lr, hp, hp["decoupled_weight_decay"])
+
+
+def _adamw_scalars(step, lr, hp):
+    return _adam_scalars_impl(step, lr, hp, True)
+
+
+def _adam_kernel(p, g, st, sc):
+    if sc[6] != 0.0:
+        g = -g
+    if sc[4] != 0.0:
+        if sc[7] != 0.0:
+            p = p * sc[12]
+        else:
+            g = g + sc[4] * p
+    w = sc[8]
+    if w < 0.5:
+        st[0] = st[0] + w * (g - st[0])
+    else:
+        st[0] = g - (g - st[0]) * (1.0 - w)
+    st[1] = st[1] * sc[2] + sc[9] * g * g
+    if sc[5] != 0.0:
+        st[2] = np.maximum(st[2], st[1])
+        denom = np.sqrt(st[2]) / sc[11] + sc[3]
+    else:
+        denom = np.sqrt(st[1]) / sc[11] + sc[3]
+    return p + (-sc[10]) * st[0] / denom
+
+
+_ADAM_COMMON = (
+    HyperParam("betas", (0.9, 0.999), _BETAS_HELP),
+    HyperParam("eps", 1e-8, _EPS_HELP),
+)
+
+register(OptimizerDef(
+    name="adam", title="Adam",
+    description="Adam (torch.optim.Adam): steps scaled by running averages of the gradient and "
+                "its square, with bias correction.",
+    params=(
+        HyperParam("lr", 0.001, _LR_HELP),
+        *_ADAM_COMMON,
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        HyperParam("amsgrad", False, "Use AMSGrad: normalize by the largest second-moment "
+                   "average seen so far."),
+        _MAXIMIZE,
+        HyperParam("decoupled_weight_decay", False, "If True, shrink the parameter directly "
+                   "(AdamW) instead of adding weight decay to the gradient."),
+    ),
+    validate=_adam_validate, n_state=3, init=_state_zeros(3), scalars=_adam_scalars,
+    kernel=_adam_kernel,
+))
+
+register(OptimizerDef(
+    name="adamw", title="AdamW",
+    description="AdamW (torch.optim.AdamW): Adam with decoupled weight decay that shrinks the "
+                "parameters directly.",
+    params=(
+        HyperParam("lr", 0.001, _LR_HELP),
+        *_ADAM_COMMON,
+        HyperParam("weight_decay", 0.01, "Decoupled weight decay: each step multiplies the "
+                   "parameter by (1 - lr * weight_decay)."),
+        HyperParam("amsgrad", False, "Use AMSGrad: normalize by the largest second-moment "
+                   "average seen so far."),
+        _MAXIMIZE,
+    ),
+    validate=_adam_validate, n_state=3, init=_state_zeros(3), scalars=_adamw_scalars,
+    kernel=_adam_kernel,
+))
+
+
+# --- adagrad ----------------------------------------------------------------------------------
+# sc: 0 clr, 1 weight_decay, 2 eps, 3 maximize
+
+def _adagrad_validate(lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
+    check_nonneg_number("lr", lr)
+    check_nonneg_number("lr_decay", lr_decay)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_nonneg_number("initial_accumulator_value", initial_accumulator_value)
+    check_nonneg_number("eps", eps)
+    check_bool("maximize", maximize)
+
+
+def _adagrad_init(p, hp):
+    return np.full((1,) + np.shape(p), float(hp["initial_accumulator_value"]))
+
+
+def _adagrad_scalars(step, lr, hp):
+    clr = lr / (1 + (step - 1) * hp["lr_decay"])
+    return (clr, hp["weight_decay"], hp["eps"], _flag(hp["maximize"]))
+
+
+def _adagrad_kernel(p, g, st, sc):
+    if sc[3] != 0.0:
+        g = -g
+    if sc[1] != 0.0:
+        g = g + sc[1] * p
+    st[0] = st[0] + 1.0 * g * g
+    std = np.sqrt(st[0]) + sc[2]
+    return p + (-sc[0]) * g / std
+
+
+register(OptimizerDef(
+    name="adagrad", title="Adagrad",
+    description="Adagrad (torch.optim.Adagrad): each coordinate's step shrinks with the sum "
+                "of its squared gradients.",
+    params=(
+        HyperParam("lr", 0.01, _LR_HELP),
+        HyperParam("lr_decay", 0.0, "Learning-rate decay: step t uses lr / (1 + (t - 1) * "
+                   "lr_decay)."),
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        HyperParam("initial_accumulator_value", 0.0, "Starting value of the sum of squared "
+                   "gradients."),
+        HyperParam("eps", 1e-10, _EPS_HELP),
+        _MAXIMIZE,
+    ),
+    validate=_adagrad_validate, n_state=1, init=_adagrad_init, scalars=_adagrad_scalars,
+    kernel=_adagrad_kernel,
+))
+
+
+# --- rmsprop ----------------------------------------------------------------------------------
+# sc: 0 lr, 1 alpha, 2 eps, 3 weight_decay, 4 momentum, 5 centered, 6 maximize, 7 1-alpha
+# state: square_avg, grad_avg, momentum_buffer
+
+def _rmsprop_validate(lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    check_nonneg_number("lr", lr)
+    check_nonneg_number("alpha", alpha)
+    check_nonneg_number("eps", eps)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_nonneg_number("momentum", momentum)
+    check_bool("centered", centered)
+    check_bool("maximize", maximize)
+
+
+def _rmsprop_scalars(step, lr, hp):
+    alpha = hp["alpha"]
+    return (lr, alpha, hp["eps"], hp["weight_decay"], hp["momentum"], _flag(hp["centered"]),
+            _flag(hp["maximize"]), 1 - alpha)
+
+
+def _rmsprop_kernel(p, g, st, sc):
+    if sc[6] != 0.0:
+        g = -g
+    if sc[3] != 0.0:
+        g = g + sc[3] * p
+    st[0] = st[0] * sc[1] + sc[7] * g * g
+    if sc[5] != 0.0:
+        w = sc[7]
+        if w < 0.5:
+            st[1] = st[1] + w * (g - st[1])
+        else:
+            st[1] = g - (g - st[1]) * (1.0 - w)
+        avg = np.sqrt(st[0] + -1.0 * st[1] * st[1])
+    else:
+        avg = np.sqrt(st[0])
+    avg = avg + sc[2]
+    if sc[4] > 0.0:
+        st[2] = st[2] * sc[4] + 1.0 * g / avg
+        return p + (-sc[0]) * st[2]
+    return p + (-sc[0]) * g / avg
+
+
+register(OptimizerDef(
+    name="rmsprop", title="RMSprop",
+    description="RMSprop (torch.optim.RMSprop): steps divided by a running root-mean-square "
+                "of recent gradients.",
+    params=(
+        HyperParam("lr", 0.01, _LR_HELP),
+        HyperParam("alpha", 0.99, "Smoothing constant of the running average of squared "
+                   "gradients."),
+        HyperParam("eps", 1e-8, _EPS_HELP),
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        HyperParam("momentum", 0.0, "Momentum factor applied to the normalized step (0 "
+                   "disables momentum)."),
+        HyperParam("centered", False, "If True, normalize by the estimated variance of the "
+                   "gradient instead of its raw second moment."),
+        _MAXIMIZE,
+    ),
+    validate=_rmsprop_validate, n_state=3, init=_state_zeros(3), scalars=_rmsprop_scalars,
+    kernel=_rmsprop_kernel,
+))
+
+
+# --- adadelta ---------------------------------------------------------------------------------
+# sc: 0 lr, 1 rho, 2 eps, 3 weight_decay, 4 maximize, 5 1-rho
+# state: square_avg, acc_delta
+
+def _adadelta_validate(lr, rho, eps, weight_decay, maximize):
+    check_nonneg_number("lr", lr)
+    check_in_range("rho", rho, 0.0, 1.0)
+    check_nonneg_number("eps", eps)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_bool("maximize", maximize)
+
+
+def _adadelta_scalars(step, lr, hp):
+    rho = hp["rho"]
+    return (lr, rho, hp["eps"], hp["weight_decay"], _flag(hp["maximize"]), 1 - rho)
+
+
+def _adadelta_kernel(p, g, st, sc):
+    if sc[4] != 0.0:
+        g = -g
+    if sc[3] != 0.0:
+        g = g + sc[3] * p
+    st[0] = st[0] * sc[1] + sc[5] * g * g
+    std = np.sqrt(st[0] + sc[2])
+    delta = np.sqrt(st[1] + sc[2]) / std * g
+    st[1] = st[1] * sc[1] + sc[5] * delta * delta
+    return p + (-sc[0]) * delta
+
+
+register(OptimizerDef(
+    name="adadelta", title="Adadelta",
+    description="Adadelta (torch.optim.Adadelta): steps sized by the ratio of running RMS of "
+                "past steps to running RMS of gradients.",
+    params=(
+        HyperParam("lr", 1.0, "Coefficient that scales the step before it is applied."),
+        HyperParam("rho", 0.9, "Smoothing constant of the running averages of squared "
+                   "gradients and squared steps."),
+        HyperParam("eps", 1e-6, "Added inside the square roots; also sets the size of the "
+                   "very first steps."),
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        _MAXIMIZE,
+    ),
+    validate=_adadelta_validate, n_state=2, init=_state_zeros(2), scalars=_adadelta_scalars,
+    kernel=_adadelta_kernel,
+))
+
+
+# --- adamax -----------------------------------------------------------------------------------
+# sc: 0 clr, 1 beta1, 2 beta2, 3 eps, 4 weight_decay, 5 maximize, 6 1-beta1
+# state: exp_avg, exp_inf
+
+def _adamax_validate(lr, betas, eps, weight_decay, maximize):
+    check_nonneg_number("lr", lr)
+    check_betas(betas)
+    check_nonneg_number("eps", eps)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_bool("maximize", maximize)
+
+
+def _adamax_scalars(step, lr, hp):
+    beta1, beta2 = hp["betas"]
+    bias_correction = 1 - beta1 ** step
+    clr = lr / bias_correction
+    return (clr, beta1, beta2, hp["eps"], hp["weight_decay"], _flag(hp["maximize"]), 1 - beta1)
+
+
+def _adamax_kernel(p, g, st, sc):
+    if sc[5] != 0.0:
+        g = -g
+    if sc[4] != 0.0:
+        g = g + sc[4] * p
+    w = sc[6]
+    if w < 0.5:
+        st[0] = st[0] + w * (g - st[0])
+    else:
+        st[0] = g - (g - st[0]) * (1.0 - w)
+    st[1] = np.maximum(st[1] * sc[2], np.abs(g) + sc[3])
+    return p + (-sc[0]) * st[0] / st[1]
+
+
+register(OptimizerDef(
+    name="adamax", title="Adamax",
+    description="Adamax (torch.optim.Adamax): Adam with the running RMS replaced by a decaying "
+                "maximum of gradient magnitudes.",
+    params=(
+        HyperParam("lr", 0.002, _LR_HELP),
+        HyperParam("betas", (0.9, 0.999), "Coefficients (beta1, beta2) of the running average "
+                   "of the gradient and of the decaying maximum of its magnitude."),
+        HyperParam("eps", 1e-8, _EPS_HELP),
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        _MAXIMIZE,
+    ),
+    validate=_adamax_validate, n_state=2, init=_state_zeros(2), scalars=_adamax_scalars,
+    kernel=_adamax_kernel,
+))
+
+
+# --- nadam ------------------------------------------------------------------------------------
+# sc: 0 weight_decay, 1 decoupled, 2 maximize, 3 1-beta1, 4 beta2, 5 1-beta2, 6 bias_correction2,
+#     7 eps, 8 value for grad, 9 value for exp_avg, 10 1-lr*weight_decay
+# state: exp_avg, exp_avg_sq
+#
+# torch keeps mu_product as a 0-d tensor of torch's scalar dtype: float32 unless the default
+# dtype is float64. We follow the default (float32), so the product is rounded to float32 after
+# every multiplication, as torch does.
+
+_MU_PRODUCTS: dict = {}
+
+
+def _nadam_mu(beta1, momentum_decay, step):
+    return beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+
+
+def _nadam_mu_product(beta1, momentum_decay, step):
+    """mu_1 * ... * mu_step with torch's float32 rounding; cached, as it only grows."""
+    key = (float(beta1), float(momentum_decay))
+    seq = _MU_PRODUCTS.setdefault(key, [1.0])
+    while len(seq) <= step:
+        t = len(seq)
+        mu = _nadam_mu(beta1, momentum_decay, float(t))
+        seq.append(float(np.float32(np.float32(seq[-1]) * np.float32(mu))))
+    return seq[step]
+
+
+def _nadam_validate(lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay,
+                    maximize):
+    check_nonneg_number("lr", lr)
+    check_betas(betas)
+    check_nonneg_number("eps", eps)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_nonneg_number("momentum_decay", momentum_decay)
+    check_bool("decoupled_weight_decay", decoupled_weight_decay)
+    check_bool("maximize", maximize)
+
+
+def _nadam_scalars(step, lr, hp):
+    beta1, beta2 = hp["betas"]
+    md = hp["momentum_decay"]
+    step = float(step)
+    bias_correction2 = 1 - beta2 ** step
+    mu = _nadam_mu(beta1, md, step)
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md)))
+    mu_product = _nadam_mu_product(beta1, md, int(step))
+    mu_product_next = mu_product * mu_next
+    v_grad = -lr * (1.0 - mu) / (1.0 - mu_product)
+    v_avg = (-lr * mu_next) / (1.0 - mu_product_next)
+    wd = hp["weight_decay"]
+    return (wd, _flag(hp["decoupled_weight_decay"]), _flag(hp["maximize"]), 1 - beta1, beta2,
+            1 - beta2, bias_correction2, hp["eps"], v_grad, v_avg, 1 - lr * wd)
+
+
+def _nadam_kernel(p, g, st, sc):
+    if sc[2] != 0.0:
+        g = -g
+    if sc[0] != 0.0:
+        if sc[1] != 0.0:
+            p = p * sc[10]
+        else:
+            g = g + sc[0] * p
+    w = sc[3]
+    if w < 0.5:
+        st[0] = st[0] + w * (g - st[0])
+    else:
+        st[0] = g - (g - st[0]) * (1.0 - w)
+    st[1] = st[1] * sc[4] + sc[5] * g * g
+    denom = np.sqrt(st[1] / sc[6]) + sc[7]
+    p = p + sc[8] * g / denom
+    return p + sc[9] * st[0] / denom
+
+
+register(OptimizerDef(
+    name="nadam", title="NAdam",
+    description="NAdam (torch.optim.NAdam): Adam with Nesterov momentum and a momentum "
+                "schedule that warms up over the first steps.",
+    params=(
+        HyperParam("lr", 0.002, _LR_HELP),
+        *_ADAM_COMMON,
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        HyperParam("momentum_decay", 0.004, "Sets how fast the momentum coefficient mu_t "
+                   "approaches beta1."),
+        HyperParam("decoupled_weight_decay", False, "If True, shrink the parameter directly "
+                   "(as AdamW) instead of adding weight decay to the gradient."),
+        _MAXIMIZE,
+    ),
+    validate=_nadam_validate, n_state=2, init=_state_zeros(2), scalars=_nadam_scalars,
+    kernel=_nadam_kernel,
+))
+
+
+# --- radam ------------------------------------------------------------------------------------
+# sc: 0 lr, 1 weight_decay, 2 decoupled, 3 maximize, 4 1-beta1, 5 beta2, 6 1-beta2,
+#     7 bias_correction1, 8 bias_correction2**0.5, 9 eps, 10 rectify (rho_t > 5), 11 rect,
+#     12 1-lr*weight_decay
+# state: exp_avg, exp_avg_sq
+
+def _radam_validate(lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
+    check_nonneg_number("lr", lr)
+    check_betas(betas)
+    check_nonneg_number("eps", eps)
+    check_nonneg_number("weight_decay", weight_decay)
+    check_bool("decoupled_weight_decay", decoupled_weight_decay)
+    check_bool("maximize", maximize)
+
+
+def _radam_scalars(step, lr, hp):
+    beta1, beta2 = hp["betas"]
+    step = float(step)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        rectify = 1.0
+    else:
+        rect, rectify = 0.0, 0.0
+    wd = hp["weight_decay"]
+    return (lr, wd, _flag(hp["decoupled_weight_decay"]), _flag(hp["maximize"]), 1 - beta1,
+            beta2, 1 - beta2, bias_correction1, bias_correction2 ** 0.5, hp["eps"], rectify,
+            rect, 1 - lr * wd)
+
+
+def _radam_kernel(p, g, st, sc):
+    if sc[3] != 0.0:
+        g = -g
+    if sc[1] != 0.0:
+        if sc[2] != 0.0:
+            p = p * sc[12]
+        else:
+            g = g + sc[1] * p
+    w = sc[4]
+    if w < 0.5:
+        st[0] = st[0] + w * (g - st[0])
+    else:
+        st[0] = g - (g - st[0]) * (1.0 - w)
+    st[1] = st[1] * sc[5] + sc[6] * g * g
+    bias_corrected_exp_avg = st[0] / sc[7]
+    if sc[10] != 0.0:
+        adaptive_lr = sc[8] / (np.sqrt(st[1]) + sc[9])
+        return p + -1.0 * (bias_corrected_exp_avg * sc[0] * adaptive_lr * sc[11])
+    return p + -1.0 * (bias_corrected_exp_avg * sc[0])
+
+
+register(OptimizerDef(
+    name="radam", title="RAdam",
+    description="RAdam (torch.optim.RAdam): Adam whose adaptive step is switched on, and "
+                "rectified, only once the variance estimate is reliable.",
+    params=(
+        HyperParam("lr", 0.001, _LR_HELP),
+        *_ADAM_COMMON,
+        HyperParam("weight_decay", 0.0, _WD_HELP),
+        HyperParam("decoupled_weight_decay", False, "If True, shrink the parameter directly "
+                   "(as AdamW) instead of adding weight decay to the gradient."),
+        _MAXIMIZE,
+    ),
+    validate=_radam_validate, n_state=2, init=_state_zeros(2), scalars=_radam_scalars,
+    kernel=_radam_kernel,
+))
+
+
+# --- lion -------------------------------------------------------------------------------------
+# Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", in the operation order of
+# the lion-pytorch reference (lucidrains/lion-pytorch, update_fn).
+# sc: 0 lr, 1 beta1, 2 1-beta1, 3 beta2, 4 1-beta2, 5 1-lr*weight_decay
+
+def _lion_validate(lr, betas, weight_decay):
+    check_nonneg_number("lr", lr)
+    check_betas(betas)
+    check_nonneg_number("weight_decay", weight_decay)
+
+
+def _lion_scalars(step, lr, hp):
+    beta1, beta2 = hp["betas"]
+    return (lr, beta1, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - lr * hp["weight_decay"])
+
+
+def _lion_kernel(p, g, st, sc):
+    p = p * sc[5]
+    update = np.sign(st[0] * sc[1] + sc[2] * g)
+    p = p + (-sc[0]) * update
+    st[0] = st[0] * sc[3] + sc[4] * g
+    return p
+
+
+register(OptimizerDef(
+    name="lion", title="Lion",
+    description="Lion (Chen et al. 2023): steps of fixed size lr in the sign of an "
+                "interpolated momentum, with decoupled weight decay.",
+    params=(
+        HyperParam("lr", 1e-4, "Learning rate: every coordinate moves by exactly lr per step "
+                   "(plus weight decay)."),
+        HyperParam("betas", (0.9, 0.99), "beta1 interpolates momentum and gradient for the "
+                   "step's sign; beta2 is the momentum's decay."),
+        HyperParam("weight_decay", 0.0, "Decoupled weight decay: each step multiplies the "
+                   "parameter by (1 - lr * weight_decay)."),
+    ),
+    validate=_lion_validate, n_state=1, init=_state_zeros(1), scalars=_lion_scalars,
+    kernel=_lion_kernel,
 ))
