@@ -1,10 +1,27 @@
-"""Learning-rate schedules with torch.optim.lr_scheduler semantics (stepped once per optimizer step)."""
+"""Learning-rate schedules with torch.optim.lr_scheduler semantics (stepped once per optimizer step).
+
+torch calls ``scheduler.step()`` after each ``optimizer.step()``, so optimizer step k (counting
+from 1) uses the lr left by k - 1 scheduler steps. Where torch updates the lr recursively from
+the previous one (its chainable ``get_lr``), we do the same, with the same operations in the same
+order, so that the learning rates agree to the last digit, not just to the closed form.
+"""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+
+class _Required(str):
+    """Marks a schedule parameter without a default (a str, so it stays JSON-friendly)."""
+
+    def __repr__(self):
+        return "<required>"
+
+
+REQUIRED = _Required("<required>")
 
 
 @dataclass(frozen=True, eq=False)
@@ -21,12 +38,210 @@ class Schedule:
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
 
 
+# ---------------------------------------------------------------------------------------------
+# The learning rates. Each returns the lr of optimizer steps 1..n; ``last_epoch`` below is torch's
+# scheduler.last_epoch (0 after construction, +1 per scheduler.step()).
+
+
 def _constant_lrs(base_lr, n, params):
     return np.full(n, base_lr)
 
 
+def _step_lrs(base_lr, n, params):  # StepLR
+    step_size, gamma = params["step_size"], params["gamma"]
+    lr, out = base_lr, []
+    for last_epoch in range(n):
+        if last_epoch != 0 and last_epoch % step_size == 0:
+            lr = lr * gamma
+        out.append(lr)
+    return out
+
+
+def _exponential_lrs(base_lr, n, params):  # ExponentialLR
+    gamma = params["gamma"]
+    lr, out = base_lr, []
+    for last_epoch in range(n):
+        if last_epoch != 0:
+            lr = lr * gamma
+        out.append(lr)
+    return out
+
+
+def _cosine_lrs(base_lr, n, params):  # CosineAnnealingLR, recursive form
+    T_max, eta_min = params["T_max"], params["eta_min"]
+    lr, out = base_lr, []
+    for last_epoch in range(n):
+        if last_epoch == 0:
+            pass
+        elif (last_epoch - 1 - T_max) % (2 * T_max) == 0:
+            lr = lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
+        else:
+            lr = ((1 + math.cos(math.pi * last_epoch / T_max))
+                  / (1 + math.cos(math.pi * (last_epoch - 1) / T_max))
+                  * (lr - eta_min) + eta_min)
+        out.append(lr)
+    return out
+
+
+def _cosine_warm_restarts_lrs(base_lr, n, params):  # CosineAnnealingWarmRestarts
+    T_0, T_mult, eta_min = params["T_0"], params["T_mult"], params["eta_min"]
+    T_cur, T_i, out = 0, T_0, []
+    for last_epoch in range(n):
+        if last_epoch != 0:
+            T_cur = T_cur + 1
+            if T_cur >= T_i:
+                T_cur = T_cur % T_i
+                T_i = T_i * T_mult
+        out.append(eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2)
+    return out
+
+
+def _cyclic_lrs(base_lr, n, params):  # CyclicLR (lr only: cycle_momentum=False)
+    max_lr, mode, gamma = params["max_lr"], params["mode"], params["gamma"]
+    step_size_up = float(params["step_size_up"])
+    down = params["step_size_down"]
+    step_size_down = float(down) if down is not None else step_size_up
+    total_size = step_size_up + step_size_down
+    step_ratio = step_size_up / total_size
+    out = []
+    for last_epoch in range(n):
+        cycle = math.floor(1 + last_epoch / total_size)
+        x = 1.0 + last_epoch / total_size - cycle
+        if x <= step_ratio:
+            scale_factor = x / step_ratio
+        else:
+            scale_factor = (x - 1) / (step_ratio - 1)
+        base_height = (max_lr - base_lr) * scale_factor
+        if mode == "triangular":
+            lr = base_lr + base_height * 1.0
+        elif mode == "triangular2":
+            lr = base_lr + base_height * (1 / (2.0 ** (cycle - 1)))
+        else:  # exp_range scales by iteration
+            lr = base_lr + base_height * (gamma ** last_epoch)
+        out.append(lr)
+    return out
+
+
+def _linear_lrs(base_lr, n, params):  # LinearLR, recursive form
+    start, end, total = params["start_factor"], params["end_factor"], params["total_iters"]
+    lr, out = base_lr, []
+    for last_epoch in range(n):
+        if last_epoch == 0:
+            lr = lr * start
+        elif last_epoch <= total:
+            lr = lr * (1.0 + (end - start) / (total * start + (last_epoch - 1) * (end - start)))
+        out.append(lr)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: every message names the parameter and the bad value.
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _positive_int(name, v):
+    if not _is_int(v) or v <= 0:
+        raise ValueError(f"invalid {name}: {v!r} (must be an integer >= 1)")
+
+
+def _nonneg_number(name, v):
+    if not _is_real(v) or not math.isfinite(v) or v < 0:
+        raise ValueError(f"invalid {name}: {v!r} (must be a finite number >= 0)")
+
+
+def _positive_number(name, v):
+    if not _is_real(v) or not math.isfinite(v) or v <= 0:
+        raise ValueError(f"invalid {name}: {v!r} (must be a finite number > 0)")
+
+
+def _validate_constant(p):
+    pass
+
+
+def _validate_step(p):
+    _positive_int("step_size", p["step_size"])
+    _nonneg_number("gamma", p["gamma"])
+
+
+def _validate_exponential(p):
+    _nonneg_number("gamma", p["gamma"])
+
+
+def _validate_cosine(p):
+    _positive_int("T_max", p["T_max"])
+    _nonneg_number("eta_min", p["eta_min"])
+
+
+def _validate_cosine_warm_restarts(p):
+    _positive_int("T_0", p["T_0"])
+    _positive_int("T_mult", p["T_mult"])
+    _nonneg_number("eta_min", p["eta_min"])
+
+
+def _validate_cyclic(p):
+    _nonneg_number("max_lr", p["max_lr"])
+    _positive_int("step_size_up", p["step_size_up"])
+    if p["step_size_down"] is not None:
+        _positive_int("step_size_down", p["step_size_down"])
+    if p["mode"] not in ("triangular", "triangular2", "exp_range"):
+        raise ValueError(f"invalid mode: {p['mode']!r} (must be 'triangular', 'triangular2' or "
+                         "'exp_range')")
+    _positive_number("gamma", p["gamma"])
+
+
+def _validate_linear(p):
+    sf, ef = p["start_factor"], p["end_factor"]
+    if not _is_real(sf) or not (0.0 < sf <= 1.0):
+        raise ValueError(f"invalid start_factor: {sf!r} (must be in (0, 1])")
+    if not _is_real(ef) or not (0.0 <= ef <= 1.0):
+        raise ValueError(f"invalid end_factor: {ef!r} (must be in [0, 1])")
+    _positive_int("total_iters", p["total_iters"])
+
+
+_ETA_MIN_HELP = "Smallest learning rate the cosine reaches."
+
+# name: (f_lrs, ((param, default, help), ...), validate(params) -> None, torch class)
 _REGISTRY: dict[str, tuple] = {
-    # name: (f_lrs, (HyperParam-like (name, default, help), ...), validate(params) -> None)
+    "constant": (_constant_lrs, (), _validate_constant, None),
+    "step": (_step_lrs, (
+        ("step_size", REQUIRED, "Multiply the learning rate by gamma every step_size steps."),
+        ("gamma", 0.1, "Factor applied to the learning rate every step_size steps."),
+    ), _validate_step, "StepLR"),
+    "exponential": (_exponential_lrs, (
+        ("gamma", REQUIRED, "Factor applied to the learning rate after every step."),
+    ), _validate_exponential, "ExponentialLR"),
+    "cosine": (_cosine_lrs, (
+        ("T_max", REQUIRED, "Steps from the initial learning rate down to eta_min (half a "
+                            "cosine period)."),
+        ("eta_min", 0.0, _ETA_MIN_HELP),
+    ), _validate_cosine, "CosineAnnealingLR"),
+    "cosine_warm_restarts": (_cosine_warm_restarts_lrs, (
+        ("T_0", REQUIRED, "Steps until the first restart to the initial learning rate."),
+        ("T_mult", 1, "Each period is T_mult times longer than the one before."),
+        ("eta_min", 0.0, _ETA_MIN_HELP),
+    ), _validate_cosine_warm_restarts, "CosineAnnealingWarmRestarts"),
+    "cyclic": (_cyclic_lrs, (
+        ("max_lr", REQUIRED, "Learning rate at the top of each cycle; the bottom is the "
+                             "optimizer's lr."),
+        ("step_size_up", 2000, "Steps from the bottom of a cycle to its top."),
+        ("step_size_down", None, "Steps from the top back to the bottom (None: same as "
+                                 "step_size_up)."),
+        ("mode", "triangular", "'triangular' keeps the amplitude, 'triangular2' halves it "
+                               "every cycle, 'exp_range' scales it by gamma**step."),
+        ("gamma", 1.0, "Amplitude decay per step in 'exp_range' mode."),
+    ), _validate_cyclic, "CyclicLR"),
+    "linear": (_linear_lrs, (
+        ("start_factor", 1.0 / 3, "The first step uses lr * start_factor."),
+        ("end_factor", 1.0, "After total_iters steps the lr is lr * end_factor."),
+        ("total_iters", 5, "Steps over which the factor moves linearly from start to end."),
+    ), _validate_linear, "LinearLR"),
 }
 
 
@@ -34,5 +249,35 @@ def schedule_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def _entry(name):
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown schedule {name!r}; valid schedules: {', '.join(schedule_names())}"
+        ) from None
+
+
+def schedule_params(name: str) -> tuple:
+    """((parameter, default or REQUIRED, one-sentence help), ...) for the schedule ``name``."""
+    return _entry(name)[1]
+
+
+def torch_scheduler_name(name: str) -> str | None:
+    """The torch.optim.lr_scheduler class this schedule reproduces (None for 'constant')."""
+    return _entry(name)[3]
+
+
 def schedule(name: str, **kwargs) -> Schedule:
-    raise NotImplementedError  # filled in by the schedules module owner
+    f_lrs, params, validate, _ = _entry(name)
+    known = [p[0] for p in params]
+    for k in kwargs:
+        if k not in known:
+            raise ValueError(f"unknown parameter {k!r} for schedule {name}; valid: "
+                             f"{', '.join(known) if known else '(none)'}")
+    missing = [p[0] for p in params if p[1] is REQUIRED and p[0] not in kwargs]
+    if missing:
+        raise ValueError(f"schedule {name} needs {', '.join(missing)} (no default)")
+    values = {p[0]: kwargs.get(p[0], p[1]) for p in params}
+    validate(values)
+    return Schedule(name, values, f_lrs)
