@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import sys
 
 import numpy as np
@@ -255,8 +256,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _join_negative_points(argv: list[str]) -> list[str]:
+    """argparse takes "-0.5,1" after --start for an option; "--start=-0.5,1" it reads right."""
+    out = []
+    it = iter(range(len(argv)))
+    for i in it:
+        a = argv[i]
+        if a in POINT_OPTIONS and i + 1 < len(argv) and re.match(r"^-[\d.]", argv[i + 1]):
+            out.append(f"{a}={argv[i + 1]}")
+            next(it, None)
+        else:
+            out.append(a)
+    return out
+
+
+POINT_OPTIONS = {"--start", "--center"}
+
+
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _join_negative_points(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
