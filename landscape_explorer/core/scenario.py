@@ -1,0 +1,629 @@
+"""Scenarios: everything needed to reproduce a picture, as a small versioned JSON file.
+
+A scenario holds the surface (name, plotting bounds, mesh resolution), the start point(s), how many
+steps to run, the optimizer runs (optimizer, hyperparameters, schedule, noise, clip, seed, color)
+and how to look at it (camera and view options). The app saves and opens them, ``render`` turns
+them into PNG/GIF/MP4 without a window, and the examples in ``landscape_explorer/assets/scenarios``
+are scenarios.
+
+Format (``version`` 1)::
+
+    {
+      "schema": "landscape-explorer/scenario", "version": 1,
+      "title": "...", "description": "...",
+      "surface": {"name": "rosenbrock", "bounds": [[-2, 2], [-1, 3]], "resolution": 150},
+      "starts": [[-1.5, 2.0]],
+      "steps": 300,
+      "runs": [{"label": "", "optimizer": "adam", "hyperparams": {"lr": 0.05, ...},
+                "schedule": {"name": "cosine", "params": {"T_max": 300}} | null,
+                "noise": 0.0, "clip": null, "seed": 0, "color": "#E69F00", "enabled": true}],
+      "camera": {"distance": 7.0, "elevation": 30.0, "azimuth": -60.0, "center": [0, 0, 0]} | null,
+      "view": {"colormap": "viridis", "wireframe": false, "z_mode": "auto", "split": false,
+               "log_loss": false, "show_markers": true, "show_trails": true, "show_legend": true},
+      "playback": {"speed": 60.0, "max_steps": 2000, "restart_on_edit": false}
+    }
+
+Everything but ``schema``, ``version``, ``surface`` and ``runs`` may be left out and takes its
+default; a bounds or camera of ``null`` means "the surface's own" / "framed automatically".
+Unknown fields are rejected, so that a typo never silently does nothing.
+
+Every problem raises ``ScenarioError`` whose message is one line naming the field, e.g.
+``runs[1].optimizer: unknown optimizer 'adma'; valid: adam, ...``. A file written by a newer
+version of the schema is refused with a message saying so, rather than half understood.
+
+This module is numpy/stdlib only (it is part of the core).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from .atomic import atomic_write_text
+
+SCHEMA = "landscape-explorer/scenario"
+VERSION = 1
+
+# The app's run palette (app/palette.RUN_COLORS, Okabe–Ito, colorblind-safe), repeated here
+# because the core may not import the app; a test keeps the two equal.
+DEFAULT_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
+                  "#000000")
+Z_MODES = ("auto", "linear", "log")
+MAX_STEPS = 1_000_000
+MAX_STARTS = 100_000
+MAX_RESOLUTION = 1000
+MIN_RESOLUTION = 8
+
+_COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used. ``str(e)`` is one line; ``e.field`` is the field path
+    ("runs[1].optimizer") or "" when the problem is the file as a whole."""
+
+    def __init__(self, field_path: str, message: str):
+        self.field = field_path
+        self.reason = message
+        super().__init__(f"{field_path}: {message}" if field_path else message)
+
+
+# ---------------------------------------------------------------------------------------------
+# The model.
+
+
+@dataclass
+class RunConfig:
+    optimizer: str = "gd"
+    hyperparams: dict = field(default_factory=dict)  # torch names; JSON values (betas as list)
+    label: str = ""
+    schedule: dict | None = None  # {"name": "cosine", "params": {"T_max": 200}}
+    noise: float = 0.0
+    clip: float | None = None
+    seed: int = 0
+    color: str = DEFAULT_COLORS[0]
+    enabled: bool = True
+
+    def build_optimizer(self):
+        """The core Optimizer this run describes (raises ValueError if invalid)."""
+        from .optimizers import optimizer
+
+        sched = None
+        if self.schedule is not None:
+            from .schedules import schedule
+
+            sched = schedule(self.schedule["name"], **_tuples(self.schedule.get("params", {})))
+        return optimizer(self.optimizer, noise=self.noise, clip=self.clip, schedule=sched,
+                         **_tuples(self.hyperparams))
+
+    @property
+    def display_name(self) -> str:
+        """The label, or a short description made from the settings."""
+        if self.label:
+            return self.label
+        hp = self.hyperparams
+        text = self.optimizer
+        if self.optimizer == "sgd" and hp.get("momentum"):
+            text = f"sgd+momentum {hp['momentum']:g}"
+        if "lr" in hp:
+            text += f" lr={hp['lr']:g}"
+        if self.noise:
+            text += f" noise={self.noise:g}"
+        if self.schedule:
+            text += f" ({self.schedule['name']})"
+        return text
+
+
+@dataclass
+class Camera:
+    distance: float = 10.0
+    elevation: float = 30.0  # degrees
+    azimuth: float = -60.0  # degrees
+    center: tuple = (0.0, 0.0, 0.0)  # in the 3D view's scene coordinates
+
+
+@dataclass
+class ViewOptions:
+    colormap: str = "viridis"
+    wireframe: bool = False
+    z_mode: str = "auto"  # how heights are drawn in 3D: auto, linear or log
+    split: bool = False  # one 3D view per run
+    log_loss: bool = False  # loss plot on a log axis
+    show_markers: bool = True  # the start point and the known minima
+    show_trails: bool = True
+    show_legend: bool = True
+
+
+@dataclass
+class Playback:
+    speed: float = 60.0  # steps per second in the app
+    max_steps: int = 2000
+    restart_on_edit: bool = False
+
+
+@dataclass
+class Scenario:
+    surface: str = "bowl"
+    runs: list = field(default_factory=list)  # [RunConfig]
+    bounds: tuple | None = None  # ((xmin, xmax), (ymin, ymax)); None: the surface's own
+    resolution: int = 150
+    starts: list = field(default_factory=list)  # [(x, y)]; empty: the default start
+    steps: int = 300
+    camera: Camera | None = None  # None: framed automatically
+    view: ViewOptions = field(default_factory=ViewOptions)
+    playback: Playback = field(default_factory=Playback)
+    title: str = ""
+    description: str = ""
+
+    # ------------------------------------------------------------------ (de)serialization
+    def to_dict(self) -> dict:
+        d = {"schema": SCHEMA, "version": VERSION}
+        if self.title:
+            d["title"] = self.title
+        if self.description:
+            d["description"] = self.description
+        d["surface"] = {"name": self.surface,
+                        "bounds": None if self.bounds is None else [list(b) for b in self.bounds],
+                        "resolution": self.resolution}
+        d["starts"] = [list(p) for p in self.starts]
+        d["steps"] = self.steps
+        d["runs"] = [_run_to_dict(r) for r in self.runs]
+        d["camera"] = None if self.camera is None else {
+            "distance": self.camera.distance, "elevation": self.camera.elevation,
+            "azimuth": self.camera.azimuth, "center": list(self.camera.center)}
+        d["view"] = {f.name: getattr(self.view, f.name) for f in fields(ViewOptions)}
+        d["playback"] = {f.name: getattr(self.playback, f.name) for f in fields(Playback)}
+        return _plain(d)
+
+    @classmethod
+    def from_dict(cls, d) -> "Scenario":
+        """Validate ``d`` (as read from JSON) completely; ScenarioError names the first bad field."""
+        return _parse(d)
+
+    def to_json(self) -> str:
+        return _pretty(self.to_dict()) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Scenario":
+        return _parse(_loads(text))
+
+    def validated(self) -> "Scenario":
+        """A checked, normalized copy (hyperparameter defaults filled in); ScenarioError if bad."""
+        return _parse(self.to_dict())
+
+    def copy(self, **changes) -> "Scenario":
+        return replace(copy.deepcopy(self), **changes)
+
+    # ------------------------------------------------------------------ building the core objects
+    def build_surface(self):
+        from .surfaces import surface
+
+        return surface(self.surface)
+
+    @property
+    def plot_bounds(self) -> tuple:
+        if self.bounds is not None:
+            return tuple(tuple(float(v) for v in b) for b in self.bounds)
+        return tuple(tuple(float(v) for v in b) for b in self.build_surface().bounds)
+
+    def start_points(self) -> np.ndarray:
+        """(N, 2) float64; the default start (upper left of the plot) when none are given."""
+        if self.starts:
+            return np.array(self.starts, dtype=np.float64).reshape(-1, 2)
+        (x0, x1), (y0, y1) = self.plot_bounds
+        return np.array([[x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0)]])
+
+    def enabled_runs(self) -> list:
+        return [r for r in self.runs if r.enabled]
+
+    def build_optimizers(self) -> list:
+        """[(RunConfig, Optimizer)] for the enabled runs."""
+        return [(r, r.build_optimizer()) for r in self.enabled_runs()]
+
+    def simulate(self, record_every: int = 1, steps: int | None = None) -> list:
+        """[(RunConfig, SimulationResult)] for every enabled run, each with its own seed."""
+        from .simulate import simulate
+
+        surf = self.build_surface()
+        starts = self.start_points()
+        n = self.steps if steps is None else int(steps)
+        return [(r, simulate(surf, opt, starts, n, seed=r.seed,
+                             record_every=min(record_every, max(n, 1))))
+                for r, opt in self.build_optimizers()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Files.
+
+
+def load_scenario(path) -> Scenario:
+    """Read and validate a scenario file. Every problem is a one-line ScenarioError that starts
+    with the file name."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ScenarioError("", f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError("", f"{path}: is a directory, not a scenario file") from None
+    except OSError as e:
+        raise ScenarioError("", f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError("", f"{path}: not a scenario file (not UTF-8 text)") from None
+    try:
+        return Scenario.from_json(text)
+    except ScenarioError as e:
+        raise ScenarioError(e.field, f"{path}: {e}") from None
+
+
+def save_scenario(scenario: Scenario, path) -> None:
+    """Validate, then write atomically: a failure leaves any existing file as it was."""
+    text = scenario.validated().to_json()
+    atomic_write_text(path, text)
+
+
+def example_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "assets", "scenarios")
+
+
+def example_names() -> list:
+    """Names of the bundled example scenarios (file names without .json), sorted."""
+    try:
+        return sorted(f[:-5] for f in os.listdir(example_dir()) if f.endswith(".json"))
+    except OSError:
+        return []
+
+
+def example_path(name: str) -> str:
+    names = example_names()
+    if name not in names:
+        raise ScenarioError("", f"unknown example {name!r}; valid: {', '.join(names)}")
+    return os.path.join(example_dir(), name + ".json")
+
+
+def load_example(name: str) -> Scenario:
+    return load_scenario(example_path(name))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing and validation.
+
+
+def _loads(text: str):
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise ScenarioError("", f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") \
+            from None
+    except ValueError as e:  # NaN / Infinity
+        raise ScenarioError("", f"not valid JSON ({e})") from None
+    except RecursionError:
+        raise ScenarioError("", "not valid JSON (nested too deeply)") from None
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not allowed; numbers must be finite")
+
+
+def _type_name(v) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false",
+            type(None): "null", int: "a number", float: "a number"}.get(type(v), type(v).__name__)
+
+
+def _need(cond, path, message):
+    if not cond:
+        raise ScenarioError(path, message)
+
+
+def _obj(v, path) -> dict:
+    _need(isinstance(v, dict), path, f"expected an object, got {_type_name(v)}")
+    return v
+
+
+def _check_keys(d: dict, path: str, allowed, required=()):
+    for k in d:
+        if k not in allowed:
+            raise ScenarioError(_join(path, str(k)),
+                                f"unknown field; valid: {', '.join(allowed)}")
+    for k in required:
+        if k not in d:
+            raise ScenarioError(_join(path, k), "missing")
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else key
+
+
+def _number(v, path, lo=None, hi=None, lo_open=False) -> float:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    _need(ok, path, f"expected a number, got {_type_name(v)} {_short(v)}")
+    v = float(v)
+    _need(math.isfinite(v), path, f"must be finite, got {v!r}")
+    if lo is not None:
+        if lo_open:
+            _need(v > lo, path, f"must be > {lo:g}, got {v:g}")
+        else:
+            _need(v >= lo, path, f"must be >= {lo:g}, got {v:g}")
+    if hi is not None:
+        _need(v <= hi, path, f"must be <= {hi:g}, got {v:g}")
+    return v
+
+
+def _int(v, path, lo, hi) -> int:
+    ok = isinstance(v, int) and not isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
+    _need(ok, path, f"expected a whole number, got {_type_name(v)} {_short(v)}")
+    v = int(v)
+    _need(lo <= v <= hi, path, f"must be between {lo} and {hi}, got {v}")
+    return v
+
+
+def _bool(v, path) -> bool:
+    _need(isinstance(v, bool), path, f"expected true or false, got {_type_name(v)} {_short(v)}")
+    return v
+
+
+def _str(v, path) -> str:
+    _need(isinstance(v, str), path, f"expected a string, got {_type_name(v)} {_short(v)}")
+    return v
+
+
+def _short(v) -> str:
+    s = json.dumps(v) if isinstance(v, (int, float, str, bool, type(None))) else ""
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _point(v, path) -> tuple:
+    _need(isinstance(v, list) and len(v) == 2, path,
+          f"expected a point [x, y], got {_type_name(v)} {_short(v)}".rstrip())
+    return (_number(v[0], f"{path}[0]"), _number(v[1], f"{path}[1]"))
+
+
+def _parse(d) -> Scenario:
+    d = _obj(d, "")
+    if d.get("schema") != SCHEMA:
+        if "schema" not in d:
+            raise ScenarioError("", f'not a landscape-explorer scenario (no "schema": "{SCHEMA}")')
+        raise ScenarioError("schema", f"not a landscape-explorer scenario: {_short(d['schema'])} "
+                                      f"(expected \"{SCHEMA}\")")
+    version = d.get("version")
+    _need(isinstance(version, int) and not isinstance(version, bool) and version >= 1, "version",
+          f"expected a whole number >= 1, got {_short(version) or _type_name(version)}")
+    if version > VERSION:
+        from .. import __version__
+
+        raise ScenarioError("version", f"this scenario uses schema version {version}, newer than "
+                                       f"this landscape-explorer ({__version__}) can read "
+                                       f"(up to {VERSION}); upgrade landscape-explorer to open it")
+    _check_keys(d, "", ("schema", "version", "title", "description", "surface", "starts",
+                        "steps", "runs", "camera", "view", "playback"),
+                required=("surface", "runs"))
+    sc = Scenario()
+    sc.title = _str(d.get("title", ""), "title")
+    sc.description = _str(d.get("description", ""), "description")
+
+    # surface
+    from .surfaces import surface as get_surface
+
+    sd = d["surface"]
+    if isinstance(sd, str):  # shorthand: "surface": "rosenbrock"
+        sd = {"name": sd}
+    sd = _obj(sd, "surface")
+    _check_keys(sd, "surface", ("name", "bounds", "resolution"), required=("name",))
+    try:
+        sc.surface = get_surface(_str(sd["name"], "surface.name")).name
+    except ValueError as e:
+        if isinstance(e, ScenarioError):
+            raise
+        raise ScenarioError("surface.name", _strip_invalid(str(e))) from None
+    b = sd.get("bounds")
+    if b is not None:
+        _need(isinstance(b, list) and len(b) == 2, "surface.bounds",
+              "expected [[xmin, xmax], [ymin, ymax]]")
+        bx = _point(b[0], "surface.bounds[0]")
+        by = _point(b[1], "surface.bounds[1]")
+        _need(bx[0] < bx[1], "surface.bounds[0]", f"xmin must be < xmax, got {list(bx)}")
+        _need(by[0] < by[1], "surface.bounds[1]", f"ymin must be < ymax, got {list(by)}")
+        sc.bounds = (bx, by)
+    sc.resolution = _int(sd.get("resolution", 150), "surface.resolution", MIN_RESOLUTION,
+                         MAX_RESOLUTION)
+
+    # starts: a list of points, or one point
+    starts = d.get("starts", [])
+    _need(isinstance(starts, list), "starts", f"expected a list of [x, y], got {_type_name(starts)}")
+    if len(starts) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                for v in starts):
+        starts = [starts]
+    _need(len(starts) <= MAX_STARTS, "starts", f"at most {MAX_STARTS} start points, got {len(starts)}")
+    sc.starts = [_point(p, f"starts[{i}]") for i, p in enumerate(starts)]
+    sc.steps = _int(d.get("steps", 300), "steps", 0, MAX_STEPS)
+
+    # runs
+    runs = d["runs"]
+    _need(isinstance(runs, list), "runs", f"expected a list of runs, got {_type_name(runs)}")
+    sc.runs = [_parse_run(r, i) for i, r in enumerate(runs)]
+
+    # camera
+    cam = d.get("camera")
+    if cam is not None:
+        cam = _obj(cam, "camera")
+        _check_keys(cam, "camera", ("distance", "elevation", "azimuth", "center"))
+        c = Camera()
+        c.distance = _number(cam.get("distance", c.distance), "camera.distance", lo=0,
+                             lo_open=True)
+        c.elevation = _number(cam.get("elevation", c.elevation), "camera.elevation", -90, 90)
+        c.azimuth = _number(cam.get("azimuth", c.azimuth), "camera.azimuth")
+        center = cam.get("center", list(c.center))
+        _need(isinstance(center, list) and len(center) == 3, "camera.center",
+              "expected [x, y, z]")
+        c.center = tuple(_number(v, f"camera.center[{i}]") for i, v in enumerate(center))
+        sc.camera = c
+
+    # view
+    v = _obj(d.get("view", {}), "view")
+    names = [f.name for f in fields(ViewOptions)]
+    _check_keys(v, "view", names)
+    vo = ViewOptions()
+    for k, val in v.items():
+        if k == "colormap":
+            vo.colormap = _str(val, "view.colormap")
+            _need(vo.colormap.strip() != "", "view.colormap", "must not be empty")
+        elif k == "z_mode":
+            _need(val in Z_MODES, "view.z_mode",
+                  f"unknown height mode {_short(val)}; valid: {', '.join(Z_MODES)}")
+            vo.z_mode = val
+        else:
+            setattr(vo, k, _bool(val, f"view.{k}"))
+    sc.view = vo
+
+    # playback
+    p = _obj(d.get("playback", {}), "playback")
+    _check_keys(p, "playback", [f.name for f in fields(Playback)])
+    pb = Playback()
+    if "speed" in p:
+        pb.speed = _number(p["speed"], "playback.speed", lo=0, lo_open=True)
+    if "max_steps" in p:
+        pb.max_steps = _int(p["max_steps"], "playback.max_steps", 1, 10**9)
+    if "restart_on_edit" in p:
+        pb.restart_on_edit = _bool(p["restart_on_edit"], "playback.restart_on_edit")
+    sc.playback = pb
+    return sc
+
+
+_RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "seed", "color",
+             "enabled")
+
+
+def _parse_run(r, i) -> RunConfig:
+    from .optimizers import optimizer_def
+
+    path = f"runs[{i}]"
+    r = _obj(r, path)
+    _check_keys(r, path, _RUN_KEYS, required=("optimizer",))
+    rc = RunConfig()
+    rc.label = _str(r.get("label", ""), f"{path}.label")
+    name = _str(r["optimizer"], f"{path}.optimizer")
+    try:
+        defn = optimizer_def(name)
+    except ValueError as e:
+        raise ScenarioError(f"{path}.optimizer", _strip_invalid(str(e))) from None
+    rc.optimizer = defn.name
+    hp = _obj(r.get("hyperparams", {}), f"{path}.hyperparams")
+    valid = [p.name for p in defn.params]
+    for k in hp:
+        if k not in valid:
+            raise ScenarioError(f"{path}.hyperparams.{k}",
+                                f"{name} has no hyperparameter {k!r}; valid: {', '.join(valid)}")
+    rc.noise = _number(r.get("noise", 0.0), f"{path}.noise", lo=0)
+    clip = r.get("clip")
+    rc.clip = None if clip is None else _number(clip, f"{path}.clip", lo=0, lo_open=True)
+    rc.seed = _int(r.get("seed", 0), f"{path}.seed", 0, 2**63 - 1)
+    color = _str(r.get("color", DEFAULT_COLORS[i % len(DEFAULT_COLORS)]), f"{path}.color")
+    _need(bool(_COLOR_RE.match(color)), f"{path}.color",
+          f"expected a color like \"#E69F00\", got {_short(color)}")
+    rc.color = color.upper()
+    rc.enabled = _bool(r.get("enabled", True), f"{path}.enabled")
+
+    sched = r.get("schedule")
+    if isinstance(sched, str):  # shorthand: "schedule": "cosine" (all defaults)
+        sched = {"name": sched}
+    if sched is not None:
+        sched = _obj(sched, f"{path}.schedule")
+        _check_keys(sched, f"{path}.schedule", ("name", "params"), required=("name",))
+        sname = _str(sched["name"], f"{path}.schedule.name")
+        params = _obj(sched.get("params", {}), f"{path}.schedule.params")
+        schedule_obj = _build_schedule(sname, params, f"{path}.schedule")
+        rc.schedule = {"name": schedule_obj.name, "params": _plain(dict(schedule_obj.params))}
+    else:
+        schedule_obj = None
+
+    # Let the optimizer's own validation judge the values (torch's rules), then point at the field.
+    from .optimizers import optimizer
+
+    try:
+        opt = optimizer(rc.optimizer, noise=rc.noise, clip=rc.clip, schedule=schedule_obj,
+                        **_tuples(hp))
+    except (ValueError, TypeError) as e:
+        msg = _strip_invalid(str(e))
+        m = re.search(r"invalid (\w+)", str(e))
+        bad = m.group(1) if m else None
+        if bad in valid:
+            where = f"{path}.hyperparams.{bad}"
+        elif bad in ("noise", "clip"):
+            where = f"{path}.{bad}"
+        elif bad and bad.startswith("beta") and "betas" in valid:
+            where = f"{path}.hyperparams.betas"
+        else:
+            where = f"{path}.hyperparams"
+        raise ScenarioError(where, msg) from None
+    rc.hyperparams = _plain(dict(opt.hyperparams))
+    return rc
+
+
+def _build_schedule(name, params, path):
+    from .schedules import schedule, schedule_names
+
+    try:
+        names = schedule_names()
+    except Exception:  # noqa: BLE001 - a schedules module still being written
+        names = []
+    if name not in names:
+        raise ScenarioError(f"{path}.name", f"unknown schedule {name!r}; valid: {', '.join(names)}")
+    try:
+        return schedule(name, **_tuples(params))
+    except (ValueError, TypeError) as e:
+        m = re.search(r"invalid (\w+)", str(e))
+        where = f"{path}.params.{m.group(1)}" if m and m.group(1) in params else f"{path}.params"
+        raise ScenarioError(where, _strip_invalid(str(e))) from None
+
+
+def _strip_invalid(msg: str) -> str:
+    """Core messages read "unknown optimizer 'x'; valid optimizers: ..."; keep them, one line."""
+    return " ".join(msg.split())
+
+
+def _tuples(d: dict) -> dict:
+    """JSON lists -> tuples, as torch takes betas=(0.9, 0.999)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
+def _plain(v):
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return v.item()
+    return v
+
+
+def _pretty(v, indent: int = 0) -> str:
+    """JSON that reads well and diffs well: one field per line, but short lists (points, bounds,
+    betas) on one line."""
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        items = [f"{inner}{json.dumps(k)}: {_pretty(x, indent + 1)}" for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(v, list):
+        flat = json.dumps(v, allow_nan=False)
+        if not any(isinstance(x, dict) for x in v) and len(flat) <= 80:
+            return flat
+        return "[\n" + ",\n".join(inner + _pretty(x, indent + 1) for x in v) + "\n" + pad + "]"
+    return json.dumps(v, allow_nan=False)
+
+
+def _run_to_dict(r: RunConfig) -> dict:
+    return {"label": r.label, "optimizer": r.optimizer, "hyperparams": _plain(r.hyperparams),
+            "schedule": None if r.schedule is None else
+            {"name": r.schedule["name"], "params": _plain(r.schedule.get("params", {}))},
+            "noise": r.noise, "clip": r.clip, "seed": r.seed, "color": r.color,
+            "enabled": r.enabled}

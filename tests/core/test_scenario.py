@@ -1,0 +1,280 @@
+"""Scenario files: round trip, validation messages that name the field, atomic writes."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import landscape_explorer as le
+from landscape_explorer.core import atomic
+from landscape_explorer.core.scenario import (
+    SCHEMA, VERSION, Camera, RunConfig, Scenario, ScenarioError, ViewOptions, example_names,
+    load_example, load_scenario, save_scenario,
+)
+
+
+def base(**changes):
+    d = {
+        "schema": SCHEMA, "version": VERSION,
+        "title": "two runs on a bowl",
+        "surface": {"name": "bowl", "bounds": [[-3, 3], [-2, 2]], "resolution": 64},
+        "starts": [[1.5, -1.0], [-1.0, 1.0]],
+        "steps": 25,
+        "runs": [
+            {"optimizer": "gd", "hyperparams": {"lr": 0.1}, "seed": 3},
+            {"optimizer": "sgd", "hyperparams": {"lr": 0.05, "momentum": 0.9}, "noise": 0.1,
+             "label": "momentum", "color": "#009e73", "enabled": True},
+        ],
+        "camera": {"distance": 9.0, "elevation": 25.0, "azimuth": -50.0, "center": [0, 0, 1]},
+        "view": {"colormap": "plasma", "wireframe": True, "log_loss": True},
+    }
+    d.update(changes)
+    return d
+
+
+def test_round_trip_through_a_file_is_identical(tmp_path):
+    sc = Scenario.from_dict(base())
+    p = tmp_path / "s.json"
+    save_scenario(sc, p)
+    back = load_scenario(p)
+    assert back == sc
+    assert back.to_dict() == sc.to_dict()
+    # and the file is stable: saving what was loaded writes the same bytes
+    save_scenario(back, tmp_path / "t.json")
+    assert (tmp_path / "t.json").read_bytes() == p.read_bytes()
+
+
+def test_round_trip_keeps_every_field():
+    sc = Scenario.from_dict(base())
+    assert sc.surface == "bowl" and sc.bounds == ((-3.0, 3.0), (-2.0, 2.0)) and sc.resolution == 64
+    assert sc.starts == [(1.5, -1.0), (-1.0, 1.0)] and sc.steps == 25
+    assert sc.camera == Camera(9.0, 25.0, -50.0, (0.0, 0.0, 1.0))
+    assert sc.view.colormap == "plasma" and sc.view.wireframe and sc.view.log_loss
+    r0, r1 = sc.runs
+    assert r0.seed == 3 and r0.color == "#E69F00"  # palette color filled in by position
+    assert r1.color == "#009E73" and r1.label == "momentum" and r1.noise == 0.1
+    # hyperparameter defaults are written out, so a file keeps meaning the same thing
+    assert r1.hyperparams["nesterov"] is False and r1.hyperparams["momentum"] == 0.9
+
+
+def test_file_has_schema_and_version_and_is_valid_json(tmp_path):
+    p = tmp_path / "s.json"
+    save_scenario(Scenario.from_dict(base()), p)
+    d = json.loads(p.read_text())
+    assert d["schema"] == SCHEMA and d["version"] == VERSION
+
+
+def test_scenario_builds_core_objects_and_simulates_reproducibly():
+    sc = Scenario.from_dict(base())
+    surf = sc.build_surface()
+    assert surf is le.surface("bowl")
+    built = sc.build_optimizers()
+    assert [o.name for _, o in built] == ["gd", "sgd"]
+    assert built[1][1].noise == 0.1
+    a = sc.simulate()
+    b = sc.simulate()
+    for (ra, res_a), (rb, res_b) in zip(a, b):
+        assert res_a.path.shape == (26, 2, 2)
+        np.testing.assert_array_equal(res_a.path, res_b.path)
+    # the run's own seed is used
+    direct = le.simulate(surf, built[1][1], sc.start_points(), 25, seed=0)
+    np.testing.assert_array_equal(a[1][1].path, direct.path)
+
+
+def test_disabled_runs_are_not_simulated():
+    d = base()
+    d["runs"][0]["enabled"] = False
+    sc = Scenario.from_dict(d)
+    assert [r.label for r, _ in sc.simulate()] == ["momentum"]
+
+
+def test_defaults_and_shorthands():
+    sc = Scenario.from_dict({"schema": SCHEMA, "version": 1, "surface": "bowl",
+                             "runs": [{"optimizer": "adam"}], "starts": [1, 2]})
+    assert sc.bounds is None and sc.plot_bounds == ((-2.0, 2.0), (-2.0, 2.0))
+    assert sc.starts == [(1.0, 2.0)] and sc.steps == 300 and sc.camera is None
+    assert sc.view == ViewOptions()
+    assert sc.runs[0].hyperparams["betas"] == [0.9, 0.999]
+    no_start = Scenario.from_dict({"schema": SCHEMA, "version": 1, "surface": "bowl", "runs": []})
+    assert no_start.start_points().shape == (1, 2)
+
+
+def test_default_colors_match_the_app_palette():
+    from landscape_explorer.core.scenario import DEFAULT_COLORS
+    pal = pytest.importorskip("landscape_explorer.app.palette")
+    assert tuple(c.upper() for c in pal.RUN_COLORS) == DEFAULT_COLORS
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"runs": [{"optimizer": "gd"}, {"optimizer": "adma"}]}, "runs[1].optimizer",
+     ["unknown optimizer 'adma'", "adam", "sgd"]),
+    ({"runs": [{"optimizer": "gd", "hyperparams": {"lr": -1}}]}, "runs[0].hyperparams.lr",
+     ["-1"]),
+    ({"runs": [{"optimizer": "gd", "hyperparams": {"lerning_rate": 1}}]},
+     "runs[0].hyperparams.lerning_rate", ["lr"]),
+    ({"runs": [{"optimizer": "sgd", "hyperparams": {"momentum": -0.5}}]},
+     "runs[0].hyperparams.momentum", ["-0.5"]),
+    ({"runs": [{"optimizer": "gd", "noise": -1}]}, "runs[0].noise", [">= 0"]),
+    ({"runs": [{"optimizer": "gd", "clip": 0}]}, "runs[0].clip", ["> 0"]),
+    ({"runs": [{"optimizer": "gd", "color": "orange"}]}, "runs[0].color", ["orange"]),
+    ({"runs": [{"optimizer": "gd", "seed": 1.5}]}, "runs[0].seed", ["whole number"]),
+    ({"runs": [{"optimizer": "gd", "enabled": "yes"}]}, "runs[0].enabled", ["true or false"]),
+    ({"runs": [{"optimizer": "gd", "speed": 3}]}, "runs[0].speed", ["unknown field"]),
+    ({"runs": [{"hyperparams": {}}]}, "runs[0].optimizer", ["missing"]),
+    ({"runs": "gd"}, "runs", ["list"]),
+    ({"surface": {"name": "bowel"}}, "surface.name", ["unknown surface 'bowel'", "bowl"]),
+    ({"surface": {"name": "bowl", "bounds": [[2, -2], [-1, 1]]}}, "surface.bounds[0]", ["xmin"]),
+    ({"surface": {"name": "bowl", "resolution": 3}}, "surface.resolution", ["between"]),
+    ({"starts": [[0, 0], [1, "a"]]}, "starts[1][1]", ["number"]),
+    ({"starts": [[0, 0, 0]]}, "starts[0]", ["[x, y]"]),
+    ({"steps": -5}, "steps", ["between"]),
+    ({"camera": {"distance": 0}}, "camera.distance", ["> 0"]),
+    ({"camera": {"center": [0, 0]}}, "camera.center", ["[x, y, z]"]),
+    ({"view": {"z_mode": "cubic"}}, "view.z_mode", ["auto", "log"]),
+    ({"view": {"wireframe": 1}}, "view.wireframe", ["true or false"]),
+    ({"view": {"colour": "x"}}, "view.colour", ["unknown field", "colormap"]),
+    ({"extra": 1}, "extra", ["unknown field"]),
+    ({"version": 99}, "version", ["newer", "99", "upgrade"]),
+    ({"version": "1"}, "version", ["whole number"]),
+    ({"schema": "something/else"}, "schema", ["not a landscape-explorer scenario"]),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_fields_are_named_in_one_line(change, field, words):
+    with pytest.raises(ScenarioError) as ei:
+        Scenario.from_dict(base(**change))
+    msg = str(ei.value)
+    assert ei.value.field == field
+    assert msg.startswith(field + ": ")
+    assert "\n" not in msg
+    for w in words:
+        assert w in msg
+
+
+def test_missing_schema_is_not_a_scenario():
+    with pytest.raises(ScenarioError, match="not a landscape-explorer scenario"):
+        Scenario.from_dict({"surface": "bowl", "runs": []})
+    with pytest.raises(ScenarioError, match="expected an object"):
+        Scenario.from_dict([1, 2])
+
+
+@pytest.mark.parametrize("content, words", [
+    (b'{"schema": "landscape-explorer/scenario", "version": 1, "runs": [', ["not valid JSON",
+                                                                          "line 1"]),
+    (b"", ["not valid JSON"]),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", ["not"]),
+    (b'{"schema": "landscape-explorer/scenario", "version": 1, "surface": "bowl", "runs": [],'
+     b' "steps": NaN}', ["NaN"]),
+])
+def test_corrupt_files_give_one_line_with_the_file_name(tmp_path, content, words):
+    p = tmp_path / "bad.json"
+    p.write_bytes(content)
+    with pytest.raises(ScenarioError) as ei:
+        load_scenario(p)
+    msg = str(ei.value)
+    assert str(p) in msg and "\n" not in msg
+    for w in words:
+        assert w in msg
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "nope.json")
+    with pytest.raises(ScenarioError, match="directory"):
+        load_scenario(tmp_path)
+
+
+def test_newer_version_file_is_rejected_clearly(tmp_path):
+    p = tmp_path / "future.json"
+    p.write_text(json.dumps(dict(base(), version=VERSION + 1, hologram={"x": 1})))
+    with pytest.raises(ScenarioError) as ei:
+        load_scenario(p)
+    assert ei.value.field == "version"
+    assert "newer" in str(ei.value) and "upgrade" in str(ei.value)
+
+
+def test_save_refuses_an_invalid_scenario_and_keeps_the_old_file(tmp_path):
+    p = tmp_path / "s.json"
+    save_scenario(Scenario.from_dict(base()), p)
+    before = p.read_bytes()
+    bad = Scenario.from_dict(base())
+    bad.runs.append(RunConfig(optimizer="adma"))
+    with pytest.raises(ScenarioError, match=r"runs\[2\].optimizer"):
+        save_scenario(bad, p)
+    assert p.read_bytes() == before
+    assert os.listdir(tmp_path) == ["s.json"]
+
+
+def test_save_to_missing_directory_raises_and_writes_nothing(tmp_path):
+    with pytest.raises(OSError):
+        save_scenario(Scenario.from_dict(base()), tmp_path / "no" / "s.json")
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic writes
+
+
+def test_atomic_write_replaces_only_on_success(tmp_path):
+    p = tmp_path / "out.txt"
+    atomic.atomic_write_text(p, "old")
+
+    def failing(f):
+        f.write("half of the new con")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic.atomic_write(p, failing, mode="w")
+    assert p.read_text() == "old"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_path_cancel_leaves_nothing(tmp_path):
+    p = tmp_path / "movie.gif"
+    with pytest.raises(atomic.Cancelled):
+        with atomic.atomic_path(p) as tmp:
+            assert os.path.dirname(tmp) == str(tmp_path)
+            assert tmp.endswith(".gif")  # libraries choose the format from the extension
+            with open(tmp, "wb") as f:
+                f.write(b"GIF89a")
+            raise atomic.Cancelled()
+    assert os.listdir(tmp_path) == []
+
+
+def test_atomic_file_gets_normal_permissions(tmp_path):
+    p = tmp_path / "x.bin"
+    atomic.atomic_write_bytes(p, b"123")
+    mode = os.stat(p).st_mode & 0o777
+    assert mode & 0o044  # readable by others as with open(), not mkstemp's 0600
+
+
+def test_check_writable(tmp_path):
+    atomic.check_writable(tmp_path / "fine.png")
+    with pytest.raises(FileNotFoundError):
+        atomic.check_writable(tmp_path / "missing" / "x.png")
+    with pytest.raises(IsADirectoryError):
+        atomic.check_writable(tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# examples
+
+
+def test_every_bundled_example_loads_and_simulates():
+    names = example_names()
+    if not names:
+        pytest.skip("no examples bundled yet")
+    for name in names:
+        sc = load_example(name)
+        assert sc.title and sc.description, name
+        assert sc.runs, name
+        for r, res in sc.simulate(record_every=max(sc.steps, 1)):
+            assert np.isfinite(res.path).all()
+
+
+def test_scenario_module_does_not_import_qt():
+    code = ("import sys, landscape_explorer.core.scenario, landscape_explorer.core.atomic; "
+            "bad=[m for m in sys.modules if m.startswith(('PyQt', 'pyqtgraph', 'OpenGL'))]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
