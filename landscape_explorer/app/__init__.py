@@ -1,0 +1,45 @@
+"""The desktop app (PyQt6 + pyqtgraph.opengl). ``main()`` opens the main window.
+
+Import what you need from the submodules (``app.main_window.MainWindow``, ``app.model.AppModel``);
+this package itself imports no Qt until ``main`` runs, so ``import landscape_explorer.app`` is
+cheap.
+"""
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main", "prepare_qt"]
+
+
+def prepare_qt():
+    """Settings that must be made before the QApplication exists."""
+    from PyQt6 import QtCore, QtGui
+
+    # All GL views (main and split) share one context group, so pyqtgraph's per-class shader
+    # programs and our buffers are valid in every view.
+    QtCore.QCoreApplication.setAttribute(QtCore.Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    fmt = QtGui.QSurfaceFormat()
+    fmt.setDepthBufferSize(24)
+    QtGui.QSurfaceFormat.setDefaultFormat(fmt)
+
+
+def main(argv=None) -> int:
+    """Open the app; returns the exit code of the Qt event loop."""
+    import time
+
+    t0 = time.perf_counter()
+    from PyQt6 import QtWidgets
+
+    argv = list(sys.argv[:1] if argv is None else ["landscape-explorer", *argv])
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        prepare_qt()
+        app = QtWidgets.QApplication(argv)
+    app.setApplicationName("landscape-explorer")
+    app.setOrganizationName("landscape-explorer")
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    window.startup_seconds = time.perf_counter() - t0
+    return app.exec()

@@ -1,0 +1,670 @@
+"""The control panel. Every widget writes to the model and follows the model's signals, so a
+change from anywhere (a preset, a click in a view, a loaded scenario) shows here, and a change here
+shows everywhere."""
+from __future__ import annotations
+
+import ast
+
+from PyQt6 import QtCore, QtWidgets
+
+import landscape_explorer as le
+from landscape_explorer.core.optimizers import COMMON_PARAMS, optimizer_def
+
+from .model import SPEED_MAX, SPEED_MIN, Z_MODES, AppModel
+from .palette import COLORMAPS, RUN_COLORS
+from .widgets import LogSlider, SciSpinBox, color_icon
+
+LR_RANGE = (1e-5, 10.0)
+_COMMON_HELP = {p.name: p.help for p in COMMON_PARAMS}
+# Hyperparameters that torch requires in [0, 1) or [0, 1].
+_UNIT = {"momentum", "dampening", "alpha", "rho"}
+
+
+def _schedule_params(name):
+    try:
+        from landscape_explorer.core.schedules import schedule_params
+        return tuple(schedule_params(name))
+    except Exception:  # an older core without parameter metadata: schedule defaults only
+        return ()
+
+
+def schedule_ui_default(pname: str, model: AppModel, lr: float):
+    """A sensible value for a schedule parameter torch leaves without a default."""
+    n = model.max_steps
+    return {"step_size": max(1, n // 4), "gamma": 0.99, "T_max": n, "T_0": max(1, n // 4),
+            "max_lr": 10 * lr, "total_iters": max(1, n // 10)}.get(pname, 1)
+
+
+def _blocked(widget):
+    return QtCore.QSignalBlocker(widget)
+
+
+class ControlPanel(QtWidgets.QScrollArea):
+    """The left-hand panel: surface, runs, start point, playback, presets."""
+
+    def __init__(self, model: AppModel, engine=None, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.engine = engine
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QtWidgets.QWidget()
+        self.setWidget(inner)
+        self.setMinimumWidth(330)
+        lay = QtWidgets.QVBoxLayout(inner)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(8)
+        self.current_run_id: int | None = None
+        self.hp_widgets: dict[str, object] = {}
+        self.schedule_widgets: dict[str, QtWidgets.QWidget] = {}
+
+        lay.addWidget(self._build_presets())
+        lay.addWidget(self._build_surface())
+        lay.addWidget(self._build_playback())
+        lay.addWidget(self._build_runs())
+        lay.addWidget(self._build_editor())
+        self.error_label = QtWidgets.QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #ff6b5a;")
+        lay.addWidget(self.error_label)
+        lay.addStretch(1)
+
+        m = model
+        m.surfaceChanged.connect(self._on_surface)
+        m.boundsChanged.connect(self._on_bounds)
+        m.resolutionChanged.connect(lambda n: self._set(self.resolution_spin, n))
+        m.appearanceChanged.connect(self._on_appearance)
+        m.startChanged.connect(self._on_start)
+        m.speedChanged.connect(self._on_speed)
+        m.maxStepsChanged.connect(lambda n: self._set(self.max_steps_spin, n))
+        m.playingChanged.connect(self._on_playing)
+        m.restartOnEditChanged.connect(lambda on: self._set_checked(self.restart_check, on))
+        m.splitChanged.connect(lambda on: self._set_checked(self.split_check, on))
+        m.logLossChanged.connect(lambda on: self._set_checked(self.log_loss_check, on))
+        m.runsChanged.connect(self._on_runs)
+        m.runChanged.connect(self._on_run_changed)
+
+        self._on_surface(m.surface_name)
+        self._on_appearance()
+        self._on_speed(m.speed)
+        self._on_playing(m.playing)
+        self._set(self.resolution_spin, m.resolution)
+        self._set(self.max_steps_spin, m.max_steps)
+        self._set_checked(self.restart_check, m.restart_on_edit)
+        self._set_checked(self.split_check, m.split)
+        self._set_checked(self.log_loss_check, m.log_loss)
+        self._on_runs()
+
+    # ================================================================== helpers
+    @staticmethod
+    def _set(widget, value):
+        with _blocked(widget):
+            widget.setValue(value)
+
+    @staticmethod
+    def _set_checked(widget, on):
+        with _blocked(widget):
+            widget.setChecked(bool(on))
+
+    def _try(self, fn, *args, **kw):
+        """Write to the model; a bad value shows a message and the widgets snap back."""
+        try:
+            fn(*args, **kw)
+        except (ValueError, KeyError) as e:
+            self.error_label.setText(str(e))
+            self._refresh_editor_values()
+            return False
+        self.error_label.setText("")
+        return True
+
+    # ================================================================== presets
+    def _build_presets(self):
+        from .presets import available_presets
+
+        box = QtWidgets.QGroupBox("Presets")
+        lay = QtWidgets.QHBoxLayout(box)
+        self.preset_combo = QtWidgets.QComboBox()
+        self.preset_combo.addItem("Choose a classic…", None)
+        for p in available_presets():
+            self.preset_combo.addItem(p.title, p.name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, p.description,
+                                          QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.setToolTip("Load a ready-made comparison: surface, start point and runs")
+        self.preset_combo.activated.connect(self._on_preset)
+        lay.addWidget(self.preset_combo, 1)
+        return box
+
+    def _on_preset(self, index):
+        from .presets import apply_preset
+
+        name = self.preset_combo.itemData(index)
+        if name:
+            self._try(apply_preset, self.model, name)
+
+    # ================================================================== surface
+    def _build_surface(self):
+        box = QtWidgets.QGroupBox("Surface")
+        form = QtWidgets.QFormLayout(box)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.surface_combo = QtWidgets.QComboBox()
+        for name in le.surface_names():
+            s = le.surface(name)
+            self.surface_combo.addItem(s.title or name, name)
+        self.surface_combo.currentIndexChanged.connect(
+            lambda i: self._try(self.model.set_surface, self.surface_combo.itemData(i)))
+        form.addRow(self.surface_combo)
+        self.formula_label = QtWidgets.QLabel()
+        self.formula_label.setWordWrap(True)
+        self.formula_label.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.formula_label)
+        self.description_label = QtWidgets.QLabel()
+        self.description_label.setWordWrap(True)
+        self.description_label.setStyleSheet("color: palette(mid);" if False else "")
+        form.addRow(self.description_label)
+
+        bounds = QtWidgets.QWidget()
+        g = QtWidgets.QGridLayout(bounds)
+        g.setContentsMargins(0, 0, 0, 0)
+        self.bound_spins = []
+        for i, label in enumerate(("x", "y")):
+            g.addWidget(QtWidgets.QLabel(label), i, 0)
+            for j in range(2):
+                sp = SciSpinBox(-1e6, 1e6)
+                sp.setToolTip(f"{label} {'min' if j == 0 else 'max'} of the plotted area")
+                sp.valueChanged.connect(self._bounds_edited)
+                g.addWidget(sp, i, 1 + j)
+                self.bound_spins.append(sp)
+        reset = QtWidgets.QToolButton()
+        reset.setText("↺")
+        reset.setToolTip("Back to the surface's own bounds")
+        reset.clicked.connect(lambda: self._try(self.model.set_bounds, self.model.surface.bounds))
+        g.addWidget(reset, 0, 3, 2, 1)
+        form.addRow("Bounds", bounds)
+
+        self.resolution_spin = QtWidgets.QSpinBox()
+        self.resolution_spin.setRange(16, 400)
+        self.resolution_spin.setSingleStep(10)
+        self.resolution_spin.setKeyboardTracking(False)
+        self.resolution_spin.setToolTip("Mesh samples per side (higher: smoother, slower)")
+        self.resolution_spin.valueChanged.connect(
+            lambda n: self._try(self.model.set_resolution, n))
+        form.addRow("Resolution", self.resolution_spin)
+
+        row = QtWidgets.QHBoxLayout()
+        self.colormap_combo = QtWidgets.QComboBox()
+        self.colormap_combo.addItems(COLORMAPS)
+        self.colormap_combo.setToolTip("Colormap for height (the same in 3D and 2D)")
+        self.colormap_combo.currentTextChanged.connect(
+            lambda t: self._try(self.model.set_colormap, t))
+        self.z_mode_combo = QtWidgets.QComboBox()
+        self.z_mode_combo.addItems(Z_MODES)
+        self.z_mode_combo.setToolTip("Height scale: log shows the floor of deep valleys "
+                                     "(auto picks it when most of the area looks flat)")
+        self.z_mode_combo.currentTextChanged.connect(
+            lambda t: self._try(self.model.set_z_mode, t))
+        row.addWidget(self.colormap_combo, 1)
+        row.addWidget(QtWidgets.QLabel("height"))
+        row.addWidget(self.z_mode_combo)
+        form.addRow("Colors", row)
+        self.wireframe_check = QtWidgets.QCheckBox("Wireframe")
+        self.wireframe_check.setToolTip("Draw grid lines on the 3D surface")
+        self.wireframe_check.toggled.connect(lambda on: self._try(self.model.set_wireframe, on))
+        form.addRow(self.wireframe_check)
+        return box
+
+    def _on_surface(self, name):
+        s = le.surface(name)
+        with _blocked(self.surface_combo):
+            self.surface_combo.setCurrentIndex(max(0, self.surface_combo.findData(name)))
+        self.formula_label.setText(f"<i>f(x, y) = {s.formula}</i>" if s.formula else "")
+        self.description_label.setText(s.description)
+        self._on_bounds(self.model.bounds)
+        self._on_start(self.model.start)
+
+    def _on_bounds(self, b):
+        (x0, x1), (y0, y1) = b
+        for sp, v in zip(self.bound_spins, (x0, x1, y0, y1)):
+            self._set(sp, v)
+
+    def _bounds_edited(self):
+        v = [sp.value() for sp in self.bound_spins]
+        self._try(self.model.set_bounds, ((v[0], v[1]), (v[2], v[3])))
+        if self.error_label.text():
+            self._on_bounds(self.model.bounds)
+
+    def _on_appearance(self):
+        m = self.model
+        with _blocked(self.colormap_combo):
+            if self.colormap_combo.findText(m.colormap) < 0:
+                self.colormap_combo.addItem(m.colormap)
+            self.colormap_combo.setCurrentText(m.colormap)
+        with _blocked(self.z_mode_combo):
+            self.z_mode_combo.setCurrentText(m.z_mode)
+        self._set_checked(self.wireframe_check, m.wireframe)
+
+    # ================================================================== playback and start
+    def _build_playback(self):
+        box = QtWidgets.QGroupBox("Run")
+        lay = QtWidgets.QVBoxLayout(box)
+        row = QtWidgets.QHBoxLayout()
+        self.play_button = QtWidgets.QPushButton("Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.toggled.connect(lambda on: self.model.set_playing(on))
+        self.step_button = QtWidgets.QPushButton("Step")
+        self.step_button.setToolTip("One step of every run (Right arrow)")
+        self.step_button.clicked.connect(self._single_step)
+        self.reset_button = QtWidgets.QPushButton("Reset")
+        self.reset_button.setToolTip("Every run back to the start point (R)")
+        self.reset_button.clicked.connect(self.model.request_reset)
+        for b in (self.play_button, self.step_button, self.reset_button):
+            row.addWidget(b)
+        lay.addLayout(row)
+
+        form = QtWidgets.QFormLayout()
+        start = QtWidgets.QHBoxLayout()
+        self.start_x = SciSpinBox(-1e6, 1e6)
+        self.start_y = SciSpinBox(-1e6, 1e6)
+        for sp in (self.start_x, self.start_y):
+            sp.setToolTip("Start point of every run (or click the surface)")
+            sp.valueChanged.connect(self._start_edited)
+            start.addWidget(sp)
+        form.addRow("Start x, y", start)
+
+        speed = QtWidgets.QHBoxLayout()
+        self.speed_slider = LogSlider(SPEED_MIN, SPEED_MAX)
+        self.speed_slider.setToolTip("Steps per second: from slow motion to as fast as it can "
+                                     "(right end)")
+        self.speed_slider.floatChanged.connect(lambda v: self.model.set_speed(v))
+        self.speed_label = QtWidgets.QLabel()
+        self.speed_label.setMinimumWidth(62)
+        self.speed_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight |
+                                      QtCore.Qt.AlignmentFlag.AlignVCenter)
+        speed.addWidget(self.speed_slider, 1)
+        speed.addWidget(self.speed_label)
+        form.addRow("Speed", speed)
+        self.max_steps_spin = QtWidgets.QSpinBox()
+        self.max_steps_spin.setRange(1, 10_000_000)
+        self.max_steps_spin.setSingleStep(100)
+        self.max_steps_spin.setKeyboardTracking(False)
+        self.max_steps_spin.setGroupSeparatorShown(True)
+        self.max_steps_spin.setToolTip("Runs stop after this many steps")
+        self.max_steps_spin.valueChanged.connect(lambda n: self._try(self.model.set_max_steps, n))
+        form.addRow("Max steps", self.max_steps_spin)
+        lay.addLayout(form)
+
+        self.restart_check = QtWidgets.QCheckBox("Edits restart the run")
+        self.restart_check.setToolTip("Off: a changed hyperparameter applies from the next step. "
+                                      "On: the run starts over with it.")
+        self.restart_check.toggled.connect(lambda on: self.model.set_restart_on_edit(on))
+        self.split_check = QtWidgets.QCheckBox("Split view (one 3D view per run)")
+        self.split_check.setToolTip("Compare runs side by side with synchronized cameras")
+        self.split_check.toggled.connect(lambda on: self.model.set_split(on))
+        self.log_loss_check = QtWidgets.QCheckBox("Log-scale loss plot")
+        self.log_loss_check.setToolTip("Plot loss − f* on a log axis")
+        self.log_loss_check.toggled.connect(lambda on: self.model.set_log_loss(on))
+        for w in (self.restart_check, self.split_check, self.log_loss_check):
+            lay.addWidget(w)
+        return box
+
+    def _single_step(self):
+        if self.engine is not None:
+            self.engine.single_step()
+
+    def _on_playing(self, on):
+        self._set_checked(self.play_button, on)
+        self.play_button.setText("Pause" if on else "Play")
+        icon = (QtWidgets.QStyle.StandardPixmap.SP_MediaPause if on
+                else QtWidgets.QStyle.StandardPixmap.SP_MediaPlay)
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def _on_speed(self, v):
+        self.speed_slider.set_float(v)
+        self.speed_label.setText("max" if v >= SPEED_MAX else f"{v:.3g}/s")
+
+    def _on_start(self, xy):
+        self._set(self.start_x, xy[0])
+        self._set(self.start_y, xy[1])
+
+    def _start_edited(self):
+        self._try(self.model.set_start, (self.start_x.value(), self.start_y.value()))
+
+    # ================================================================== run list
+    def _build_runs(self):
+        box = QtWidgets.QGroupBox("Optimizer runs")
+        lay = QtWidgets.QVBoxLayout(box)
+        self.run_list = QtWidgets.QListWidget()
+        self.run_list.setMaximumHeight(140)
+        self.run_list.setToolTip("Tick to show a run; select one to edit it below")
+        self.run_list.currentRowChanged.connect(self._on_run_selected)
+        self.run_list.itemChanged.connect(self._on_run_item_changed)
+        lay.addWidget(self.run_list)
+        row = QtWidgets.QHBoxLayout()
+        self.add_button = QtWidgets.QToolButton()
+        self.add_button.setText("Add ▾")
+        self.add_button.setToolTip("Add a run with the chosen optimizer")
+        self.add_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(self.add_button)
+        for name in le.optimizer_names():
+            act = menu.addAction(f"{optimizer_def(name).title}  ({name})")
+            act.triggered.connect(lambda _=False, n=name: self.add_run(n))
+        self.add_button.setMenu(menu)
+        self.duplicate_button = QtWidgets.QPushButton("Duplicate")
+        self.duplicate_button.setToolTip("Copy the selected run in a new color (e.g. to try "
+                                         "another learning rate)")
+        self.duplicate_button.clicked.connect(self._duplicate)
+        self.remove_button = QtWidgets.QPushButton("Remove")
+        self.remove_button.clicked.connect(self._remove)
+        row.addWidget(self.add_button)
+        row.addWidget(self.duplicate_button)
+        row.addWidget(self.remove_button)
+        lay.addLayout(row)
+        return box
+
+    def add_run(self, optimizer: str):
+        spec = self.model.add_run(optimizer)
+        self.select_run(spec.id)
+
+    def _duplicate(self):
+        if self.current_run_id is not None:
+            spec = self.model.duplicate_run(self.current_run_id)
+            self.select_run(spec.id)
+
+    def _remove(self):
+        if self.current_run_id is not None:
+            self.model.remove_run(self.current_run_id)
+
+    def select_run(self, run_id: int):
+        ids = [r.id for r in self.model.runs]
+        if run_id in ids:
+            self.run_list.setCurrentRow(ids.index(run_id))
+
+    def _on_runs(self):
+        runs = self.model.runs
+        keep = self.current_run_id
+        with _blocked(self.run_list):
+            self.run_list.clear()
+            for r in runs:
+                item = QtWidgets.QListWidgetItem(color_icon(r.color), r.name)
+                item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(QtCore.Qt.CheckState.Checked if r.enabled
+                                   else QtCore.Qt.CheckState.Unchecked)
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, r.id)
+                self.run_list.addItem(item)
+        ids = [r.id for r in runs]
+        row = ids.index(keep) if keep in ids else (0 if ids else -1)
+        with _blocked(self.run_list):
+            self.run_list.setCurrentRow(row)
+        self._on_run_selected(row)
+        self.duplicate_button.setEnabled(bool(ids))
+        self.remove_button.setEnabled(bool(ids))
+
+    def _on_run_item_changed(self, item):
+        rid = item.data(QtCore.Qt.ItemDataRole.UserRole)
+        on = item.checkState() == QtCore.Qt.CheckState.Checked
+        self._try(self.model.update_run, rid, enabled=on)
+
+    def _on_run_selected(self, row):
+        runs = self.model.runs
+        rid = runs[row].id if 0 <= row < len(runs) else None
+        self.current_run_id = rid
+        self._rebuild_editor()
+
+    def _on_run_changed(self, rid):
+        runs = self.model.runs
+        ids = [r.id for r in runs]
+        if rid in ids:
+            r = runs[ids.index(rid)]
+            item = self.run_list.item(ids.index(rid))
+            with _blocked(self.run_list):
+                item.setText(r.name)
+                item.setIcon(color_icon(r.color))
+                item.setCheckState(QtCore.Qt.CheckState.Checked if r.enabled
+                                   else QtCore.Qt.CheckState.Unchecked)
+        if rid == self.current_run_id:
+            if self._editor_optimizer != self.model.run(rid).optimizer or \
+                    self._editor_schedule != self.model.run(rid).schedule:
+                self._rebuild_editor()
+            else:
+                self._refresh_editor_values()
+
+    # ================================================================== run editor
+    def _build_editor(self):
+        self.editor_box = QtWidgets.QGroupBox("Selected run")
+        outer = QtWidgets.QVBoxLayout(self.editor_box)
+        top = QtWidgets.QFormLayout()
+        self.optimizer_combo = QtWidgets.QComboBox()
+        for name in le.optimizer_names():
+            d = optimizer_def(name)
+            self.optimizer_combo.addItem(f"{d.title}  ({name})", name)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, d.description,
+                                             QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_edited)
+        top.addRow("Optimizer", self.optimizer_combo)
+        crow = QtWidgets.QHBoxLayout()
+        self.color_button = QtWidgets.QToolButton()
+        self.color_button.setToolTip("Run color (colorblind-safe palette)")
+        self.color_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        cmenu = QtWidgets.QMenu(self.color_button)
+        for c in RUN_COLORS:
+            act = cmenu.addAction(color_icon(c), c)
+            act.triggered.connect(lambda _=False, c=c: self._edit(color=c))
+        self.color_button.setMenu(cmenu)
+        self.label_edit = QtWidgets.QLineEdit()
+        self.label_edit.setToolTip("Name shown in the legend (empty: automatic)")
+        self.label_edit.editingFinished.connect(lambda: self._edit(label=self.label_edit.text()))
+        crow.addWidget(self.color_button)
+        crow.addWidget(self.label_edit, 1)
+        top.addRow("Color, name", crow)
+        self.optimizer_description = QtWidgets.QLabel()
+        self.optimizer_description.setWordWrap(True)
+        top.addRow(self.optimizer_description)
+        outer.addLayout(top)
+        self.hp_form_host = QtWidgets.QWidget()
+        self.hp_form = QtWidgets.QFormLayout(self.hp_form_host)
+        self.hp_form.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.hp_form_host)
+
+        common = QtWidgets.QFormLayout()
+        self.noise_spin = SciSpinBox(0.0, 1e6)
+        self.noise_spin.setToolTip(_COMMON_HELP.get("noise", ""))
+        self.noise_spin.valueChanged.connect(lambda v: self._edit(noise=float(v)))
+        common.addRow("Gradient noise", self.noise_spin)
+        self.clip_spin = SciSpinBox(0.0, 1e9)
+        self.clip_spin.setSpecialValueText("off")
+        self.clip_spin.setToolTip(_COMMON_HELP.get("clip", "") + " (0: off)")
+        self.clip_spin.valueChanged.connect(lambda v: self._edit(clip=float(v) if v > 0 else None))
+        common.addRow("Clip grad norm", self.clip_spin)
+        self.seed_spin = QtWidgets.QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip("Seed of the gradient noise: same seed, same run, bit for bit")
+        self.seed_spin.valueChanged.connect(lambda v: self._edit(seed=int(v)))
+        common.addRow("Seed", self.seed_spin)
+        self.schedule_combo = QtWidgets.QComboBox()
+        self.schedule_combo.addItem("none", None)
+        for name in le.schedule_names():
+            if name != "constant":
+                self.schedule_combo.addItem(name, name)
+        self.schedule_combo.setToolTip(_COMMON_HELP.get("schedule", ""))
+        self.schedule_combo.currentIndexChanged.connect(self._schedule_edited)
+        common.addRow("LR schedule", self.schedule_combo)
+        outer.addLayout(common)
+        self.schedule_host = QtWidgets.QWidget()
+        self.schedule_form = QtWidgets.QFormLayout(self.schedule_host)
+        self.schedule_form.setContentsMargins(12, 0, 0, 0)
+        outer.addWidget(self.schedule_host)
+        self._editor_optimizer = None
+        self._editor_schedule = None
+        return self.editor_box
+
+    def _edit(self, **changes):
+        if self.current_run_id is not None:
+            self._try(self.model.update_run, self.current_run_id, **changes)
+
+    def _optimizer_edited(self, index):
+        name = self.optimizer_combo.itemData(index)
+        if self.current_run_id is not None and name:
+            self._edit(optimizer=name)
+
+    def _schedule_edited(self, index):
+        name = self.schedule_combo.itemData(index)
+        if self.current_run_id is None:
+            return
+        run = self.model.run(self.current_run_id)
+        params = {}
+        if name:
+            from landscape_explorer.core.schedules import REQUIRED  # noqa: F401 (exists with params)
+            for pname, default, _help in _schedule_params(name):
+                if default is REQUIRED:
+                    params[pname] = schedule_ui_default(pname, self.model, run.hyperparams["lr"])
+        self._edit(schedule=name, schedule_params=params)
+
+    def _clear_form(self, form):
+        while form.rowCount():
+            form.removeRow(0)
+
+    def _rebuild_editor(self):
+        rid = self.current_run_id
+        self.editor_box.setEnabled(rid is not None)
+        self._clear_form(self.hp_form)
+        self._clear_form(self.schedule_form)
+        self.hp_widgets = {}
+        self.schedule_widgets = {}
+        self.lr_slider = None
+        if rid is None:
+            self._editor_optimizer = None
+            self.editor_box.setTitle("Selected run")
+            return
+        run = self.model.run(rid)
+        defn = optimizer_def(run.optimizer)
+        self._editor_optimizer = run.optimizer
+        self._editor_schedule = run.schedule
+        self.optimizer_description.setText(defn.description)
+        for p in defn.params:
+            w = self._make_hp_widget(p.name, p.default, p.help)
+            label = QtWidgets.QLabel(p.name)
+            label.setToolTip(p.help)
+            self.hp_form.addRow(label, w)
+        if run.schedule:
+            for pname, default, help_ in _schedule_params(run.schedule):
+                w = self._make_value_widget(
+                    run.schedule_params.get(pname, default), help_,
+                    lambda v, n=pname: self._schedule_param_edited(n, v))
+                self.schedule_widgets[pname] = w
+                lbl = QtWidgets.QLabel(pname)
+                lbl.setToolTip(help_)
+                self.schedule_form.addRow(lbl, w)
+        self._refresh_editor_values()
+
+    def _schedule_param_edited(self, name, value):
+        run = self.model.run(self.current_run_id)
+        params = dict(run.schedule_params)
+        params[name] = value
+        self._edit(schedule_params=params)
+
+    def _make_hp_widget(self, name, default, help_):
+        if name == "lr":
+            host = QtWidgets.QWidget()
+            h = QtWidgets.QHBoxLayout(host)
+            h.setContentsMargins(0, 0, 0, 0)
+            self.lr_slider = LogSlider(*LR_RANGE)
+            self.lr_slider.setToolTip(help_ + " (log scale)")
+            spin = SciSpinBox(0.0, 1e3, log_steps=True)
+            spin.setToolTip(help_)
+            spin.setMinimumWidth(86)
+            self.lr_slider.floatChanged.connect(lambda v: self._hp_edited("lr", float(f"{v:.3g}")))
+            spin.valueChanged.connect(lambda v: self._hp_edited("lr", float(v)))
+            h.addWidget(self.lr_slider, 1)
+            h.addWidget(spin)
+            self.hp_widgets["lr"] = spin
+            self.lr_spin = spin
+            return host
+        w = self._make_value_widget(default, help_, lambda v, n=name: self._hp_edited(n, v),
+                                    unit=name in _UNIT)
+        self.hp_widgets[name] = w
+        return w
+
+    def _make_value_widget(self, default, help_, on_change, unit=False):
+        """An editor for a value shaped like ``default``: bool, int, float, tuple of floats."""
+        if isinstance(default, bool):
+            w = QtWidgets.QCheckBox()
+            w.toggled.connect(lambda on: on_change(bool(on)))
+        elif isinstance(default, int) and not isinstance(default, bool):
+            w = QtWidgets.QSpinBox()
+            w.setRange(0, 10_000_000)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v: on_change(int(v)))
+        elif isinstance(default, float):
+            w = SciSpinBox(0.0, 1.0 if unit else 1e6)
+            w.setSingleStep(0.05 if unit else 0.1)
+            w.valueChanged.connect(lambda v: on_change(float(v)))
+        elif isinstance(default, tuple):
+            w = QtWidgets.QWidget()
+            h = QtWidgets.QHBoxLayout(w)
+            h.setContentsMargins(0, 0, 0, 0)
+            w.parts = []
+            for _ in default:
+                sp = SciSpinBox(0.0, 1.0)
+                sp.setSingleStep(0.01)
+                sp.setToolTip(help_)
+                sp.valueChanged.connect(lambda _v, w=w: on_change(tuple(p.value() for p in w.parts)))
+                h.addWidget(sp)
+                w.parts.append(sp)
+        else:  # None or strings (e.g. a schedule's mode): typed as a Python literal
+            w = QtWidgets.QLineEdit()
+
+            def parse(w=w):
+                t = w.text().strip()
+                try:
+                    v = ast.literal_eval(t)
+                except (ValueError, SyntaxError):
+                    v = t
+                on_change(v)
+            w.editingFinished.connect(parse)
+        w.setToolTip(help_)
+        return w
+
+    def _set_value_widget(self, w, v):
+        if isinstance(w, QtWidgets.QCheckBox):
+            self._set_checked(w, v)
+        elif isinstance(w, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
+            self._set(w, v)
+        elif isinstance(w, QtWidgets.QLineEdit):
+            with _blocked(w):
+                w.setText(repr(v) if not isinstance(v, str) else v)
+        elif hasattr(w, "parts"):
+            for sp, x in zip(w.parts, v):
+                self._set(sp, x)
+
+    def _hp_edited(self, name, value):
+        self._edit(hyperparams={name: value})
+
+    def _refresh_editor_values(self):
+        rid = self.current_run_id
+        if rid is None:
+            return
+        try:
+            run = self.model.run(rid)
+        except KeyError:
+            return
+        self.editor_box.setTitle(f"Selected run: {run.name}")
+        with _blocked(self.optimizer_combo):
+            self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(run.optimizer))
+        self.color_button.setIcon(color_icon(run.color, 18))
+        with _blocked(self.label_edit):
+            self.label_edit.setText(run.label)
+            self.label_edit.setPlaceholderText(run.default_label())
+        for name, w in self.hp_widgets.items():
+            self._set_value_widget(w, run.hyperparams[name])
+        if self.lr_slider is not None:
+            self.lr_slider.set_float(run.hyperparams["lr"])
+        self._set(self.noise_spin, run.noise)
+        self._set(self.clip_spin, run.clip or 0.0)
+        self._set(self.seed_spin, run.seed)
+        with _blocked(self.schedule_combo):
+            self.schedule_combo.setCurrentIndex(max(0, self.schedule_combo.findData(run.schedule)))
+        for pname, w in self.schedule_widgets.items():
+            if pname in run.schedule_params:
+                self._set_value_widget(w, run.schedule_params[pname])

@@ -1,0 +1,111 @@
+"""How a surface maps to the screen: the sampled grid, the height scale and the colors.
+
+Shared by the 3D view (mesh heights, trails, ray casting) and the 2D view (heatmap), so both color
+the same point the same way. Pure numpy: testable without a display.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .palette import height_colors
+
+HEIGHT_RATIO = 0.35  # mesh height as a fraction of the wider side of the plotting area
+LIFT_RATIO = 0.008  # trails float this fraction of the mesh height above it (no z-fighting)
+LOG_FLAT_FRACTION = 0.3  # auto height: use a log scale when this much of the area looks flat
+
+
+class Geometry:
+    def __init__(self, surface, bounds, resolution: int, z_mode: str = "auto"):
+        self.surface = surface
+        self.bounds = bounds
+        (x0, x1), (y0, y1) = bounds
+        n = int(resolution)
+        self.xs = np.linspace(x0, x1, n)
+        self.ys = np.linspace(y0, y1, n)
+        self.cell = max((x1 - x0), (y1 - y0)) / (n - 1)
+        gx, gy = np.meshgrid(self.xs, self.ys, indexing="ij")
+        v = np.asarray(surface.value(np.stack([gx, gy], axis=-1)), dtype=np.float64)
+        finite = np.isfinite(v)
+        if not finite.any():
+            v = np.zeros_like(v)
+            finite = np.ones_like(v, dtype=bool)
+        self.vmin = float(v[finite].min())
+        self.vmax = float(v[finite].max())
+        if not self.vmax > self.vmin:
+            self.vmax = self.vmin + 1.0
+        self.values = np.where(finite, v, self.vmax)  # (nx, ny), indexed [ix, iy]
+        self.span = self.vmax - self.vmin
+        # Log heights: a tiny offset keeps the minimum finite without flattening the valley.
+        self._delta = self.span * 1e-4
+        self._log_lo = np.log(self._delta)
+        self._log_hi = np.log(self.span + self._delta)
+        if z_mode == "auto":
+            t_lin = (self.values - self.vmin) / self.span
+            z_mode = "log" if np.mean(t_lin < 0.05) > LOG_FLAT_FRACTION else "linear"
+        self.z_mode = z_mode
+        self.height = HEIGHT_RATIO * max(x1 - x0, y1 - y0)
+        self.lift = LIFT_RATIO * self.height
+        self.t_grid = self.normalize(self.values)
+        self.z_grid = (self.t_grid * self.height).astype(np.float32)
+
+    def normalize(self, v) -> np.ndarray:
+        """Loss values -> [0, 1] heights (clipped a little beyond for points off the grid)."""
+        v = np.nan_to_num(np.asarray(v, dtype=np.float64), nan=self.vmax, posinf=self.vmax,
+                          neginf=self.vmin)
+        if self.z_mode == "log":
+            d = np.maximum(v - self.vmin, 0.0) + self._delta
+            t = (np.log(d) - self._log_lo) / (self._log_hi - self._log_lo)
+        else:
+            t = (v - self.vmin) / self.span
+        return np.clip(t, -0.25, 1.25)
+
+    def z_of_values(self, v) -> np.ndarray:
+        return self.normalize(v) * self.height
+
+    def z_at(self, xy) -> np.ndarray:
+        """Display height of the surface at points xy (..., 2)."""
+        return self.z_of_values(self.surface.value(xy))
+
+    def colors(self, colormap: str) -> np.ndarray:
+        """(nx, ny, 4) RGBA floats for the grid."""
+        return height_colors(colormap, self.t_grid)
+
+    def clip_xy(self, xy) -> np.ndarray:
+        """Finite, inside the plotting area (a diverged run is drawn at the edge)."""
+        (x0, x1), (y0, y1) = self.bounds
+        xy = np.nan_to_num(np.asarray(xy, dtype=np.float64), nan=0.0, posinf=1e300, neginf=-1e300)
+        out = np.empty_like(xy)
+        out[..., 0] = np.clip(xy[..., 0], x0, x1)
+        out[..., 1] = np.clip(xy[..., 1], y0, y1)
+        return out
+
+    def trail_vertices(self, path, capacity: int) -> np.ndarray:
+        """(capacity, 3) float32 vertices of a trail lying on the surface, lifted against
+        z-fighting. Long steps are subdivided so the line follows hills instead of cutting
+        through them; unused vertices repeat the last one (zero-length, invisible), so the
+        array handed to GL always has the same size."""
+        p = self.clip_xy(path)
+        out = np.empty((capacity, 3), dtype=np.float32)
+        if len(p) == 0:
+            out[:] = 0.0
+            return out
+        if len(p) > 1:
+            seg = np.hypot(*(np.diff(p, axis=0).T))
+            sub = np.clip(np.ceil(seg / self.cell), 1, 16).astype(np.intp)
+            if sub.sum() + 1 > capacity:
+                sub[:] = 1
+            if len(p) > capacity:
+                p = p[np.linspace(0, len(p) - 1, capacity).astype(np.intp)]
+                sub = np.ones(len(p) - 1, dtype=np.intp)
+            starts = np.repeat(p[:-1], sub, axis=0)
+            ends = np.repeat(p[1:], sub, axis=0)
+            offs = np.arange(sub.sum()) - np.repeat(np.cumsum(sub) - sub, sub)
+            frac = (offs / np.repeat(sub, sub))[:, None]
+            pts = np.concatenate([starts + (ends - starts) * frac, p[-1:]], axis=0)
+        else:
+            pts = p
+        n = len(pts)
+        out[:n, :2] = pts
+        out[:n, 2] = self.z_at(pts) + self.lift
+        out[n:] = out[n - 1]
+        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

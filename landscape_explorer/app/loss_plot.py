@@ -1,0 +1,72 @@
+"""Loss against step for every run, growing live. The log scale plots the gap to the surface's
+global minimum (loss − f*), which is what "how close did it get" means and stays positive."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+GAP_FLOOR = 1e-16
+
+
+class LossPlot(pg.PlotWidget):
+    def __init__(self, model, engine, parent=None):
+        super().__init__(parent, background=(32, 34, 40))
+        self.model = model
+        self.engine = engine
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", "step")
+        pi.showGrid(x=True, y=True, alpha=0.2)
+        pi.setMenuEnabled(False)
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self._curves: dict[int, pg.PlotDataItem] = {}
+        model.runsChanged.connect(self._sync_runs)
+        model.runChanged.connect(lambda _id: self._sync_runs())
+        model.logLossChanged.connect(self._on_log)
+        model.surfaceChanged.connect(lambda _: self.refresh())
+        engine.stepped.connect(self.refresh)
+        engine.restarted.connect(self.refresh)
+        self._on_log(model.log_loss)
+        self._sync_runs()
+
+    def f_star(self) -> float:
+        gm = self.model.surface.global_minimum
+        return float(gm.value) if gm is not None else 0.0
+
+    def _on_log(self, on: bool):
+        pi = self.getPlotItem()
+        pi.setLogMode(x=False, y=bool(on))
+        pi.setLabel("left", "loss − f*  (log)" if on else "loss")
+        self.refresh()
+
+    def _sync_runs(self):
+        wanted = {r.id: r for r in self.model.runs if r.enabled}
+        for rid in list(self._curves):
+            if rid not in wanted:
+                self.removeItem(self._curves.pop(rid))
+        for rid, spec in wanted.items():
+            if rid not in self._curves:
+                self._curves[rid] = self.plot(pen=pg.mkPen(spec.color, width=2), name=spec.name)
+            c = self._curves[rid]
+            c.setPen(pg.mkPen(spec.color, width=2))
+            c.opts["name"] = spec.name
+        # Legend entries follow the run list order and names.
+        self.legend.clear()
+        for r in self.model.runs:
+            if r.id in self._curves:
+                self.legend.addItem(self._curves[r.id], r.name)
+        self.refresh()
+
+    def refresh(self):
+        log = self.model.log_loss
+        fs = self.f_star()
+        for rid, curve in self._curves.items():
+            try:
+                steps, _, loss = self.engine.history(rid)
+            except KeyError:
+                continue
+            y = np.asarray(loss, dtype=np.float64)
+            if log:
+                y = np.maximum(y - fs, GAP_FLOOR)
+            y = np.nan_to_num(y, nan=0.0, posinf=np.finfo(np.float32).max,
+                              neginf=-np.finfo(np.float32).max)
+            curve.setData(steps, y)

@@ -1,0 +1,139 @@
+"""The 2D top-down view: heatmap + contour lines, each run's path, a draggable start marker.
+
+A click anywhere sets the start point; the white target can also be dragged.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore
+
+from .geometry import Geometry
+from .palette import OUTLINE, colormap
+
+N_CONTOURS = 14
+
+
+class SurfaceView2D(pg.PlotWidget):
+    def __init__(self, model, engine, parent=None):
+        super().__init__(parent, background=(32, 34, 40))
+        self.model = model
+        self.engine = engine
+        self.geometry_: Geometry | None = None
+        pi = self.getPlotItem()
+        pi.setAspectLocked(True)
+        pi.showGrid(x=False, y=False)
+        pi.setLabel("bottom", "x")
+        pi.setLabel("left", "y")
+        pi.setMenuEnabled(False)
+        pi.hideButtons()
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setZValue(-10)
+        self.addItem(self.image)
+        self._contours: list[pg.IsocurveItem] = []
+        self._paths: dict[int, tuple] = {}
+        self.start_target = pg.TargetItem(pos=model.start, size=14, movable=True,
+                                          pen=pg.mkPen("w", width=2), brush=(255, 255, 255, 60),
+                                          hoverPen=pg.mkPen("#ffffff", width=3))
+        self.start_target.setZValue(50)
+        self.start_target.setToolTip("Start point: click anywhere or drag this marker")
+        self.addItem(self.start_target)
+        self.start_target.sigPositionChanged.connect(self._target_moved)
+        self.scene().sigMouseClicked.connect(self._on_click)
+
+        model.surfaceChanged.connect(self.rebuild)
+        model.boundsChanged.connect(self.rebuild)
+        model.resolutionChanged.connect(self.rebuild)
+        model.appearanceChanged.connect(self.rebuild)
+        model.startChanged.connect(self._update_start)
+        model.runsChanged.connect(self._sync_runs)
+        model.runChanged.connect(lambda _id: self._sync_runs())
+        engine.stepped.connect(self.refresh_runs)
+        engine.restarted.connect(self.refresh_runs)
+        self.rebuild()
+
+    def rebuild(self, *_):
+        m = self.model
+        # A coarser grid is plenty for an image; the 3D mesh uses the full resolution.
+        self.geometry_ = geo = Geometry(m.surface, m.bounds, min(m.resolution, 300), m.z_mode)
+        cmap = colormap(m.colormap)
+        self.image.setImage(geo.t_grid, levels=(0.0, 1.0),
+                            lut=cmap.getLookupTable(0.0, 1.0, 256))
+        (x0, x1), (y0, y1) = geo.bounds
+        n = len(geo.xs)
+        # Image pixels are centered on the samples.
+        hx, hy = (x1 - x0) / (n - 1) / 2, (y1 - y0) / (n - 1) / 2
+        self.image.setRect(QtCore.QRectF(x0 - hx, y0 - hy, x1 - x0 + 2 * hx, y1 - y0 + 2 * hy))
+        for c in self._contours:
+            self.removeItem(c)
+        self._contours = []
+        for level in np.linspace(0.0, 1.0, N_CONTOURS + 2)[1:-1]:
+            c = pg.IsocurveItem(data=geo.t_grid, level=float(level),
+                                pen=pg.mkPen((255, 255, 255, 70), width=1))
+            c.setParentItem(self.image)
+            self._contours.append(c)
+        self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self._update_start()
+        self._sync_runs()
+
+    def _update_start(self, *_):
+        x, y = self.model.start
+        self.start_target.blockSignals(True)
+        self.start_target.setPos(x, y)
+        self.start_target.blockSignals(False)
+
+    def _target_moved(self):
+        p = self.start_target.pos()
+        if (p.x(), p.y()) != tuple(self.model.start):
+            self.model.set_start((p.x(), p.y()))
+
+    def _on_click(self, ev):
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or ev.double() or ev.isAccepted():
+            return
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        (x0, x1), (y0, y1) = self.model.bounds
+        if x0 <= p.x() <= x1 and y0 <= p.y() <= y1:
+            ev.accept()
+            self.model.set_start((p.x(), p.y()))
+
+    def view_to_widget(self, x: float, y: float) -> QtCore.QPoint:
+        """Widget (viewport) pixel of a data point, for tests."""
+        scene = self.getPlotItem().vb.mapViewToScene(QtCore.QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    def _sync_runs(self):
+        wanted = {r.id: r for r in self.model.runs if r.enabled}
+        for rid in list(self._paths):
+            if rid not in wanted:
+                for item in self._paths.pop(rid):
+                    self.removeItem(item)
+        for rid, spec in wanted.items():
+            if rid not in self._paths:
+                under = pg.PlotDataItem(pen=pg.mkPen(OUTLINE, width=4))
+                line = pg.PlotDataItem()
+                head = pg.ScatterPlotItem(size=12, pen=pg.mkPen(OUTLINE, width=2))
+                for item, z in ((under, 10), (line, 11), (head, 40)):
+                    item.setZValue(z)
+                    self.addItem(item)
+                self._paths[rid] = (under, line, head)
+            _, line, head = self._paths[rid]
+            line.setPen(pg.mkPen(spec.color, width=2))
+            head.setBrush(pg.mkBrush(spec.color))
+        self.refresh_runs()
+
+    def refresh_runs(self):
+        geo = self.geometry_
+        if geo is None:
+            return
+        for rid, (under, line, head) in self._paths.items():
+            try:
+                _, path, _ = self.engine.history(rid)
+            except KeyError:
+                continue
+            p = geo.clip_xy(path)
+            under.setData(p[:, 0], p[:, 1])
+            line.setData(p[:, 0], p[:, 1])
+            head.setData([p[-1, 0]], [p[-1, 1]])

@@ -1,0 +1,398 @@
+"""The 3D landscape: a height-colored mesh, a trail and a ball per run, click to set the start.
+
+Left-drag orbits, right/middle-drag pans, the wheel zooms (pyqtgraph's GLViewWidget); a click
+that does not drag sets the start point under the cursor; Shift+drag moves the start point.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph.opengl as gl
+from OpenGL import GL
+from pyqtgraph.opengl import shaders
+from PyQt6 import QtCore, QtGui
+
+from .geometry import Geometry
+from .palette import OUTLINE, START_MARKER, rgbf
+
+TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
+CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
+BALL_PX = 13
+BALL_OUTLINE_PX = 19
+BACKGROUND = (32, 34, 40)
+
+# Height colors stay recognizable (they match the 2D heatmap) while a soft two-sided light gives
+# the shape; pyqtgraph's 'shaded' shader darkens colors to 20% on faces turned from its light.
+_SURFACE_SHADER = shaders.ShaderProgram("le_surface", [
+    shaders.VertexShader("""
+        uniform mat4 u_mvp;
+        uniform mat3 u_normal;
+        attribute vec4 a_position;
+        attribute vec3 a_normal;
+        attribute vec4 a_color;
+        varying vec4 v_color;
+        varying vec3 v_normal;
+        void main() {
+            v_normal = normalize(u_normal * a_normal);
+            v_color = a_color;
+            gl_Position = u_mvp * a_position;
+        }
+    """),
+    shaders.FragmentShader("""
+        #ifdef GL_ES
+        precision mediump float;
+        #endif
+        varying vec4 v_color;
+        varying vec3 v_normal;
+        void main() {
+            float p = abs(dot(normalize(v_normal), normalize(vec3(0.35, 0.55, 1.0))));
+            // The underside (seen past a steep near edge) is dimmed so it reads as such.
+            float side = gl_FrontFacing ? 0.55 : 1.0;  // pyqtgraph winds the top clockwise
+            gl_FragColor = vec4(v_color.rgb * (0.5 + 0.5 * p) * side, v_color.a);
+        }
+    """),
+])
+
+_MESH_GL = {
+    GL.GL_DEPTH_TEST: True,
+    GL.GL_BLEND: False,
+    GL.GL_CULL_FACE: False,
+    # Push the mesh back in depth so trails lying on it always win the depth test.
+    GL.GL_POLYGON_OFFSET_FILL: True,
+    "glPolygonOffset": (1.5, 1.5),
+}
+_LINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
+            GL.GL_POLYGON_OFFSET_FILL: False}
+# Balls are drawn over everything: a run hidden behind a hill must still be seen.
+_BALL_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: False, GL.GL_CULL_FACE: False}
+
+
+class SurfaceView3D(gl.GLViewWidget):
+    """Shows the model's surface and the engine's runs. ``run_filter`` (a set of run ids)
+    limits it to some runs, for split mode."""
+
+    cameraChanged = QtCore.pyqtSignal()
+
+    def __init__(self, model, engine, run_filter=None, parent=None):
+        super().__init__(parent)
+        fmt = self.format()
+        fmt.setDepthBufferSize(24)  # Qt's default format has none: the mesh would not occlude
+        self.setFormat(fmt)
+        self.model = model
+        self.engine = engine
+        self.run_filter = run_filter
+        self.geometry_: Geometry | None = None
+        self.setBackgroundColor(BACKGROUND)
+        self.setMinimumSize(200, 160)
+        self.opts["fov"] = 40
+        self._press = None
+        self._dragging_start = False
+        self._camera_touched = False  # until the user moves the camera, resizes re-frame it
+
+        self.mesh = gl.GLSurfacePlotItem(shader=_SURFACE_SHADER, smooth=True,
+                                         computeNormals=True, glOptions=_MESH_GL)
+        self.addItem(self.mesh)
+        self.wire = gl.GLLinePlotItem(mode="lines", color=(0, 0, 0, 0.35), width=1,
+                                      glOptions="translucent")
+        self.wire.setVisible(False)
+        self.addItem(self.wire)
+        self._trails: dict[int, tuple] = {}  # run id -> (outline item, color item, ball outline, ball)
+        self.start_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=15,
+                                                  color=rgbf(OUTLINE), glOptions=_BALL_GL)
+        self.start_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=10,
+                                                 color=rgbf(START_MARKER), glOptions=_BALL_GL)
+        for item, depth in ((self.start_outline, 10), (self.start_marker, 11)):  # under balls
+            item.setDepthValue(depth)
+            self.addItem(item)
+
+        model.surfaceChanged.connect(self.rebuild)
+        model.boundsChanged.connect(self.rebuild)
+        model.resolutionChanged.connect(self.rebuild)
+        model.appearanceChanged.connect(self._on_appearance)
+        model.startChanged.connect(self._update_start)
+        model.runsChanged.connect(self._sync_runs)
+        model.runChanged.connect(lambda _id: self._sync_runs())
+        engine.stepped.connect(self.refresh_runs)
+        engine.restarted.connect(self.refresh_runs)
+        self.rebuild()
+
+    # ------------------------------------------------------------------ scene
+    def rebuild(self, *_):
+        """New surface, bounds or resolution: sample the mesh once and frame the camera."""
+        m = self.model
+        self.geometry_ = geo = Geometry(m.surface, m.bounds, m.resolution, m.z_mode)
+        self.mesh.setData(x=geo.xs.astype(np.float32), y=geo.ys.astype(np.float32),
+                          z=geo.z_grid, colors=geo.colors(m.colormap).reshape(-1, 4))
+        self._update_wire()
+        self.frame_camera()
+        self._update_start()
+        self._sync_runs()
+
+    def _on_appearance(self):
+        m, geo = self.model, self.geometry_
+        if geo is None or m.z_mode not in ("auto", geo.z_mode) or (
+                m.z_mode == "auto" and Geometry(m.surface, m.bounds, 24, "auto").z_mode != geo.z_mode):
+            self.rebuild()
+            return
+        self.mesh.setData(colors=geo.colors(m.colormap).reshape(-1, 4))
+        self._update_wire()
+
+    def _update_wire(self):
+        geo = self.geometry_
+        self.wire.setVisible(self.model.wireframe)
+        if not self.model.wireframe:
+            return
+        n = len(geo.xs)
+        idx = np.unique(np.linspace(0, n - 1, min(n, 33)).astype(int))
+        z = geo.z_grid + geo.lift * 0.5
+        segs = []
+        for i in idx:  # lines of constant x, then of constant y
+            pts = np.column_stack([np.full(n, geo.xs[i]), geo.ys, z[i, :]])
+            segs.append(np.repeat(pts, 2, axis=0)[1:-1])
+            pts = np.column_stack([geo.xs, np.full(n, geo.ys[i]), z[:, i]])
+            segs.append(np.repeat(pts, 2, axis=0)[1:-1])
+        self.wire.setData(pos=np.concatenate(segs).astype(np.float32))
+
+    def frame_camera(self):
+        """Look at the whole surface from above a front corner."""
+        geo = self.geometry_
+        (x0, x1), (y0, y1) = geo.bounds
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        radius = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + geo.height ** 2)
+        # fov is horizontal; a widget taller than wide sees less vertically. The margin allows
+        # for perspective: the near corner looks bigger than the radius says.
+        tan_half = math.tan(math.radians(self.opts["fov"] / 2))
+        tan_half *= min(1.0, max(self.height(), 1) / max(self.width(), 1))
+        dist = radius / tan_half * 1.3
+        self.setCameraPosition(pos=QtGui.QVector3D(cx, cy, geo.height * 0.35), distance=dist,
+                               elevation=38, azimuth=-115)
+        self._camera_touched = False
+        self.cameraChanged.emit()
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        if not self._camera_touched and self.geometry_ is not None:
+            self.frame_camera()
+
+    def _update_start(self, *_):
+        geo = self.geometry_
+        xy = geo.clip_xy(np.array([self.model.start]))
+        pos = np.array([[xy[0, 0], xy[0, 1], geo.z_at(xy)[0] + geo.lift]], dtype=np.float32)
+        pos = np.nan_to_num(pos)
+        self.start_outline.setData(pos=pos)
+        self.start_marker.setData(pos=pos)
+
+    def _visible_runs(self):
+        return [r for r in self.model.runs if r.enabled
+                and (self.run_filter is None or r.id in self.run_filter)]
+
+    def _sync_runs(self):
+        wanted = {r.id: r for r in self._visible_runs()}
+        for rid in list(self._trails):
+            if rid not in wanted:
+                for item in self._trails.pop(rid):
+                    self.removeItem(item)
+        for rid, spec in wanted.items():
+            if rid not in self._trails:
+                zeros = np.zeros((TRAIL_CAPACITY, 3), dtype=np.float32)
+                under = gl.GLLinePlotItem(pos=zeros, width=5, color=rgbf(OUTLINE),
+                                          glOptions=_LINE_GL, mode="line_strip")
+                line = gl.GLLinePlotItem(pos=zeros.copy(), width=3, glOptions=_LINE_GL,
+                                         mode="line_strip")
+                ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
+                                                  color=rgbf(OUTLINE), glOptions=_BALL_GL)
+                ball = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_PX,
+                                            glOptions=_BALL_GL)
+                # The colored line is drawn first: the dark line, at the same depth, then only
+                # shows where it is wider (an outline). Balls come last, over everything.
+                for item, depth in ((line, 1), (under, 2), (ball_under, 20), (ball, 21)):
+                    item.setDepthValue(depth)
+                    self.addItem(item)
+                self._trails[rid] = (under, line, ball_under, ball)
+            _, line, _, ball = self._trails[rid]
+            line.setData(color=rgbf(spec.color))
+            ball.setData(color=rgbf(spec.color))
+        self.refresh_runs()
+
+    def refresh_runs(self):
+        geo = self.geometry_
+        if geo is None:
+            return
+        for rid, (under, line, ball_under, ball) in self._trails.items():
+            try:
+                _, path, _ = self.engine.history(rid)
+            except KeyError:
+                continue
+            verts = geo.trail_vertices(path, TRAIL_CAPACITY)
+            under.setData(pos=verts)
+            line.setData(pos=verts)
+            head = verts[-1:].copy()
+            ball_under.setData(pos=head)
+            ball.setData(pos=head)
+
+    # ------------------------------------------------------------------ camera helpers
+    def camera_state(self) -> dict:
+        c = self.opts["center"]
+        return {"center": (c.x(), c.y(), c.z()), "distance": self.opts["distance"],
+                "elevation": self.opts["elevation"], "azimuth": self.opts["azimuth"],
+                "fov": self.opts["fov"]}
+
+    def set_camera_state(self, cam: dict, emit: bool = False):
+        self.opts["center"] = QtGui.QVector3D(*cam["center"])
+        for k in ("distance", "elevation", "azimuth", "fov"):
+            self.opts[k] = cam[k]
+        self._camera_touched = True
+        self.update()
+        if emit:
+            self.cameraChanged.emit()
+
+    def orbit(self, azim, elev):
+        super().orbit(azim, elev)
+        self._camera_touched = True
+        self.cameraChanged.emit()
+
+    def pan(self, dx, dy, dz, relative="global"):
+        super().pan(dx, dy, dz, relative)
+        self._camera_touched = True
+        self.cameraChanged.emit()
+
+    def wheelEvent(self, ev):
+        super().wheelEvent(ev)
+        self._camera_touched = True
+        self.cameraChanged.emit()
+
+    def _mvp(self) -> np.ndarray:
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        proj = self.projectionMatrix((0, 0, w, h), (0, 0, w, h))
+        m = proj * self.viewMatrix()
+        return np.array(m.data(), dtype=np.float64).reshape(4, 4).T  # QMatrix4x4 is column-major
+
+    def project(self, xyz) -> tuple[float, float]:
+        """Widget pixel coordinates of a scene point (for tests and overlays)."""
+        v = self._mvp() @ np.array([*xyz, 1.0])
+        ndc = v[:3] / v[3]
+        return ((ndc[0] + 1) / 2 * self.width(), (1 - ndc[1]) / 2 * self.height())
+
+    def surface_point_at(self, px: float, py: float):
+        """The (x, y) of the surface point under widget pixel (px, py), or None: a ray from the
+        camera through the pixel, marched until it passes below the surface, then bisected on
+        the surface's exact value."""
+        geo = self.geometry_
+        if geo is None:
+            return None
+        inv = np.linalg.inv(self._mvp())
+        nx = 2.0 * px / max(self.width(), 1) - 1.0
+        ny = 1.0 - 2.0 * py / max(self.height(), 1)
+        a = inv @ np.array([nx, ny, -1.0, 1.0])
+        b = inv @ np.array([nx, ny, 1.0, 1.0])
+        a, b = a[:3] / a[3], b[:3] / b[3]
+        d = b - a
+        (x0, x1), (y0, y1) = geo.bounds
+        zlo, zhi = -0.3 * geo.height, 1.3 * geo.height
+        # Clip the ray to the box that holds the mesh.
+        t0, t1 = 0.0, 1.0
+        for lo, hi, o, dd in ((x0, x1, a[0], d[0]), (y0, y1, a[1], d[1]), (zlo, zhi, a[2], d[2])):
+            if abs(dd) < 1e-15:
+                if not lo <= o <= hi:
+                    return None
+                continue
+            ta, tb = sorted(((lo - o) / dd, (hi - o) / dd))
+            t0, t1 = max(t0, ta), min(t1, tb)
+        if t0 >= t1:
+            return None
+
+        def above(t):
+            p = a[None, :] + np.asarray(t)[:, None] * d[None, :]
+            return p[:, 2] - geo.z_at(p[:, :2])
+
+        ts = np.linspace(t0, t1, 1024)
+        f = above(ts)
+        below = np.nonzero(f <= 0)[0]
+        if len(below) == 0:
+            return None
+        i = below[0]
+        if i == 0:
+            t = ts[0]
+        else:
+            lo, hi = ts[i - 1], ts[i]
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if above(np.array([mid]))[0] > 0:
+                    lo = mid
+                else:
+                    hi = mid
+            t = 0.5 * (lo + hi)
+        p = a + t * d
+        return float(p[0]), float(p[1])
+
+    # ------------------------------------------------------------------ mouse
+    def mousePressEvent(self, ev):
+        super().mousePressEvent(ev)
+        self._press = ev.position()
+        self._dragging_start = (ev.button() == QtCore.Qt.MouseButton.LeftButton and
+                                bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier))
+        if self._dragging_start:
+            self._set_start_at(ev.position())
+
+    def mouseMoveEvent(self, ev):
+        if self._dragging_start and ev.buttons() & QtCore.Qt.MouseButton.LeftButton:
+            self._set_start_at(ev.position())
+            self.mousePos = ev.position()
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev):
+        super().mouseReleaseEvent(ev)
+        if self._press is not None and not self._dragging_start and \
+                ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            moved = (ev.position() - self._press).manhattanLength()
+            if moved <= CLICK_SLOP_PX:
+                self._set_start_at(ev.position())
+        self._press = None
+        self._dragging_start = False
+
+    def _set_start_at(self, pos):
+        xy = self.surface_point_at(pos.x(), pos.y())
+        if xy is not None:
+            self.model.set_start(xy)
+
+    # ------------------------------------------------------------------ images
+    def render_array(self, width: int, height: int) -> np.ndarray:
+        """(height, width, 4) BGRA uint8, rendered offscreen at any size."""
+        arr = self.renderToArray((int(width), int(height)))
+        self.update()
+        return arr
+
+    def render_image(self, width: int, height: int) -> QtGui.QImage:
+        arr = np.ascontiguousarray(self.render_array(width, height))
+        h, w = arr.shape[:2]
+        # Format_ARGB32 is stored B, G, R, A in memory on little-endian machines: BGRA as is.
+        img = QtGui.QImage(arr.data, w, h, 4 * w, QtGui.QImage.Format.Format_ARGB32)
+        return img.copy()
+
+
+def opengl_available() -> tuple[bool, str]:
+    """Whether an OpenGL >= 2.1 context can be made here, and why not."""
+    import os
+
+    if os.environ.get("LANDSCAPE_EXPLORER_NO_GL"):
+        return False, "3D view turned off by LANDSCAPE_EXPLORER_NO_GL."
+    try:
+        from PyQt6 import QtGui as G
+
+        ctx = G.QOpenGLContext()
+        if not ctx.create():
+            return False, "No OpenGL context could be created on this display."
+        surf = G.QOffscreenSurface()
+        surf.setFormat(ctx.format())
+        surf.create()
+        if not surf.isValid() or not ctx.makeCurrent(surf):
+            return False, "An OpenGL context exists but cannot be made current."
+        version = ctx.format().version()
+        ctx.doneCurrent()
+        if not ctx.isOpenGLES() and tuple(version) < (2, 1):
+            return False, f"OpenGL {version[0]}.{version[1]} is too old (2.1 or newer needed)."
+        return True, ""
+    except Exception as e:  # pragma: no cover - depends on the machine
+        return False, f"OpenGL failed to start: {e}"
