@@ -17,7 +17,8 @@ Format (``version`` 1)::
       "runs": [{"label": "", "optimizer": "adam", "hyperparams": {"lr": 0.05, ...},
                 "schedule": {"name": "cosine", "params": {"T_max": 300}} | null,
                 "noise": 0.0, "clip": null, "seed": 0, "color": "#E69F00", "enabled": true}],
-      "camera": {"distance": 7.0, "elevation": 30.0, "azimuth": -60.0, "center": [0, 0, 0]} | null,
+      "camera": {"distance": 7.0, "elevation": 30.0, "azimuth": -60.0, "center": [0, 0, 0],
+                 "fov": 40.0} | null,
       "view": {"colormap": "viridis", "wireframe": false, "z_mode": "auto", "split": false,
                "log_loss": false, "show_markers": true, "show_trails": true, "show_legend": true},
       "playback": {"speed": 60.0, "max_steps": 2000, "restart_on_edit": false}
@@ -124,6 +125,7 @@ class Camera:
     elevation: float = 30.0  # degrees
     azimuth: float = -60.0  # degrees
     center: tuple = (0.0, 0.0, 0.0)  # in the 3D view's scene coordinates
+    fov: float = 40.0  # vertical field of view, degrees
 
 
 @dataclass
@@ -174,7 +176,8 @@ class Scenario:
         d["runs"] = [_run_to_dict(r) for r in self.runs]
         d["camera"] = None if self.camera is None else {
             "distance": self.camera.distance, "elevation": self.camera.elevation,
-            "azimuth": self.camera.azimuth, "center": list(self.camera.center)}
+            "azimuth": self.camera.azimuth, "center": list(self.camera.center),
+            "fov": self.camera.fov}
         d["view"] = {f.name: getattr(self.view, f.name) for f in fields(ViewOptions)}
         d["playback"] = {f.name: getattr(self.playback, f.name) for f in fields(Playback)}
         return _plain(d)
@@ -454,12 +457,13 @@ def _parse(d) -> Scenario:
     cam = d.get("camera")
     if cam is not None:
         cam = _obj(cam, "camera")
-        _check_keys(cam, "camera", ("distance", "elevation", "azimuth", "center"))
+        _check_keys(cam, "camera", ("distance", "elevation", "azimuth", "center", "fov"))
         c = Camera()
         c.distance = _number(cam.get("distance", c.distance), "camera.distance", lo=0,
                              lo_open=True)
         c.elevation = _number(cam.get("elevation", c.elevation), "camera.elevation", -90, 90)
         c.azimuth = _number(cam.get("azimuth", c.azimuth), "camera.azimuth")
+        c.fov = _number(cam.get("fov", c.fov), "camera.fov", 1, 179)
         center = cam.get("center", list(c.center))
         _need(isinstance(center, list) and len(center) == 3, "camera.center",
               "expected [x, y, z]")

@@ -50,7 +50,7 @@ def test_round_trip_keeps_every_field():
     sc = Scenario.from_dict(base())
     assert sc.surface == "bowl" and sc.bounds == ((-3.0, 3.0), (-2.0, 2.0)) and sc.resolution == 64
     assert sc.starts == [(1.5, -1.0), (-1.0, 1.0)] and sc.steps == 25
-    assert sc.camera == Camera(9.0, 25.0, -50.0, (0.0, 0.0, 1.0))
+    assert sc.camera == Camera(9.0, 25.0, -50.0, (0.0, 0.0, 1.0), 40.0)
     assert sc.view.colormap == "plasma" and sc.view.wireframe and sc.view.log_loss
     r0, r1 = sc.runs
     assert r0.seed == 3 and r0.color == "#E69F00"  # palette color filled in by position

@@ -1,0 +1,489 @@
+"""Pictures of a scenario without a window: PNG, animated GIF and MP4.
+
+A ``Scene`` is an offscreen copy of the app's own views (the same model, engine, 3D view, 2D
+view and loss plot classes), so a rendered file looks exactly like the app. It is used by the
+``render`` command and by File › Export, which builds a Scene from the window's current state
+so that rendering animation frames never disturbs what the user is looking at.
+
+Every file is written through ``core.atomic``: to a temporary name, renamed into place only when
+complete; an error or a cancel (``Cancelled`` raised by the progress callback, or the callback
+returning False) leaves no file and keeps an existing one intact.
+
+OpenGL needs a display: on a machine with none, run under ``xvfb-run -a``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from landscape_explorer.core.atomic import Cancelled, atomic_path, check_writable
+from landscape_explorer.core.scenario import Scenario
+
+FORMATS = (".png", ".gif", ".mp4")
+VIEWS = ("3d", "2d", "loss", "composite")
+MIN_SIDE, MAX_SIDE = 16, 8192
+DEFAULT_SIZE = (1280, 800)
+DEFAULT_FPS = 30
+DEFAULT_SECONDS = 4.0  # default animation length
+FINAL_HOLD_S = 1.5  # the last GIF frame stays up this long before the loop restarts
+
+
+class RenderError(Exception):
+    """Anything that stops a render; ``str(e)`` is one line for the user."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Qt and OpenGL
+
+
+def ensure_qapp():
+    """The QApplication, created if needed; RenderError if there is no display to render on."""
+    from PyQt6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        return app
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                  or os.environ.get("WAYLAND_DISPLAY")
+                                                  or os.environ.get("QT_QPA_PLATFORM")):
+        raise RenderError("no display to render on (3D needs OpenGL): run it under a virtual "
+                          "X server, e.g. `xvfb-run -a landscape-explorer render ...`")
+    global _APP
+    # Held here: a QApplication that Python collects takes every widget down with it.
+    _APP = QtWidgets.QApplication([sys.argv[0] if sys.argv else "landscape-explorer"])
+    return _APP
+
+
+_APP = None
+
+
+def _check_opengl():
+    from .view3d import opengl_available
+
+    ok, why = opengl_available()
+    if not ok:
+        raise RenderError(f"cannot render the 3D view: {why}")
+
+
+def qimage_to_array(img) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA copy of a QImage."""
+    from PyQt6 import QtGui
+
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
+    w, h = img.width(), img.height()
+    ptr = img.constBits()
+    ptr.setsize(img.sizeInBytes())
+    arr = np.frombuffer(ptr, dtype=np.uint8).reshape(h, img.bytesPerLine())[:, :4 * w]
+    return arr.reshape(h, w, 4).copy()
+
+
+def save_qimage(img, path) -> None:
+    """Write a QImage with Qt's image writer, atomically."""
+    with atomic_path(path) as tmp:
+        if not img.save(tmp, os.path.splitext(os.fspath(path))[1][1:].upper() or "PNG"):
+            raise RenderError(f"{path}: Qt could not write the image")
+
+
+# ---------------------------------------------------------------------------------------------
+# The scene
+
+
+class Scene:
+    """The app's views for one scenario, offscreen. ``views`` picks which are built."""
+
+    def __init__(self, scenario: Scenario, views=("3d",)):
+        from PyQt6 import QtCore
+
+        from .model import AppModel
+        from .runs import RunEngine
+        from .scenario_io import apply_scenario
+
+        ensure_qapp()
+        self.scenario = sc = scenario.validated()
+        self.model = AppModel(sc.surface)
+        self.engine = RunEngine(self.model)
+        self.views3d = []
+        self.view2d = self.loss_plot = None
+        need3d = any(v in ("3d", "composite") for v in views)
+        if need3d:
+            _check_opengl()
+            from .view3d import SurfaceView3D
+
+        def hidden(w):
+            # Shown, so that it has an OpenGL context, but never on screen.
+            w.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            w.resize(640, 400)
+            w.show()
+            return w
+
+        apply_scenario(self.model, sc)  # validated already: this cannot fail
+        if need3d:
+            ids = [r.id for r in self.model.runs if r.enabled]
+            if sc.view.split and len(ids) > 1:
+                self.views3d = [hidden(SurfaceView3D(self.model, self.engine, run_filter={i}))
+                                for i in ids]
+            else:
+                self.views3d = [hidden(SurfaceView3D(self.model, self.engine))]
+            from .scenario_io import camera_dict
+
+            for v in self.views3d:
+                if sc.camera is not None:
+                    v.set_camera_state(camera_dict(sc.camera))
+        if any(v in ("2d", "composite") for v in views):
+            from .view2d import SurfaceView2D
+
+            self.view2d = hidden(SurfaceView2D(self.model, self.engine))
+        if any(v in ("loss", "composite") for v in views):
+            from .loss_plot import LossPlot
+
+            self.loss_plot = hidden(LossPlot(self.model, self.engine))
+        self.engine.timer.stop()
+        self._final_max = self.model.max_steps
+        self.step = 0
+
+    def close(self):
+        for w in self.views3d + [self.view2d, self.loss_plot]:
+            if w is not None:
+                w.close()
+                w.deleteLater()
+        self.engine.timer.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------------ stepping
+    def restart(self):
+        self.model.request_reset()
+        self.engine.timer.stop()
+        self.step = 0
+
+    def advance_to(self, step: int):
+        """Runs forward to ``step``; going back restarts them first."""
+        from .scenario_io import advance_to
+
+        step = int(step)
+        if step < self.step:
+            self.restart()
+        if step > self.step:
+            advance_to(self.model, self.engine, step, final_max_steps=max(self._final_max, step))
+        self.engine.timer.stop()
+        self.step = step
+
+    # ------------------------------------------------------------------ images
+    def image(self, view: str, width: int, height: int, transparent: bool = False,
+              overlay: bool | None = None):
+        """A QImage (ARGB32) of one view at exactly width x height."""
+        from PyQt6 import QtGui
+
+        if view == "3d":
+            img = self._image_3d(width, height, transparent)
+        elif view == "2d":
+            img = grab_widget(self.view2d, width, height)
+        elif view == "loss":
+            img = grab_widget(self.loss_plot, width, height)
+        elif view == "composite":
+            img = self._composite(width, height, transparent)
+        else:
+            raise RenderError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
+        if overlay is None:
+            overlay = self.scenario.view.show_legend
+        if overlay and view in ("3d", "composite"):
+            draw_overlay(img, self.scenario, self.step)
+        return img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+
+    def _image_3d(self, width, height, transparent):
+        from PyQt6 import QtGui
+
+        views = self.views3d
+        if len(views) == 1:
+            return render_gl_view(views[0], width, height, transparent)
+        # Split mode: one view per run, side by side, each with its run's name.
+        img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+        img.fill(0)
+        p = QtGui.QPainter(img)
+        edges = np.linspace(0, width, len(views) + 1).round().astype(int)
+        enabled = [r for r in self.model.runs if r.enabled]
+        for v, r, x0, x1 in zip(views, enabled, edges[:-1], edges[1:]):
+            tile = render_gl_view(v, int(x1 - x0), height, transparent)
+            p.drawImage(int(x0), 0, tile)
+            _label(p, int(x0), 0, r.name, r.color, height)
+        p.end()
+        return img
+
+    def _composite(self, width, height, transparent):
+        """3D on the left (3/5 of the width), 2D over loss on the right."""
+        from PyQt6 import QtGui
+
+        left = int(round(width * 0.6))
+        right = width - left
+        top = height // 2
+        img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+        img.fill(QtGui.QColor(32, 34, 40, 0 if transparent else 255))
+        p = QtGui.QPainter(img)
+        p.drawImage(0, 0, self._image_3d(left, height, transparent))
+        p.drawImage(left, 0, grab_widget(self.view2d, right, top))
+        p.drawImage(left, top, grab_widget(self.loss_plot, right, height - top))
+        p.end()
+        return img
+
+
+def render_gl_view(view, width: int, height: int, transparent: bool = False):
+    """QImage of a GLViewWidget at any size, offscreen (renderToArray); with ``transparent`` the
+    background is fully transparent."""
+    keep = view.opts["bgcolor"]
+    if transparent:
+        view.opts["bgcolor"] = (*keep[:3], 0.0)
+    try:
+        return view.render_image(int(width), int(height))
+    finally:
+        view.opts["bgcolor"] = keep
+        view.update()
+
+
+def grab_widget(widget, width: int, height: int):
+    """QImage of a QWidget laid out at exactly width x height (then put back as it was)."""
+    from PyQt6 import QtWidgets
+
+    keep = widget.size()
+    if widget.isWindow():
+        widget.resize(int(width), int(height))
+        QtWidgets.QApplication.processEvents()
+        img = widget.grab().toImage()
+        widget.resize(keep)
+    else:
+        img = widget.grab().toImage().scaled(int(width), int(height))
+    dpr = img.devicePixelRatio()
+    if img.width() != width or img.height() != height or dpr != 1:
+        from PyQt6 import QtCore
+
+        img = img.scaled(int(width), int(height), QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                         QtCore.Qt.TransformationMode.SmoothTransformation)
+        img.setDevicePixelRatio(1.0)
+    return img
+
+
+def _font(height: int, scale: float = 1.0):
+    from PyQt6 import QtGui
+
+    f = QtGui.QFont()
+    f.setPixelSize(max(10, int(round(height * 0.028 * scale))))
+    return f
+
+
+def _label(p, x, y, text, color, height):
+    from PyQt6 import QtCore, QtGui
+
+    p.setFont(_font(height))
+    fm = p.fontMetrics()
+    pad = fm.height() // 3
+    w = fm.horizontalAdvance(text) + 2 * pad + fm.height()
+    p.fillRect(QtCore.QRect(x + pad, y + pad, w, fm.height() + pad), QtGui.QColor(0, 0, 0, 150))
+    sw = fm.height() // 2
+    p.fillRect(QtCore.QRect(x + 2 * pad, y + pad + (fm.height() + pad - sw) // 2, sw, sw),
+               QtGui.QColor(color))
+    p.setPen(QtGui.QColor("white"))
+    p.drawText(x + 2 * pad + sw + pad, y + pad + pad // 2 + fm.ascent(), text)
+
+
+def draw_overlay(img, scenario: Scenario, step: int) -> None:
+    """Title, the runs' colors and names, and the step counter, painted on ``img``."""
+    from PyQt6 import QtCore, QtGui
+
+    h = img.height()
+    p = QtGui.QPainter(img)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
+    font = _font(h)
+    p.setFont(font)
+    fm = p.fontMetrics()
+    line = fm.height()
+    pad = max(4, line // 2)
+    runs = [r for r in scenario.runs if r.enabled]
+    title = scenario.title or scenario.build_surface().title
+    rows = [(None, title)] + [(r.color, r.display_name) for r in runs]
+    width = max(fm.horizontalAdvance(t) + (line if c else 0) for c, t in rows) + 2 * pad
+    box = QtCore.QRectF(pad, pad, width, len(rows) * line + pad)
+    p.setPen(QtCore.Qt.PenStyle.NoPen)
+    p.setBrush(QtGui.QColor(0, 0, 0, 140))
+    p.drawRoundedRect(box, pad / 2, pad / 2)
+    y = pad + pad / 2
+    for color, text in rows:
+        x = 2 * pad
+        if color:
+            r = line * 0.32
+            p.setPen(QtGui.QPen(QtGui.QColor(17, 17, 17), max(1.0, line * 0.08)))
+            p.setBrush(QtGui.QColor(color))
+            p.drawEllipse(QtCore.QPointF(x + r, y + line / 2), r, r)
+            x += line
+        p.setPen(QtGui.QColor(255, 255, 255) if color else QtGui.QColor(235, 235, 235))
+        p.drawText(QtCore.QPointF(x, y + fm.ascent()), text)
+        y += line
+    counter = f"step {step}"
+    cw = fm.horizontalAdvance(counter)
+    p.setPen(QtCore.Qt.PenStyle.NoPen)
+    p.setBrush(QtGui.QColor(0, 0, 0, 140))
+    p.drawRoundedRect(QtCore.QRectF(img.width() - cw - 3 * pad, h - line - 2 * pad,
+                                    cw + 2 * pad, line + pad), pad / 2, pad / 2)
+    p.setPen(QtGui.QColor(235, 235, 235))
+    p.drawText(QtCore.QPointF(img.width() - cw - 2 * pad, h - 1.5 * pad - line + fm.ascent()),
+               counter)
+    p.end()
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def frame_steps(steps: int, frames: int) -> list:
+    """``frames`` step numbers from 0 to ``steps``, evenly spread (repeats when frames > steps+1)."""
+    if frames < 1:
+        raise RenderError(f"invalid frame count {frames}: must be >= 1")
+    if frames == 1:
+        return [steps]
+    return [int(v) for v in np.round(np.linspace(0, steps, frames))]
+
+
+def default_frames(steps: int, fps: int) -> int:
+    return int(max(2, min(steps + 1, round(fps * DEFAULT_SECONDS))))
+
+
+def output_format(path) -> str:
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in FORMATS:
+        raise RenderError(f"{path}: unknown output format {ext or '(no extension)'!r}; "
+                          f"use {', '.join(FORMATS)}")
+    return ext
+
+
+def check_output(path) -> None:
+    """Fail now, before any rendering, if ``path`` cannot be written."""
+    try:
+        check_writable(path)
+    except OSError as e:
+        raise RenderError(str(e)) from None
+
+
+def _tick(progress, done, total):
+    if progress is not None and progress(done, total) is False:
+        raise Cancelled()
+
+
+def write_png(scene: Scene, path, size, view="3d", transparent=False, step=None,
+              overlay=None) -> None:
+    scene.advance_to(scene.scenario.steps if step is None else step)
+    img = scene.image(view, *size, transparent=transparent, overlay=overlay)
+    save_qimage(img, path)
+
+
+def _frames(scene, size, view, steps, frames, progress, overlay, transparent=False):
+    """Yield RGB(A) arrays for each frame, advancing the runs."""
+    total = len(steps)
+    for i, s in enumerate(steps):
+        _tick(progress, i, total)
+        scene.advance_to(s)
+        arr = qimage_to_array(scene.image(view, *size, transparent=transparent,
+                                          overlay=overlay))
+        yield arr
+    _tick(progress, total, total)
+
+
+def write_gif(scene: Scene, path, size, fps=DEFAULT_FPS, frames=None, view="3d",
+              progress=None, overlay=None, steps=None) -> None:
+    """Animated GIF (Pillow) of the descent from step 0 to ``steps``, ``frames`` frames."""
+    from PIL import Image
+
+    last = scene.scenario.steps if steps is None else int(steps)
+    n = default_frames(last, fps) if frames is None else int(frames)
+    at = frame_steps(last, n)
+    # One palette for every frame, from the final frame (which holds every trail), so colors
+    # do not shimmer from frame to frame; no dithering, so still areas stay still.
+    scene.advance_to(last)
+    final = Image.fromarray(qimage_to_array(scene.image(view, *size, overlay=overlay))[..., :3])
+    palette = final.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    pics = [Image.fromarray(a[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
+            for a in _frames(scene, size, view, at, n, progress, overlay)]
+    frame_ms = max(20, int(round(1000 / fps)))  # GIF delays are in 1/100 s; browsers clamp < 20
+    durations = [frame_ms] * n
+    durations[-1] = max(frame_ms, int(FINAL_HOLD_S * 1000))
+    with atomic_path(path) as tmp:
+        pics[0].save(tmp, format="GIF", save_all=True, append_images=pics[1:],
+                     duration=durations, loop=0, optimize=False, disposal=1)
+
+
+def mp4_writer_available() -> tuple[bool, str]:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return False, ("MP4 export needs imageio-ffmpeg (which carries its own ffmpeg): "
+                       "pip install imageio imageio-ffmpeg")
+    try:
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as e:  # noqa: BLE001 - any failure means the same to the user
+        return False, (f"MP4 export needs ffmpeg, which was not found ({e}); "
+                       "pip install --force-reinstall imageio-ffmpeg, or set IMAGEIO_FFMPEG_EXE")
+    try:
+        import imageio  # noqa: F401
+    except ImportError:
+        return False, "MP4 export needs imageio: pip install imageio imageio-ffmpeg"
+    return True, ""
+
+
+def write_mp4(scene: Scene, path, size, fps=DEFAULT_FPS, frames=None, view="3d",
+              progress=None, overlay=None, steps=None) -> None:
+    """H.264 MP4 (imageio + imageio-ffmpeg) of the descent from step 0 to ``steps``."""
+    ok, why = mp4_writer_available()
+    if not ok:
+        raise RenderError(why)
+    import imageio.v2 as imageio
+
+    w, h = size
+    if w % 2 or h % 2:
+        raise RenderError(f"MP4 needs an even width and height (H.264), got {w}x{h}")
+    last = scene.scenario.steps if steps is None else int(steps)
+    n = default_frames(last, fps) if frames is None else int(frames)
+    at = frame_steps(last, n)
+    with atomic_path(path) as tmp:
+        writer = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps, codec="libx264",
+                                    quality=8, pixelformat="yuv420p", macro_block_size=2,
+                                    ffmpeg_log_level="error")
+        try:
+            for arr in _frames(scene, size, view, at, n, progress, overlay):
+                writer.append_data(np.ascontiguousarray(arr[..., :3]))
+        finally:
+            writer.close()
+
+
+def render_scenario(scenario: Scenario, path, size=DEFAULT_SIZE, fps=DEFAULT_FPS, frames=None,
+                    view="3d", transparent=False, overlay=None, progress=None) -> None:
+    """Render ``scenario`` to ``path``; the format comes from the extension (.png/.gif/.mp4)."""
+    ext = output_format(path)
+    if view not in VIEWS:
+        raise RenderError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
+    w, h = (int(v) for v in size)
+    for name, v in (("width", w), ("height", h)):
+        if not MIN_SIDE <= v <= MAX_SIDE:
+            raise RenderError(f"invalid {name} {v}: must be {MIN_SIDE}..{MAX_SIDE} pixels")
+    if not 1 <= fps <= 120:
+        raise RenderError(f"invalid fps {fps}: must be 1..120")
+    if transparent and ext != ".png":
+        raise RenderError("a transparent background is only possible in PNG")
+    if ext == ".mp4":
+        ok, why = mp4_writer_available()
+        if not ok:
+            raise RenderError(why)
+    check_output(path)
+    views = ("3d", "2d", "loss") if view == "composite" else (view,)
+    with Scene(scenario, views=views) as scene:
+        if ext == ".png":
+            write_png(scene, path, (w, h), view=view, transparent=transparent, overlay=overlay)
+        elif ext == ".gif":
+            write_gif(scene, path, (w, h), fps=fps, frames=frames, view=view,
+                      progress=progress, overlay=overlay)
+        else:
+            write_mp4(scene, path, (w, h), fps=fps, frames=frames, view=view,
+                      progress=progress, overlay=overlay)

@@ -1,0 +1,115 @@
+"""`landscape-explorer render SCENARIO.json -o out.png|out.gif|out.mp4`: pictures without a window.
+
+Loaded by cli.py (``add_subcommands``). Every error is one line and a non-zero exit, and no
+output file is left half-written. OpenGL needs a display: on a headless machine run it under
+``xvfb-run -a``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from .cli import UsageError
+
+EXIT_FAILED = 1  # the render itself failed (no OpenGL, disk full, ...); bad arguments exit 2
+
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not m:
+        raise UsageError(f"invalid size {text!r}: expected WIDTHxHEIGHT such as 1920x1080")
+    return int(m.group(1)), int(m.group(2))
+
+
+def add_subcommands(sub) -> None:
+    p = sub.add_parser(
+        "render", help="render a scenario file to PNG, GIF or MP4 (no window; needs OpenGL: "
+                       "use xvfb-run -a on a machine with no display)")
+    p.add_argument("scenario", metavar="SCENARIO",
+                   help="a scenario .json file, or the name of a bundled example")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file: .png, .gif or .mp4 (the format follows the extension)")
+    p.add_argument("--size", default="1280x800", metavar="WxH", help="pixels (default 1280x800)")
+    p.add_argument("--fps", default="30", metavar="N", help="frames per second (GIF, MP4)")
+    p.add_argument("--frames", default=None, metavar="N",
+                   help="number of animation frames from step 0 to the scenario's last step "
+                        "(default: 4 seconds' worth, at most one per step)")
+    p.add_argument("--steps", default=None, metavar="N",
+                   help="run to this step instead of the scenario's own")
+    p.add_argument("--view", default="3d", choices=("3d", "2d", "loss", "composite"),
+                   help="what to draw (default 3d; composite puts 3D, 2D and loss side by side)")
+    p.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
+    p.add_argument("--no-legend", action="store_true",
+                   help="no title, legend or step counter on the picture")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(func=cmd_render)
+
+
+def _int_arg(name, text, lo, hi):
+    try:
+        v = int(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"invalid {name} {text!r}: expected a whole number") from None
+    if not lo <= v <= hi:
+        raise UsageError(f"invalid {name} {v}: must be {lo}..{hi}")
+    return v
+
+
+def cmd_render(args) -> int:
+    from .core.scenario import ScenarioError, example_names, example_path, load_scenario
+
+    size = parse_size(args.size)
+    fps = _int_arg("--fps", args.fps, 1, 120)
+    frames = None if args.frames is None else _int_arg("--frames", args.frames, 1, 100_000)
+    path = args.scenario
+    if not os.path.exists(path) and path in example_names():
+        path = example_path(path)
+    try:
+        sc = load_scenario(path)
+        if args.steps is not None:
+            sc.steps = _int_arg("--steps", args.steps, 0, 1_000_000)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+
+    # Argument checks that need no display come first, so that they fail fast anywhere.
+    from .app import render
+
+    try:
+        ext = render.output_format(args.output)
+        if args.transparent and ext != ".png":
+            raise render.RenderError("--transparent is only possible with a .png output")
+        for name, v in zip(("width", "height"), size):
+            if not render.MIN_SIDE <= v <= render.MAX_SIDE:
+                raise render.RenderError(f"invalid --size {args.size}: {name} must be "
+                                         f"{render.MIN_SIDE}..{render.MAX_SIDE} pixels")
+        if ext == ".mp4" and (size[0] % 2 or size[1] % 2):
+            raise render.RenderError(f"invalid --size {args.size}: MP4 (H.264) needs an even "
+                                     "width and height")
+        render.check_output(args.output)
+    except render.RenderError as e:
+        raise UsageError(str(e)) from None
+
+    try:
+        render.render_scenario(sc, args.output, size=size, fps=fps, frames=frames,
+                               view=args.view, transparent=args.transparent,
+                               overlay=False if args.no_legend else None)
+    except render.RenderError as e:
+        return _fail(args, str(e))
+    except OSError as e:
+        return _fail(args, f"{args.output}: {e.strerror or e}")
+    except MemoryError:
+        return _fail(args, "out of memory: try a smaller --size or fewer --frames")
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # never a traceback: one line saying what broke
+        return _fail(args, f"render failed: {type(e).__name__}: {' '.join(str(e).split())}")
+    if not args.quiet:
+        print(f"wrote {args.output} ({size[0]}x{size[1]})")
+    return 0
+
+
+def _fail(args, message: str) -> int:
+    print(f"landscape-explorer render: error: {message}", file=sys.stderr)
+    return EXIT_FAILED
