@@ -26,11 +26,13 @@ def parse_size(text: str) -> tuple[int, int]:
 def add_subcommands(sub) -> None:
     p = sub.add_parser(
         "render", help="render a scenario file to PNG, GIF or MP4 (no window; needs OpenGL: "
-                       "use xvfb-run -a on a machine with no display)")
+                       "use xvfb-run -a on a machine with no display), or its trajectories "
+                       "to CSV or JSON")
     p.add_argument("scenario", metavar="SCENARIO",
                    help="a scenario .json file, or the name of a bundled example")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="output file: .png, .gif or .mp4 (the format follows the extension)")
+                   help="output file: .png, .gif, .mp4, or .csv/.json for the trajectories "
+                        "(the format follows the extension)")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="pixels (default 1280x800)")
     p.add_argument("--fps", default="30", metavar="N", help="frames per second (GIF, MP4)")
     p.add_argument("--frames", default=None, metavar="N",
@@ -106,7 +108,8 @@ def cmd_render(args) -> int:
     except Exception as e:  # never a traceback: one line saying what broke
         return _fail(args, f"render failed: {type(e).__name__}: {' '.join(str(e).split())}")
     if not args.quiet:
-        print(f"wrote {args.output} ({size[0]}x{size[1]})")
+        what = "" if ext in (".csv", ".json") else f" ({size[0]}x{size[1]})"
+        print(f"wrote {args.output}{what}")
     return 0
 
 

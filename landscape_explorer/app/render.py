@@ -21,7 +21,7 @@ import numpy as np
 from landscape_explorer.core.atomic import Cancelled, atomic_path, check_writable
 from landscape_explorer.core.scenario import Scenario
 
-FORMATS = (".png", ".gif", ".mp4")
+FORMATS = (".png", ".gif", ".mp4", ".csv", ".json")  # the last two: trajectories, no display
 VIEWS = ("3d", "2d", "loss", "composite")
 MIN_SIDE, MAX_SIDE = 16, 8192
 DEFAULT_SIZE = (1280, 800)
@@ -51,6 +51,9 @@ def ensure_qapp():
         raise RenderError("no display to render on (3D needs OpenGL): run it under a virtual "
                           "X server, e.g. `xvfb-run -a landscape-explorer render ...`")
     global _APP
+    from . import prepare_qt
+
+    prepare_qt()  # shared GL contexts (split views), depth buffer: as the app does
     # Held here: a QApplication that Python collects takes every widget down with it.
     _APP = QtWidgets.QApplication([sys.argv[0] if sys.argv else "landscape-explorer"])
     return _APP
@@ -180,20 +183,21 @@ class Scene:
         """A QImage (ARGB32) of one view at exactly width x height."""
         from PyQt6 import QtGui
 
+        if overlay is None:
+            overlay = self.scenario.view.show_legend
         if view == "3d":
             img = self._image_3d(width, height, transparent)
+            if overlay:
+                img = img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+                draw_overlay(img, self.scenario, self.step)
         elif view == "2d":
             img = grab_widget(self.view2d, width, height)
         elif view == "loss":
             img = grab_widget(self.loss_plot, width, height)
         elif view == "composite":
-            img = self._composite(width, height, transparent)
+            img = self._composite(width, height, transparent, overlay)
         else:
             raise RenderError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
-        if overlay is None:
-            overlay = self.scenario.view.show_legend
-        if overlay and view in ("3d", "composite"):
-            draw_overlay(img, self.scenario, self.step)
         return img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
 
     def _image_3d(self, width, height, transparent):
@@ -215,21 +219,40 @@ class Scene:
         p.end()
         return img
 
-    def _composite(self, width, height, transparent):
-        """3D on the left (3/5 of the width), 2D over loss on the right."""
+    def _composite(self, width, height, transparent, overlay=False):
         from PyQt6 import QtGui
 
-        left = int(round(width * 0.6))
-        right = width - left
-        top = height // 2
-        img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
-        img.fill(QtGui.QColor(32, 34, 40, 0 if transparent else 255))
-        p = QtGui.QPainter(img)
-        p.drawImage(0, 0, self._image_3d(left, height, transparent))
-        p.drawImage(left, 0, grab_widget(self.view2d, right, top))
-        p.drawImage(left, top, grab_widget(self.loss_plot, right, height - top))
-        p.end()
-        return img
+        left, right, top = composite_layout(width, height)
+        img3d = self._image_3d(left, height, transparent)
+        if overlay:
+            img3d = img3d.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+            draw_overlay(img3d, self.scenario, self.step)
+        return compose(img3d,
+                       grab_widget(self.view2d, right, top),
+                       grab_widget(self.loss_plot, right, height - top), width, height,
+                       transparent)
+
+
+def composite_layout(width: int, height: int) -> tuple[int, int, int]:
+    """Side by side: 3D on the left (3/5 of the width), 2D over the loss plot on the right.
+    Returns (3D width, right column width, 2D height)."""
+    left = int(round(width * 0.6))
+    return left, width - left, height // 2
+
+
+def compose(img3d, img2d, img_loss, width: int, height: int, transparent: bool = False):
+    from PyQt6 import QtGui
+
+    left, right, top = composite_layout(width, height)
+    img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
+    img.fill(QtGui.QColor(32, 34, 40, 0 if transparent else 255))
+    p = QtGui.QPainter(img)
+    if img3d is not None:
+        p.drawImage(0, 0, img3d)
+    p.drawImage(left, 0, img2d)
+    p.drawImage(left, top, img_loss)
+    p.end()
+    return img
 
 
 def render_gl_view(view, width: int, height: int, transparent: bool = False):
@@ -249,14 +272,13 @@ def grab_widget(widget, width: int, height: int):
     """QImage of a QWidget laid out at exactly width x height (then put back as it was)."""
     from PyQt6 import QtWidgets
 
+    # Laid out at the requested size (not a scaled screenshot), then put back; a widget in a
+    # layout is resized back by it on the next event anyway.
     keep = widget.size()
-    if widget.isWindow():
-        widget.resize(int(width), int(height))
-        QtWidgets.QApplication.processEvents()
-        img = widget.grab().toImage()
-        widget.resize(keep)
-    else:
-        img = widget.grab().toImage().scaled(int(width), int(height))
+    widget.resize(int(width), int(height))
+    QtWidgets.QApplication.processEvents()
+    img = widget.grab().toImage()
+    widget.resize(keep)
     dpr = img.devicePixelRatio()
     if img.width() != width or img.height() != height or dpr != 1:
         from PyQt6 import QtCore
@@ -460,8 +482,18 @@ def write_mp4(scene: Scene, path, size, fps=DEFAULT_FPS, frames=None, view="3d",
 
 def render_scenario(scenario: Scenario, path, size=DEFAULT_SIZE, fps=DEFAULT_FPS, frames=None,
                     view="3d", transparent=False, overlay=None, progress=None) -> None:
-    """Render ``scenario`` to ``path``; the format comes from the extension (.png/.gif/.mp4)."""
+    """Render ``scenario`` to ``path``; the format comes from the extension: .png, .gif, .mp4,
+    or .csv/.json for the trajectories themselves (these need no display)."""
     ext = output_format(path)
+    if ext in (".csv", ".json"):
+        from landscape_explorer.core import trajectories
+
+        check_output(path)
+        if ext == ".csv":
+            trajectories.write_trajectories_csv(scenario, path)
+        else:
+            trajectories.write_trajectories_json(scenario, path)
+        return
     if view not in VIEWS:
         raise RenderError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
     w, h = (int(v) for v in size)
