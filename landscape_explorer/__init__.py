@@ -3,6 +3,8 @@ from .core.surfaces import Surface, KnownPoint, surface, surface_names
 from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
 from .core.schedules import Schedule, schedule, schedule_names
 from .core.simulate import simulate, SimulationResult, Stepper
+from .core.analysis import (critical_points, CriticalPoint, verdicts, Verdict, basins,
+                            BasinsResult, random_restarts)
 
 __version__ = "0.1.0"
 
@@ -11,4 +13,6 @@ __all__ = [
     "Optimizer", "OptState", "optimizer", "optimizer_names",
     "Schedule", "schedule", "schedule_names",
     "simulate", "SimulationResult", "Stepper",
+    "critical_points", "CriticalPoint", "verdicts", "Verdict", "basins", "BasinsResult",
+    "random_restarts",
 ]

@@ -863,3 +863,4 @@ register(OptimizerDef(
     validate=_lion_validate, n_state=1, init=_state_zeros(1), scalars=_lion_scalars,
     kernel=_lion_kernel,
 ))
+from . import escape  # noqa: E402,F401  registers the escape methods
