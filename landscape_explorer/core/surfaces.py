@@ -134,6 +134,16 @@ def _kp(*points):
     return tuple(KnownPoint((float(x), float(y)), float(v), k) for (x, y), v, k in points)
 
 
+def _on_axes(c):
+    """The four points at distance c from the origin along the axes."""
+    return ((c, 0.0), (-c, 0.0), (0.0, c), (0.0, -c))
+
+
+def _mirrored(a, b):
+    """(a, b) reflected in both axes."""
+    return ((a, b), (-a, b), (a, -b), (-a, -b))
+
+
 # --- sin_quadratic: a 1-D textbook trap (sin(3x) + x²/2) made into a 2-D surface. ---------------
 # The y² term is a plain bowl across the valley, so the y = 0 slice is exactly sin(3x) + 0.5x².
 
@@ -239,9 +249,9 @@ register(
 
 
 # --- plateau: a narrow Gaussian well in a flat plain. -----------------------------------------
-# f = 1 − exp(−r²/(2σ²)) with σ = 0.5. The gradient 4r·exp(−2r²) is below 1e-4 for r > 2.4 and
-# about 2e-7 at the edge of the box (r = 3), so far from the well plain gradient descent barely
-# moves. expm1 keeps full relative precision near the bottom of the well.
+# f = 1 − exp(−r²/(2σ²)) with σ = 0.5. The gradient 4r·exp(−2r²) is below 1e-4 for r > 2.4
+# and about 2e-7 at the edge of the box (r = 3), so far from the well plain gradient descent
+# barely moves. expm1 keeps full relative precision near the bottom of the well.
 
 
 def _plateau_value(x, y):
@@ -263,8 +273,8 @@ register(
         name="plateau",
         title="Plateau",
         formula="1 − exp(−2(x² + y²))",
-        description="A narrow well in a vast flat plain: beyond r≈2.4 the gradient is below 1e-4, "
-        "so gradient descent started there hardly moves. Adam rescales the tiny gradient and "
+        description="A narrow well in a vast flat plain: beyond r≈2.4 the gradient is below "
+        "1e-4, so gradient descent started there hardly moves. Adam rescales the tiny gradient and "
         "walks in at a steady pace; this is the vanishing-gradient problem in two dimensions.",
         bounds=((-3.0, 3.0), (-3.0, 3.0)),
         known_points=_kp(((0.0, 0.0), 0.0, "global_min")),
@@ -323,7 +333,10 @@ def _rastrigin_value(x, y):
 
 
 def _rastrigin_grad(x, y):
-    return 2.0 * x + 20.0 * np.pi * np.sin(_TWO_PI * x), 2.0 * y + 20.0 * np.pi * np.sin(_TWO_PI * y)
+    return (
+        2.0 * x + 20.0 * np.pi * np.sin(_TWO_PI * x),
+        2.0 * y + 20.0 * np.pi * np.sin(_TWO_PI * y),
+    )
 
 
 def _rastrigin_hessian(x, y):
@@ -334,10 +347,10 @@ def _rastrigin_hessian(x, y):
 def _rastrigin_points():
     m, s = _RASTRIGIN_MIN, _RASTRIGIN_MAX
     points = [((0.0, 0.0), 0.0, "global_min")]
-    points += [(p, 0.9949590570932914, "local_min") for p in ((m, 0.0), (-m, 0.0), (0.0, m), (0.0, -m))]
-    points += [(p, 1.9899181141865827, "local_min") for p in ((m, m), (-m, m), (m, -m), (-m, -m))]
-    points += [(p, 20.251272990990113, "saddle") for p in ((s, 0.0), (-s, 0.0), (0.0, s), (0.0, -s))]
-    points += [(p, 40.50254598198023, "max") for p in ((s, s), (-s, s), (s, -s), (-s, -s))]
+    points += [(p, 0.9949590570932914, "local_min") for p in _on_axes(m)]
+    points += [(p, 1.9899181141865827, "local_min") for p in _mirrored(m, m)]
+    points += [(p, 20.251272990990113, "saddle") for p in _on_axes(s)]
+    points += [(p, 40.50254598198023, "max") for p in _mirrored(s, s)]
     return _kp(*points)
 
 
@@ -458,16 +471,11 @@ def _ackley_points():
     a, b, s = 0.9521665459501717, 0.9684776587077244, 0.6257806168564638
     t, m = 0.6730965201107377, (0.5774125352782147, 0.8747620388753442)
     points = [((0.0, 0.0), 0.0, "global_min")]
-    points += [(p, 2.579927557029872, "local_min") for p in ((a, 0.0), (-a, 0.0), (0.0, a), (0.0, -a))]
-    points += [(p, 3.57445187725768, "local_min") for p in ((b, b), (-b, b), (b, -b), (-b, -b))]
-    points += [(p, 3.2524692451131805, "saddle") for p in ((s, 0.0), (-s, 0.0), (0.0, s), (0.0, -s))]
-    points += [
-        ((sx * p, sy * q), 4.5587771352999855, "saddle")
-        for p, q in (m, m[::-1])
-        for sx in (1.0, -1.0)
-        for sy in (1.0, -1.0)
-    ]
-    points += [(p, 4.608932401890219, "max") for p in ((t, t), (-t, t), (t, -t), (-t, -t))]
+    points += [(p, 2.579927557029872, "local_min") for p in _on_axes(a)]
+    points += [(p, 3.57445187725768, "local_min") for p in _mirrored(b, b)]
+    points += [(p, 3.2524692451131805, "saddle") for p in _on_axes(s)]
+    points += [(p, 4.5587771352999855, "saddle") for p in _mirrored(*m) + _mirrored(*m[::-1])]
+    points += [(p, 4.608932401890219, "max") for p in _mirrored(t, t)]
     return _kp(*points)
 
 
@@ -579,7 +587,7 @@ register(
         name="beale",
         title="Beale",
         formula="(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
-        description="Steep walls (values up to 1e5 at the corners) around flat, narrow valleys: "
+        description="Steep walls (values near 2e5 at the corners) around flat, narrow valleys: "
         "a learning rate that is safe in the valley blows up on the walls, and one that is safe on "
         "the walls crawls to the minimum at (3, 0.5). Adam's per-coordinate scaling helps.",
         bounds=((-4.5, 4.5), (-4.5, 4.5)),
@@ -622,7 +630,7 @@ register(
         formula="½(x⁴ − 16x² + 5x + y⁴ − 16y² + 5y)",
         description="Four minima of different depths in the four quadrants, with the deepest at "
         "(-2.90, -2.90): where gradient descent ends depends only on the signs of the start, so "
-        "it finds the global minimum from a quarter of the starts.",
+        "it finds the global minimum from only about a quarter of the starts.",
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         known_points=_kp(
             ((_ST_LOW, _ST_LOW), -78.33233140754282, "global_min"),
@@ -800,7 +808,8 @@ register(
 
 
 # --- easom: f = −h(x)·h(y) with h(t) = cos t · exp(−(t − π)²), so the derivatives factor:
-# h' = −e·(sin t + 2u·cos t), h'' = e·(4u·sin t + (4u² − 3)·cos t), with u = t − π, e = exp(−u²).
+# h' = −e·(sin t + 2u·cos t), h'' = e·(4u·sin t + (4u² − 3)·cos t),
+# with u = t − π and e = exp(−u²).
 # Outside the first ring the critical points have |f| < 1e-11 (numerically flat); only the
 # global minimum and the ring of 4 minima, 4 maxima and 4 saddles around it are listed.
 
@@ -844,9 +853,11 @@ def _easom_points():
     half_pi = 0.5 * np.pi
     points = [((np.pi, np.pi), -1.0, "global_min")]
     points += [((a, b), -8.110223891570066e-05, "local_min") for a in (lo, hi) for b in (lo, hi)]
-    points += [(p, 0.009005678148573858, "max") for p in ((lo, np.pi), (hi, np.pi), (np.pi, lo), (np.pi, hi))]
+    maxima = ((lo, np.pi), (hi, np.pi), (np.pi, lo), (np.pi, hi))
+    points += [(p, 0.009005678148573858, "max") for p in maxima]
     # Where both cosines vanish: f = 0 exactly, the Hessian is off-diagonal only.
-    points += [((a, b), 0.0, "saddle") for a in (half_pi, 3.0 * half_pi) for b in (half_pi, 3.0 * half_pi)]
+    zeros = (half_pi, 3.0 * half_pi)
+    points += [((a, b), 0.0, "saddle") for a in zeros for b in zeros]
     return _kp(*points)
 
 

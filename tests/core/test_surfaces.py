@@ -122,7 +122,7 @@ def test_gradient_matches_finite_differences(name):
         e[i] = h
         fd[:, i] = (s.value(xy + e) - s.value(xy - e)) / (2 * h)
     g = s.grad(xy)
-    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-6 * scale / width)
+    np.testing.assert_allclose(g, fd, rtol=1e-7, atol=1e-8 * scale / width)
 
 
 @names
@@ -136,7 +136,7 @@ def test_hessian_matches_finite_differences_of_gradient(name):
         e = np.zeros(2)
         e[j] = h
         fd[:, :, j] = (s.grad(xy + e) - s.grad(xy - e)) / (2 * h)
-    np.testing.assert_allclose(s.hessian(xy), fd, rtol=1e-6, atol=1e-6 * scale / width**2)
+    np.testing.assert_allclose(s.hessian(xy), fd, rtol=1e-6, atol=1e-7 * scale / width**2)
 
 
 @names
@@ -155,7 +155,7 @@ def test_known_points_are_critical_with_correct_values(name):
     scale, width = _scales(s)
     for p in s.known_points:
         g = s.grad(p.xy)
-        assert np.all(np.abs(g) <= 1e-10 * scale / width), (p, g)
+        assert np.all(np.abs(g) <= 1e-12 * scale / width), (p, g)
         assert abs(s.value(p.xy) - p.value) <= 1e-12 * max(1.0, abs(p.value)), (p, s.value(p.xy))
 
 
