@@ -384,18 +384,20 @@ class FileActions(QtCore.QObject):
             self.export_menu.addAction(a)
             self.export_actions[k] = a
 
+        # Above the window's file_menu_end separator (before Quit), after its own actions.
         menu = window.file_menu
         before = getattr(window, "file_menu_end", None)
-        first = menu.actions()[0] if menu.actions() else None
-        # Open/Save first, as in every application; Examples and Export next to the rest.
+        add = (lambda a: menu.insertAction(before, a)) if before is not None else menu.addAction
+        add_menu = (lambda m: menu.insertMenu(before, m)) if before is not None else menu.addMenu
+        add_sep = (lambda: menu.insertSeparator(before)) if before is not None else \
+            menu.addSeparator
+        if menu.actions() and menu.actions()[0] is not before:
+            add_sep()
         for a in (self.open_action, self.save_action, self.save_as_action):
-            menu.insertAction(first, a)
-        sep = menu.insertSeparator(first)
-        menu.insertMenu(sep, self.examples_menu)
-        if before is not None:
-            menu.insertMenu(before, self.export_menu)
-        else:
-            menu.addMenu(self.export_menu)
+            add(a)
+        add_menu(self.examples_menu)
+        add_sep()
+        add_menu(self.export_menu)
 
     # ------------------------------------------------------------------ scenarios
     def _error(self, title, message):

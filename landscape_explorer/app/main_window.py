@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
@@ -49,6 +50,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 model.apply_dict(default_state())
         self.model = model
         self.engine = RunEngine(model, self)
+        _warm_up_in_background()
         self.gl_ok, self.gl_reason = opengl_available()
 
         self.view3d: SurfaceView3D | None = None
@@ -102,6 +104,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.step_label)
         self._build_actions()
+        from .export import install_file_actions
+
+        install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)
 
         model.surfaceChanged.connect(self._update_title)
         model.splitChanged.connect(self._on_split)
@@ -298,6 +303,13 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("model", json.dumps(self.model.to_dict()))
         s.sync()
 
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not getattr(self, "_shown_once", False):
+            self._shown_once = True
+            # Keys go to the views, not to the first spin box: Space must play right away.
+            (self.view3d or self.view2d).setFocus()
+
     def closeEvent(self, ev):
         self.engine.timer.stop()
         self.model.set_playing(False)
@@ -306,3 +318,23 @@ class MainWindow(QtWidgets.QMainWindow):
         except Exception as e:
             log.warning("could not save settings: %s", e)
         super().closeEvent(ev)
+
+
+_warm_started = False
+
+
+def _warm_up_in_background():
+    """Import numba off the UI thread: the core imports it on the first step, and that first
+    import (a second or more) would otherwise freeze the window the first time Play is pressed."""
+    global _warm_started
+    if _warm_started:
+        return
+    _warm_started = True
+
+    def warm():
+        try:
+            import numba  # noqa: F401
+        except Exception:
+            pass
+
+    threading.Thread(target=warm, name="warm-imports", daemon=True).start()
