@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 
 GAP_FLOOR = 1e-16
+MAX_POINTS = 2000  # per curve: more than the plot has pixels across
 
 
 class LossPlot(pg.PlotWidget):
@@ -19,10 +20,11 @@ class LossPlot(pg.PlotWidget):
         pi.setMenuEnabled(False)
         self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self._curves: dict[int, pg.PlotDataItem] = {}
+        self._drawn: dict[int, tuple] = {}
         model.runsChanged.connect(self._sync_runs)
         model.runChanged.connect(lambda _id: self._sync_runs())
         model.logLossChanged.connect(self._on_log)
-        model.surfaceChanged.connect(lambda _: self.refresh())
+        model.surfaceChanged.connect(lambda _: self.refresh(force=True))
         engine.stepped.connect(self.refresh)
         engine.restarted.connect(self.refresh)
         self._on_log(model.log_loss)
@@ -36,7 +38,7 @@ class LossPlot(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setLogMode(x=False, y=bool(on))
         pi.setLabel("left", "loss − f*  (log)" if on else "loss")
-        self.refresh()
+        self.refresh(force=True)
 
     def _sync_runs(self):
         wanted = {r.id: r for r in self.model.runs if r.enabled}
@@ -54,16 +56,25 @@ class LossPlot(pg.PlotWidget):
         for r in self.model.runs:
             if r.id in self._curves:
                 self.legend.addItem(self._curves[r.id], r.name)
-        self.refresh()
+        self.refresh(force=True)
 
-    def refresh(self):
+    def refresh(self, force: bool = False):
+        if force:
+            self._drawn = {}
         log = self.model.log_loss
         fs = self.f_star()
         for rid, curve in self._curves.items():
             try:
+                key = self.engine.draw_key(rid)
+                if self._drawn.get(rid) == key:
+                    continue
                 steps, _, loss = self.engine.history(rid)
             except KeyError:
                 continue
+            self._drawn[rid] = key
+            if len(steps) > MAX_POINTS:
+                idx = np.unique(np.linspace(0, len(steps) - 1, MAX_POINTS).astype(np.intp))
+                steps, loss = steps[idx], loss[idx]
             y = np.asarray(loss, dtype=np.float64)
             if log:
                 y = np.maximum(y - fs, GAP_FLOOR)

@@ -8,6 +8,7 @@ so all runs stay side by side at the same step.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 TICK_MS = 16  # one frame at 60 Hz
 STEP_BUDGET_S = 0.010  # stepping time per tick; the rest of the frame is for drawing
+REDRAW_S = 0.030  # views redraw at most this often while stepping (~30 fps), and at the end
 HISTORY_ROWS = 4096
 
 
@@ -39,17 +41,21 @@ class RunState:
     done: bool  # will not move any further (diverged, converged or at max steps)
 
 
+_serials = itertools.count(1)
+
+
 class _Run:
     def __init__(self, spec, stepper):
         self.spec = spec
         self.stepper = stepper
+        self.serial = next(_serials)  # tells a rebuilt run from the old one (ids get reused)
         self.error: str | None = None
         self.cost = 2e-5  # seconds per step, measured as we go
         self._hist_key = None
         self._hist = None
 
     def history(self):
-        key = (self.stepper.step, id(self.stepper))
+        key = self.stepper.step
         if key != self._hist_key:
             self._hist = self.stepper.history()
             self._hist_key = key
@@ -72,6 +78,8 @@ class RunEngine(QtCore.QObject):
         self._runs: dict[int, _Run] = {}
         self._target = 0.0
         self._last_tick = None
+        self._last_emit = 0.0
+        self._pending_draw = False
         self.timer = QtCore.QTimer(self)
         self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
         self.timer.setInterval(TICK_MS)
@@ -96,6 +104,11 @@ class RunEngine(QtCore.QObject):
 
     def stepper(self, run_id: int):
         return self._runs[run_id].stepper
+
+    def draw_key(self, run_id: int):
+        """Changes whenever the run's drawing would: its stepper or its step."""
+        r = self._runs[run_id]
+        return (r.serial, r.stepper.step)
 
     def history(self, run_id: int):
         """(steps (L,), positions (L, 2), losses (L,)) for run_id, finite, cached per step."""
@@ -245,12 +258,16 @@ class RunEngine(QtCore.QObject):
         before = {id(r): r.stepper.step for r in self._active_runs()}
         self._advance_all(STEP_BUDGET_S)
         moved = any(r.stepper.step != before.get(id(r), -1) for r in self._active_runs())
-        if moved:
+        self._pending_draw |= moved
+        caught_up = self._all_caught_up()
+        if self._pending_draw and (caught_up or now - self._last_emit >= REDRAW_S):
+            self._pending_draw = False
+            self._last_emit = now
             self.stepped.emit()
         if m.playing and self._all_done():
             m.set_playing(False)
             self.finished.emit()
-        if not m.playing and self._all_caught_up():
+        if not m.playing and caught_up and not self._pending_draw:
             self.timer.stop()
 
     def _advance_all(self, budget: float):

@@ -12,6 +12,7 @@ from .geometry import Geometry
 from .palette import OUTLINE, colormap
 
 N_CONTOURS = 14
+MAX_PATH_POINTS = 1500  # more than the pixels a path crosses; keeps redraws cheap
 
 
 class SurfaceView2D(pg.PlotWidget):
@@ -32,6 +33,7 @@ class SurfaceView2D(pg.PlotWidget):
         self.addItem(self.image)
         self._contours: list[pg.IsocurveItem] = []
         self._paths: dict[int, tuple] = {}
+        self._drawn: dict[int, tuple] = {}
         self.start_target = pg.TargetItem(pos=model.start, size=14, movable=True,
                                           pen=pg.mkPen("w", width=2), brush=(255, 255, 255, 60),
                                           hoverPen=pg.mkPen("#ffffff", width=3))
@@ -53,6 +55,7 @@ class SurfaceView2D(pg.PlotWidget):
         self.rebuild()
 
     def rebuild(self, *_):
+        self._drawn = {}
         m = self.model
         # A coarser grid is plenty for an image; the 3D mesh uses the full resolution.
         self.geometry_ = geo = Geometry(m.surface, m.bounds, min(m.resolution, 300), m.z_mode)
@@ -112,28 +115,40 @@ class SurfaceView2D(pg.PlotWidget):
                     self.removeItem(item)
         for rid, spec in wanted.items():
             if rid not in self._paths:
-                under = pg.PlotDataItem(pen=pg.mkPen(OUTLINE, width=4))
-                line = pg.PlotDataItem()
+                # The shadow pen draws the dark outline in the same item: one path, two strokes.
+                line = pg.PlotCurveItem(shadowPen=pg.mkPen(OUTLINE, width=4))
                 head = pg.ScatterPlotItem(size=12, pen=pg.mkPen(OUTLINE, width=2))
-                for item, z in ((under, 10), (line, 11), (head, 40)):
+                for item, z in ((line, 11), (head, 40)):
                     item.setZValue(z)
                     self.addItem(item)
-                self._paths[rid] = (under, line, head)
-            _, line, head = self._paths[rid]
+                self._paths[rid] = (line, head)
+            line, head = self._paths[rid]
             line.setPen(pg.mkPen(spec.color, width=2))
             head.setBrush(pg.mkBrush(spec.color))
+        self._drawn = {}
         self.refresh_runs()
 
     def refresh_runs(self):
         geo = self.geometry_
         if geo is None:
             return
-        for rid, (under, line, head) in self._paths.items():
+        for rid, (line, head) in self._paths.items():
             try:
+                key = self.engine.draw_key(rid)
+                if self._drawn.get(rid) == key:
+                    continue  # this run has not moved since the last draw
                 _, path, _ = self.engine.history(rid)
             except KeyError:
                 continue
-            p = geo.clip_xy(path)
-            under.setData(p[:, 0], p[:, 1])
+            self._drawn[rid] = key
+            p = geo.clip_xy(decimate(path, MAX_PATH_POINTS))
             line.setData(p[:, 0], p[:, 1])
             head.setData([p[-1, 0]], [p[-1, 1]])
+
+
+def decimate(a, n: int):
+    """At most about n rows of a, always keeping the first and the last."""
+    if len(a) <= n:
+        return a
+    idx = np.unique(np.linspace(0, len(a) - 1, n).astype(np.intp))
+    return a[idx]

@@ -98,6 +98,7 @@ class SurfaceView3D(gl.GLViewWidget):
         self.wire.setVisible(False)
         self.addItem(self.wire)
         self._trails: dict[int, tuple] = {}  # run id -> (outline item, color item, ball outline, ball)
+        self._drawn: dict[int, tuple] = {}
         self.start_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=15,
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
         self.start_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=10,
@@ -213,6 +214,7 @@ class SurfaceView3D(gl.GLViewWidget):
             _, line, _, ball = self._trails[rid]
             line.setData(color=rgbf(spec.color))
             ball.setData(color=rgbf(spec.color))
+        self._drawn = {}
         self.refresh_runs()
 
     def refresh_runs(self):
@@ -221,9 +223,13 @@ class SurfaceView3D(gl.GLViewWidget):
             return
         for rid, (under, line, ball_under, ball) in self._trails.items():
             try:
+                key = (self.engine.draw_key(rid), id(geo))
+                if self._drawn.get(rid) == key:
+                    continue  # this run has not moved since the last draw
                 _, path, _ = self.engine.history(rid)
             except KeyError:
                 continue
+            self._drawn[rid] = key
             verts = geo.trail_vertices(path, TRAIL_CAPACITY)
             under.setData(pos=verts)
             line.setData(pos=verts)
