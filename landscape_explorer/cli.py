@@ -165,7 +165,8 @@ def cmd_run(args) -> int:
             "runs": [dict(optimizer_json(opt),
                           final=res.final.tolist(), loss=res.final_loss.tolist(),
                           status=list(res.status), steps_taken=res.steps_taken.tolist(),
-                          path=res.path.tolist(), path_loss=res.loss.tolist())
+                          path=res.path.tolist(), path_loss=res.loss.tolist(),
+                          verdicts=[verdict_json(v) for v in res.verdicts])
                      for opt, res in runs],
         }
         print(json.dumps(out))
@@ -173,12 +174,20 @@ def cmd_run(args) -> int:
     print(f"{surf.title} ({surf.name}), {args.steps} steps, seed {args.seed}")
     for opt, res in runs:
         print(opt.spec() + (f" with schedule {opt.schedule.spec()}" if opt.schedule else ""))
+        verdicts = res.verdicts
         for i, start in enumerate(starts):
             x, y = res.final[i]
             print(f"  from ({start[0]:g}, {start[1]:g}) -> ({x:.6g}, {y:.6g})  "
                   f"loss {res.final_loss[i]:.6g}  {res.status[i]}  "
                   f"{res.steps_taken[i]} steps")
+            print(f"    verdict: {verdicts[i].detail}")
     return 0
+
+
+def verdict_json(v) -> dict:
+    p = v.point
+    return {"kind": v.kind, "detail": v.detail,
+            "point": None if p is None else {"xy": list(p.xy), "value": p.value, "kind": p.kind}}
 
 
 # ---------------------------------------------------------------------------------------------

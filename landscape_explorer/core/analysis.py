@@ -253,6 +253,8 @@ def _classify_candidates(surf: Surface, p: np.ndarray, sc: _Scales,
     if not kept:
         return []
     p = np.asarray(kept)
+    # Round-off around zero (1e-33 where the point is at 0) only clutters what users read.
+    p = np.where(np.abs(p) < 1e-14 * sc.span, 0.0, p)
     values = surf.value(p)
     lo, hi, _, _ = _sym_eig(surf.hessian(p))
     zero = _ZERO_EIG * sc.eig
