@@ -1,0 +1,82 @@
+"""Basins of attraction: 256 x 256 starts x 500 `adam` steps on `rastrigin`.
+
+Measured in the same run:
+  - the core's throughput on exactly this work: one ``simulate`` of all 65,536 starts with
+    record_every=steps (the floor: basins cannot be faster than simulating the starts),
+  - ``analysis.basins`` (chunked simulation with progress/cancel checks, then classifying every end
+    point by Newton steps to the critical point it sits at),
+and the analysis overhead, both in seconds and as a share. The fused loop is compiled (and the
+surface's critical points found) before timing; both are once per process.
+
+    python benchmarks/basins.py [--resolution 256] [--steps 500] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import landscape_explorer as le
+from landscape_explorer.core import analysis as an
+
+
+def best_of(repeat, fn):
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--resolution", type=int, default=256)
+    ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--optimizer", default="adam(lr=0.05)")
+    ap.add_argument("--surface", default="rastrigin")
+    args = ap.parse_args()
+    from landscape_explorer.cli import parse_optimizer
+
+    opt = parse_optimizer(args.optimizer)
+    surf = le.surface(args.surface)
+    res, steps = args.resolution, args.steps
+    work = res * res * steps
+
+    t0 = time.perf_counter()
+    an.basins(surf, opt, resolution=16, steps=steps)  # compile the fused loop, find crit. points
+    an.critical_points(surf)
+    warm_s = time.perf_counter() - t0
+
+    b = an.basins(surf, opt, resolution=res, steps=steps)
+    starts = np.stack(np.meshgrid(b.xs, b.ys), axis=-1).reshape(-1, 2)
+
+    t_core, sim = best_of(args.repeat, lambda: le.simulate(surf, opt, starts, steps,
+                                                           record_every=steps))
+    t_basins, b = best_of(args.repeat, lambda: an.basins(surf, opt, resolution=res, steps=steps))
+    same = np.array_equal(sim.final.reshape(res, res, 2), b.final)
+
+    t0 = time.perf_counter()
+    an._Locator(surf, b.bounds).locate(b.final.reshape(-1, 2))
+    t_classify = time.perf_counter() - t0
+
+    print(f"{opt.spec()} on {surf.name}: {res}x{res} starts x {steps} steps "
+          f"({work / 1e6:.1f} M particle-steps), best of {args.repeat}")
+    print(f"(warm-up: numba compile + critical points, once per process: {warm_s:.2f} s)")
+    print(f"  core simulate, all starts at once     {t_core:7.3f} s   "
+          f"{work / t_core / 1e6:7.1f} M particle-steps/s")
+    print(f"  analysis.basins                       {t_basins:7.3f} s   "
+          f"{work / t_basins / 1e6:7.1f} M particle-steps/s")
+    print(f"    of which classifying the end points {t_classify:7.3f} s")
+    print(f"  analysis overhead over the core:      {t_basins - t_core:+7.3f} s "
+          f"({100 * (t_basins / t_core - 1):+.1f}%)")
+    print(f"  target <= 1 s: {'met' if t_basins <= 1.0 else 'not met'}")
+    print(f"  end points identical to one simulate() of all starts: {same}")
+    print(f"  global minimum reached from {100 * b.global_min_fraction:.2f}% of starts; "
+          f"{len(b.fractions)} outcomes")
+
+
+if __name__ == "__main__":
+    main()
