@@ -278,3 +278,59 @@ def test_scenario_module_does_not_import_qt():
             "bad=[m for m in sys.modules if m.startswith(('PyQt', 'pyqtgraph', 'OpenGL'))]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Each bundled example shows the lesson its description promises (checked by simulation).
+
+
+def _final(sc, label):
+    for r, res in sc.simulate():
+        if r.label == label:
+            return res
+    raise AssertionError(f"no run {label!r}")
+
+
+def _example(name):
+    if name not in example_names():
+        pytest.skip(f"example {name} not bundled")
+    return load_example(name)
+
+
+def test_example_local_minimum_gd_stuck_momentum_escapes():
+    sc = _example("local_minimum")
+    assert np.allclose(_final(sc, "GD").final[0], [1.408, 0.0], atol=0.01)  # local minimum
+    assert np.allclose(_final(sc, "SGD + momentum 0.9").final[0], [-0.471, 0.0], atol=0.01)
+
+
+def test_example_saddle_gd_stalls_noise_escapes():
+    sc = _example("saddle_point")
+    gd = _final(sc, "GD")
+    assert np.hypot(*gd.final[0]) < 1e-3 and gd.status[0] == "converged"
+    for label in ("GD + gradient noise 0.2", "perturbed GD"):
+        res = _final(sc, label)
+        assert abs(res.final[0][1]) > 2.0, label  # off the ridge, downhill out of the plot
+
+
+def test_example_rosenbrock_sgd_crawls_momentum_and_adam_race():
+    sc = _example("rosenbrock_valley")
+    d = {r.label: np.hypot(*(res.final[0] - [1, 1])) for r, res in sc.simulate()}
+    assert d["SGD"] > 1.0
+    assert d["SGD + momentum 0.9"] < 0.2
+    assert d["Adam"] < 0.05
+
+
+def test_example_rastrigin_only_annealing_finds_the_global_minimum():
+    sc = _example("rastrigin_annealing")
+    loss = {r.label: float(res.final_loss[0]) for r, res in sc.simulate()}
+    assert loss["SGD"] > 10 and loss["Adam"] > 10
+    assert loss["simulated annealing"] < 0.1
+
+
+def test_example_plateau_gd_barely_moves_adam_walks_in():
+    sc = _example("plateau")
+    start = sc.start_points()[0]
+    gd = _final(sc, "GD")
+    assert np.hypot(*(gd.final[0] - start)) < 0.3
+    assert np.hypot(*_final(sc, "Adam").final[0]) < 1e-3
+    assert np.hypot(*_final(sc, "SGD + momentum 0.9").final[0]) < 1e-3
