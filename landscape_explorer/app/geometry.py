@@ -10,7 +10,7 @@ import numpy as np
 from .palette import height_colors
 
 HEIGHT_RATIO = 0.35  # mesh height as a fraction of the wider side of the plotting area
-LIFT_RATIO = 0.008  # trails float this fraction of the mesh height above it (no z-fighting)
+LIFT_RATIO = 0.01  # trails float this fraction of the mesh height above it (no z-fighting)
 LOG_FLAT_FRACTION = 0.3  # auto height: use a log scale when this much of the area looks flat
 
 
@@ -66,6 +66,26 @@ class Geometry:
         """Display height of the surface at points xy (..., 2)."""
         return self.z_of_values(self.surface.value(xy))
 
+    def mesh_z_at(self, xy) -> np.ndarray:
+        """Height of the sampled grid, bilinearly interpolated: close to what the mesh shows
+        between its vertices (in a narrow valley the mesh spans the valley floor from rim to
+        rim and sits above the exact surface)."""
+        xy = self.clip_xy(xy)
+        nx, ny = len(self.xs), len(self.ys)
+        fx = (xy[..., 0] - self.xs[0]) / (self.xs[-1] - self.xs[0]) * (nx - 1)
+        fy = (xy[..., 1] - self.ys[0]) / (self.ys[-1] - self.ys[0]) * (ny - 1)
+        i = np.clip(np.floor(fx).astype(np.intp), 0, nx - 2)
+        j = np.clip(np.floor(fy).astype(np.intp), 0, ny - 2)
+        tx, ty = fx - i, fy - j
+        z = self.z_grid
+        return ((1 - tx) * (1 - ty) * z[i, j] + tx * (1 - ty) * z[i + 1, j]
+                + (1 - tx) * ty * z[i, j + 1] + tx * ty * z[i + 1, j + 1])
+
+    def z_on_mesh(self, xy) -> np.ndarray:
+        """Where to draw something lying on the surface: on the exact surface or the mesh,
+        whichever is higher, so the mesh never hides it."""
+        return np.maximum(self.z_at(xy), self.mesh_z_at(xy))
+
     def colors(self, colormap: str) -> np.ndarray:
         """(nx, ny, 4) RGBA floats for the grid."""
         return height_colors(colormap, self.t_grid)
@@ -106,6 +126,6 @@ class Geometry:
             pts = p
         n = len(pts)
         out[:n, :2] = pts
-        out[:n, 2] = self.z_at(pts) + self.lift
+        out[:n, 2] = self.z_on_mesh(pts) + self.lift
         out[n:] = out[n - 1]
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

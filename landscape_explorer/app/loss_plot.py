@@ -18,7 +18,8 @@ class LossPlot(pg.PlotWidget):
         pi.setLabel("bottom", "step")
         pi.showGrid(x=True, y=True, alpha=0.2)
         pi.setMenuEnabled(False)
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(32, 34, 40, 210),
+                                     pen=(90, 90, 100))
         self._curves: dict[int, pg.PlotDataItem] = {}
         self._drawn: dict[int, tuple] = {}
         model.runsChanged.connect(self._sync_runs)
@@ -81,3 +82,9 @@ class LossPlot(pg.PlotWidget):
             y = np.nan_to_num(y, nan=0.0, posinf=np.finfo(np.float32).max,
                               neginf=-np.finfo(np.float32).max)
             curve.setData(steps, y)
+        # A lone point at step 0 would autorange to ±0.5 around it: show the first steps instead.
+        vb = self.getPlotItem().vb
+        if self.engine.target_step < 10:
+            vb.setXRange(0, 10, padding=0.02)
+        elif not vb.autoRangeEnabled()[0]:
+            vb.enableAutoRange(x=True)

@@ -40,37 +40,40 @@ PRESETS = (
         "The banana valley: plain SGD crawls along the flat floor, momentum builds up speed, "
         "Adam rescales each coordinate and heads for the minimum at (1, 1).",
         {"surface": "rosenbrock", "start": [-1.5, 2.0], "max_steps": 3000, "speed": 300.0,
-         "z_mode": "log",
+         "z_mode": "log", "log_loss": True,
          "runs": _runs(("sgd", {"lr": 0.0005}, {}),
                        ("sgd", {"lr": 0.0005, "momentum": 0.9}, {}),
                        ("adam", {"lr": 0.05}, {}))},
     ),
     Preset(
-        "saddle_noise_escapes", "Stuck at a saddle: gradient noise escapes",
-        "Started exactly on the saddle's ridge, gradient descent never leaves it: the gradient "
-        "points along the ridge only. A little noise (SGD's minibatch noise) tips it off.",
-        {"surface": "saddle", "start": [-1.5, 0.0], "max_steps": 1500, "speed": 120.0,
+        "saddle_noise_escapes", "Stuck on a saddle: gradient noise escapes",
+        "Started straight above the saddle of a wavy valley, gradient descent slides onto the "
+        "saddle point and stops there: the gradient has nothing pointing off it. A little "
+        "gradient noise (SGD's minibatch noise) tips it off, into the global minimum.",
+        {"surface": "sin_quadratic", "start": [0.589531341226537, 1.5], "max_steps": 1500,
+         "speed": 120.0,
          "runs": _runs(("gd", {"lr": 0.02}, {}),
                        ("gd", {"lr": 0.02}, {"noise": 0.3, "seed": 1}),
                        ("adam", {"lr": 0.02}, {}))},
     ),
     Preset(
+        "local_minimum_momentum", "Local minimum: momentum rolls over the hump",
+        "From the right, gradient descent settles in the local minimum at x ≈ 1.41. Momentum "
+        "0.9 carries enough speed over the saddle to reach the global minimum at x ≈ −0.47; "
+        "momentum 0.8 does not.",
+        {"surface": "sin_quadratic", "start": [2.6, 1.6], "max_steps": 1500, "speed": 120.0,
+         "runs": _runs(("gd", {"lr": 0.01}, {}),
+                       ("sgd", {"lr": 0.01, "momentum": 0.8}, {}),
+                       ("sgd", {"lr": 0.01, "momentum": 0.9}, {}))},
+    ),
+    Preset(
         "himmelblau_basins", "Four minima: where you start decides where you end",
-        "Himmelblau's function has four equal minima; the same optimizer from nearby starts "
-        "ends in different basins. Click around to map the basins yourself.",
+        "Himmelblau's function has four equal minima; the same start sends different "
+        "optimizers to different basins. Click around to map the basins yourself.",
         {"surface": "himmelblau", "start": [-0.3, -0.9], "max_steps": 1500, "speed": 150.0,
          "runs": _runs(("gd", {"lr": 0.005}, {}),
                        ("sgd", {"lr": 0.005, "momentum": 0.9}, {}),
                        ("adam", {"lr": 0.05}, {}))},
-    ),
-    Preset(
-        "rastrigin_local_minima", "Local minima: small steps get stuck, noise and momentum roll on",
-        "Rastrigin's egg-crate of local minima traps gradient descent in the first dimple; "
-        "momentum and noisy SGD carry on toward the global minimum at the origin.",
-        {"surface": "rastrigin", "start": [3.3, 3.1], "max_steps": 2000, "speed": 150.0,
-         "runs": _runs(("gd", {"lr": 0.002}, {}),
-                       ("sgd", {"lr": 0.002, "momentum": 0.95}, {}),
-                       ("gd", {"lr": 0.002}, {"noise": 8.0, "seed": 3}))},
     ),
     Preset(
         "bowl_learning_rates", "Learning rate too large: oscillation and divergence",
@@ -79,7 +82,7 @@ PRESETS = (
         {"surface": "bowl", "start": [-1.6, 1.2], "max_steps": 400, "speed": 30.0,
          "runs": _runs(("gd", {"lr": 0.1}, {}),
                        ("gd", {"lr": 0.9}, {}),
-                       ("gd", {"lr": 1.02}, {}))},
+                       ("gd", {"lr": 1.1}, {}))},
     ),
     Preset(
         "bowl_adam_vs_sgd", "Adam vs SGD on a bowl",

@@ -18,6 +18,7 @@ from .palette import OUTLINE, START_MARKER, rgbf
 
 TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
 CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
+TRAIL_PX = 3.5
 BALL_PX = 13
 BALL_OUTLINE_PX = 19
 BACKGROUND = (32, 34, 40)
@@ -60,7 +61,8 @@ _MESH_GL = {
     GL.GL_CULL_FACE: False,
     # Push the mesh back in depth so trails lying on it always win the depth test.
     GL.GL_POLYGON_OFFSET_FILL: True,
-    "glPolygonOffset": (1.5, 1.5),
+    # The factor scales with the slope: steep walls seen edge-on are pushed back the most.
+    "glPolygonOffset": (3.0, 3.0),
 }
 _LINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
             GL.GL_POLYGON_OFFSET_FILL: False}
@@ -179,7 +181,7 @@ class SurfaceView3D(gl.GLViewWidget):
     def _update_start(self, *_):
         geo = self.geometry_
         xy = geo.clip_xy(np.array([self.model.start]))
-        pos = np.array([[xy[0, 0], xy[0, 1], geo.z_at(xy)[0] + geo.lift]], dtype=np.float32)
+        pos = np.array([[xy[0, 0], xy[0, 1], geo.z_on_mesh(xy)[0] + geo.lift]], dtype=np.float32)
         pos = np.nan_to_num(pos)
         self.start_outline.setData(pos=pos)
         self.start_marker.setData(pos=pos)
@@ -197,9 +199,9 @@ class SurfaceView3D(gl.GLViewWidget):
         for rid, spec in wanted.items():
             if rid not in self._trails:
                 zeros = np.zeros((TRAIL_CAPACITY, 3), dtype=np.float32)
-                under = gl.GLLinePlotItem(pos=zeros, width=5, color=rgbf(OUTLINE),
+                under = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX + 3, color=rgbf(OUTLINE),
                                           glOptions=_LINE_GL, mode="line_strip")
-                line = gl.GLLinePlotItem(pos=zeros.copy(), width=3, glOptions=_LINE_GL,
+                line = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX, glOptions=_LINE_GL,
                                          mode="line_strip")
                 ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)

@@ -167,3 +167,29 @@ def test_runspec_ignores_unknown_keys():
     r = RunSpec.from_dict({"id": 3, "optimizer": "gd", "hyperparams": {"lr": 0.5},
                            "future_field": 1})
     assert r.hyperparams == {"lr": 0.5}
+
+
+# ---------------------------------------------------------------------------------- presets
+from landscape_explorer.app.presets import PRESETS, apply_preset, available_presets  # noqa: E402
+
+
+@pytest.mark.parametrize("name", [p.name for p in PRESETS])
+def test_presets_load_into_the_model(qtbot, name, model):
+    if name not in [p.name for p in available_presets()]:
+        pytest.skip("needs a surface or optimizer this core lacks")
+    apply_preset(model, name)
+    p = [p for p in PRESETS if p.name == name][0]
+    assert model.surface_name == p.state["surface"]
+    assert model.start == tuple(p.state["start"])
+    assert [r.optimizer for r in model.runs] == [r["optimizer"] for r in p.state["runs"]]
+    assert len({r.color for r in model.runs}) == len(model.runs)
+    for r in model.runs:
+        r.build_optimizer()
+
+
+def test_preset_combo_applies_preset(panel, model):
+    idx = panel.preset_combo.findData("bowl_learning_rates")
+    panel.preset_combo.activated.emit(idx)
+    assert [r.hyperparams["lr"] for r in model.runs] == [0.1, 0.9, 1.1]
+    assert model.playing
+    model.set_playing(False)
