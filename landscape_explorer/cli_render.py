@@ -43,6 +43,9 @@ def add_subcommands(sub) -> None:
     p.add_argument("--view", default="3d", choices=("3d", "2d", "loss", "composite"),
                    help="what to draw (default 3d; composite puts 3D, 2D and loss side by side)")
     p.add_argument("--transparent", action="store_true", help="transparent background (PNG)")
+    p.add_argument("--colors", default=None, metavar="N",
+                   help="PNG with at most N colors (2..256, a palette image): several times "
+                        "smaller, for web pages and READMEs")
     p.add_argument("--no-legend", action="store_true",
                    help="no title, legend or step counter on the picture")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -65,6 +68,7 @@ def cmd_render(args) -> int:
     size = parse_size(args.size)
     fps = _int_arg("--fps", args.fps, 1, 120)
     frames = None if args.frames is None else _int_arg("--frames", args.frames, 1, 100_000)
+    colors = None if args.colors is None else _int_arg("--colors", args.colors, 2, 256)
     path = args.scenario
     if not os.path.exists(path) and path in example_names():
         path = example_path(path)
@@ -82,6 +86,8 @@ def cmd_render(args) -> int:
         ext = render.output_format(args.output)
         if args.transparent and ext != ".png":
             raise render.RenderError("--transparent is only possible with a .png output")
+        if colors is not None and ext != ".png":
+            raise render.RenderError("--colors is only possible with a .png output")
         for name, v in zip(("width", "height"), size):
             if not render.MIN_SIDE <= v <= render.MAX_SIDE:
                 raise render.RenderError(f"invalid --size {args.size}: {name} must be "
@@ -96,7 +102,7 @@ def cmd_render(args) -> int:
     try:
         render.render_scenario(sc, args.output, size=size, fps=fps, frames=frames,
                                view=args.view, transparent=args.transparent,
-                               overlay=False if args.no_legend else None)
+                               overlay=False if args.no_legend else None, colors=colors)
     except render.RenderError as e:
         return _fail(args, str(e))
     except OSError as e:

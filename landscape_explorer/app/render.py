@@ -396,10 +396,50 @@ def _tick(progress, done, total):
 
 
 def write_png(scene: Scene, path, size, view="3d", transparent=False, step=None,
-              overlay=None) -> None:
+              overlay=None, colors=None) -> None:
     scene.advance_to(scene.scenario.steps if step is None else step)
     img = scene.image(view, *size, transparent=transparent, overlay=overlay)
-    save_qimage(img, path)
+    if colors:
+        keep = [r.color for r in scene.scenario.enabled_runs()] + ["#FFFFFF", "#111111"]
+        save_palette_png(img, path, colors, keep=keep)
+    else:
+        save_qimage(img, path)
+
+
+def save_palette_png(img, path, colors: int = 256, keep=()) -> None:
+    """An 8-bit palette PNG (Pillow) with at most ``colors`` colors: several times smaller than
+    a true-color one, for web pages and READMEs. ``keep``: '#RRGGBB' colors that must stay
+    exact (the runs' colors cover few pixels, and a plain quantizer would shift them)."""
+    from PIL import Image
+
+    if not 2 <= int(colors) <= 256:
+        raise RenderError(f"invalid colors {colors}: must be 2..256")
+    arr = qimage_to_array(img)
+    opaque = bool((arr[..., 3] == 255).all())
+    rgb = Image.fromarray(np.ascontiguousarray(arr[..., :3]), "RGB")
+    # The palette comes from the picture plus a block of each color to keep, big enough that
+    # the median cut gives each its own entry.
+    keep = [c for c in dict.fromkeys(k.upper() for k in keep)]
+    h, w = arr.shape[:2]
+    block = max(8, h // 12)
+    sample = Image.new("RGB", (w, h + block * max(1, len(keep))))
+    sample.paste(rgb, (0, 0))
+    for i, c in enumerate(keep):
+        sample.paste(Image.new("RGB", (w, block), c), (0, h + i * block))
+    n = int(colors) - (0 if opaque else 1)
+    palette = sample.quantize(n, method=Image.Quantize.MEDIANCUT)
+    pic = rgb.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG)
+    if not opaque:
+        # One more palette entry for transparent pixels.
+        idx = np.asarray(pic).copy()
+        idx[arr[..., 3] < 128] = n
+        pal = pic.getpalette()[:3 * n] + [0, 0, 0]
+        pic = Image.fromarray(idx, "P")
+        pic.putpalette(pal)
+        pic.info["transparency"] = n
+    with atomic_path(path) as tmp:
+        pic.save(tmp, format="PNG", optimize=True,
+                 **({} if opaque else {"transparency": n}))
 
 
 def _frames(scene, size, view, steps, frames, progress, overlay, transparent=False):
@@ -481,7 +521,8 @@ def write_mp4(scene: Scene, path, size, fps=DEFAULT_FPS, frames=None, view="3d",
 
 
 def render_scenario(scenario: Scenario, path, size=DEFAULT_SIZE, fps=DEFAULT_FPS, frames=None,
-                    view="3d", transparent=False, overlay=None, progress=None) -> None:
+                    view="3d", transparent=False, overlay=None, progress=None,
+                    colors=None) -> None:
     """Render ``scenario`` to ``path``; the format comes from the extension: .png, .gif, .mp4,
     or .csv/.json for the trajectories themselves (these need no display)."""
     ext = output_format(path)
@@ -512,7 +553,8 @@ def render_scenario(scenario: Scenario, path, size=DEFAULT_SIZE, fps=DEFAULT_FPS
     views = ("3d", "2d", "loss") if view == "composite" else (view,)
     with Scene(scenario, views=views) as scene:
         if ext == ".png":
-            write_png(scene, path, (w, h), view=view, transparent=transparent, overlay=overlay)
+            write_png(scene, path, (w, h), view=view, transparent=transparent, overlay=overlay,
+                      colors=colors)
         elif ext == ".gif":
             write_gif(scene, path, (w, h), fps=fps, frames=frames, view=view,
                       progress=progress, overlay=overlay)

@@ -218,3 +218,18 @@ def test_bundled_example_by_name(tmp_path):
     r = render(names[0], "-o", out, "--size", "320x200")
     assert r.returncode == 0, r.stderr
     assert out.exists()
+
+
+def test_palette_png_is_small_and_keeps_run_colors_exact(scenario, tmp_path):
+    from PIL import Image
+
+    full, small = tmp_path / "full.png", tmp_path / "small.png"
+    assert render(scenario, "-o", full, "--size", "640x400").returncode == 0
+    r = render(scenario, "-o", small, "--size", "640x400", "--colors", "256")
+    assert r.returncode == 0, r.stderr
+    img = Image.open(small)
+    assert img.mode == "P" and img.size == (640, 400)
+    assert small.stat().st_size < full.stat().st_size
+    rgb = np.asarray(img.convert("RGB"))
+    for c in COLORS:
+        assert has_color(rgb, c, tol=0) > 0, c
