@@ -34,6 +34,8 @@ _ZERO_EIG = 1e-6  # x typical |eigenvalue|: an eigenvalue below this counts as z
 _RING = 1e-2  # x span: radius of the ring that tells an isolated point from a flat region
 _MERGE = 1e-6  # x span: points closer than this are the same critical point
 _NEAR = 1e-2  # x span: a particle within this distance of a critical point is "at" it
+_AT_POINT_GRAD = 1e-2  # x largest gradient: above this a particle near a point is still moving
+_AT_MIN_LOSS = 1e-2  # x value range: a particle this close to a minimum's value is at it
 _PLATEAU_GRAD = 1e-3  # x largest gradient: below this, far from critical points, is a plateau
 _VALUE_TOL = 1e-9  # x value range: minima within this of the lowest are all global
 
@@ -432,8 +434,14 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None) -> list[
                                f"finite range, so it stopped at {where} (loss {_g(L)})",
                                None, pos, L))
             continue
-        if idx[i] >= 0:
-            c = loc.points[idx[i]]
+        # At a critical point means near it and nearly still (a small gradient) or, for a
+        # minimum, nearly at its bottom: a particle bouncing across a point with a large
+        # gradient and loss (an unstable step size) is moving, not stalled.
+        c = loc.points[idx[i]] if idx[i] >= 0 else None
+        if c is not None and not (gn[i] <= _AT_POINT_GRAD * sc.grad or (
+                c.is_min and L - c.value <= _AT_MIN_LOSS * sc.value_range)):
+            c = None
+        if c is not None:
             if c.kind == "global_min":
                 out.append(Verdict("global_min", f"reached the global minimum at "
                                    f"{_fmt_xy(c.xy)}: loss {_g(L)}", c, pos, L))
