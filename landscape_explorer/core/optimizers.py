@@ -11,8 +11,11 @@ Under that API every optimizer is three small functions (see ``Optimizer``):
   only on the step number (bias corrections, the scheduled lr...), computed once per step, not
   once per particle; ``step`` counts from 1 as torch's ``state['step']`` does after increment;
 - ``kernel(p, g, st, sc) -> new_p``: the update itself, elementwise. It writes the new state
-  into ``st[0]``, ``st[1]``, ... and returns the new parameter. It uses only arithmetic and numpy
-  ufuncs and branches only on the scalars ``sc`` (hyperparameters), never on array values, so the
+  into ``st[0]``, ``st[1]``, ... and returns the new parameter. It uses only arithmetic, numpy
+  ufuncs and ``_fma(a, b, c)`` (a * b + c rounded once, wherever torch's own kernels fuse: see
+  "Fused multiply-add" below; numba-compiled code needs ``prepare_numba()`` first, which
+  ``Optimizer.kernel`` does by itself once numba is loaded), and
+  branches only on the scalars ``sc`` (hyperparameters), never on array values, so the
   same function runs on whole arrays (``st`` is (K, N, 2)) and on scalars inside a numba loop
   (``st`` is a length-K vector, one coordinate of one particle), bit for bit the same. Kernels
   are module-level functions that close over nothing: every number they need comes through
@@ -25,6 +28,7 @@ Gradient noise (``noise``) and gradient-norm clipping (``clip``) are applied by 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
@@ -59,6 +63,8 @@ class Optimizer:
 
     @property
     def kernel(self) -> Callable:
+        if "numba" in sys.modules:  # whoever asks for the kernel may be about to compile it
+            prepare_numba()
         return self.defn.kernel
 
     @property
@@ -240,7 +246,7 @@ def _gd_scalars(step, lr, hp):
 
 
 def _gd_kernel(p, g, st, sc):
-    return p - sc[0] * g
+    return _fma(-sc[0], g, p)  # as torch's param.add_(grad, alpha=-lr)
 
 
 register(OptimizerDef(
@@ -252,13 +258,105 @@ register(OptimizerDef(
 
 
 # ---------------------------------------------------------------------------------------------
+# Fused multiply-add. torch's CPU kernels compute ``add(alpha=)``, ``addcmul`` and ``lerp`` with
+# one rounding (an FMA instruction: ATen's vec::fmadd, and compiler contraction in the scalar
+# tails), so a bit-exact copy needs a * b + c rounded once. numpy has no fma ufunc, so on the
+# numpy path it is emulated exactly (Boldo & Melquiond, "Emulation of FMA and correctly rounded
+# sums: proved algorithms using rounding to odd", IEEE Trans. Computers 57(4), 2008); once numba
+# is loaded, a compiled ufunc over LLVM's llvm.fma.f64 takes its place, on both paths.
+
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
+
+
+def fma_emulated(a, b, c):
+    """a * b + c with a single rounding, elementwise, in plain numpy.
+
+    Exact for all finite inputs whose product neither overflows nor falls below ~1e-290
+    (Veltkamp/Dekker's exact product); where it does, the result is non-finite or off by a
+    subnormal amount, a particle that is diverging or standing still either way.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    scalar = a.ndim == b.ndim == c.ndim == 0
+    if scalar:
+        c = c.reshape(1)  # the rounding to odd below edits an array's bits in place
+    with np.errstate(all="ignore"):
+        uh = a * b  # a * b = uh + ul exactly (Veltkamp's split, Dekker's product)
+        t = _SPLIT * a
+        ah = t - (t - a)
+        al = a - ah
+        t = _SPLIT * b
+        bh = t - (t - b)
+        bl = b - bh
+        ul = ah * bh
+        ul -= uh
+        ul += ah * bl
+        ul += al * bh
+        ul += al * bl
+        th = c + uh  # c + uh = th + tl exactly (Knuth's TwoSum)
+        z = th - c
+        tl = c - (th - z)
+        tl += uh - z
+        v = tl + ul  # tl + ul rounded to odd: TwoSum, then off an even neighbour toward e
+        z = v - tl
+        e = tl - (v - z)
+        e += ul - z
+        bits = v.view(np.int64)
+        bits += ((e != 0) & ((bits & 1) == 0)) * (1 - 2 * ((e < 0) ^ (v < 0)))
+        out = th + v
+        # Where the error-free transformations break down (inf, nan, overflow) the result is
+        # non-finite either way; give the plain expression's.
+        bad = ~np.isfinite(out)
+        if bad.any():
+            out = np.where(bad, a * b + c, out)
+    return out[0] if scalar else out
+
+
+_fma = fma_emulated  # kernels call this name; prepare_numba() swaps in the compiled ufunc
+_NUMBA_FMA = None
+
+
+def prepare_numba():
+    """Make the kernels compilable by numba (imports numba). Optimizer.kernel calls this itself
+    whenever numba is already loaded; call it before ``numba.njit(defn.kernel)`` otherwise."""
+    global _fma, _NUMBA_FMA
+    if _NUMBA_FMA is not None:
+        _fma = _NUMBA_FMA
+        return _NUMBA_FMA
+    import numba
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _llvm_fma(typingctx, a, b, c):
+        sig = types.float64(types.float64, types.float64, types.float64)
+
+        def codegen(context, builder, signature, args):
+            d = ir.DoubleType()
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d, d, d]),
+                                                "llvm.fma.f64")
+            return builder.call(fn, list(args))
+
+        return sig, codegen
+
+    @numba.vectorize(["float64(float64, float64, float64)"], nopython=True)
+    def fma(a, b, c):
+        return _llvm_fma(a, b, c)
+
+    _NUMBA_FMA = _fma = fma
+    return fma
+
+
+# ---------------------------------------------------------------------------------------------
 # torch.optim optimizers. Each kernel follows the operation order of torch's single-tensor
 # implementation (torch/optim/<name>.py, ``_single_tensor_<name>``), which is what torch runs on
-# CPU by default, so that the rounding matches. torch's fused ops unfold as:
-#   t.add_(o, alpha=a)              -> t + a * o
-#   t.addcmul_(a, b, value=v)       -> t + v * a * b
+# CPU by default, so that the rounding matches. torch's fused ops unfold as (fma: one rounding):
+#   t.add_(o, alpha=a)              -> fma(a, o, t)
+#   t.addcmul_(a, b, value=v)       -> fma(v * a, b, t)
 #   t.addcdiv_(a, b, value=v)       -> t + v * a / b
-#   t.lerp_(end, w)                 -> t + w * (end - t) if |w| < 0.5 else end - (end - t) * (1 - w)
+#   t.lerp_(end, w)                 -> fma(w, end - t, t) if |w| < 0.5 else fma(w - 1, end - t, end)
 # Flags and derived numbers travel as floats in ``sc``; kernels branch only on them.
 
 
@@ -319,17 +417,17 @@ def _sgd_kernel(p, g, st, sc):
     if sc[5] != 0.0:
         g = -g
     if sc[3] != 0.0:
-        g = g + sc[3] * p
+        g = _fma(sc[3], p, g)
     if sc[1] != 0.0:
         if sc[6] != 0.0:
             st[0] = g  # torch: the buffer starts as a copy of the first gradient
         else:
-            st[0] = st[0] * sc[1] + sc[2] * g
+            st[0] = _fma(sc[2], g, st[0] * sc[1])
         if sc[4] != 0.0:
-            g = g + sc[1] * st[0]
+            g = _fma(sc[1], st[0], g)
         else:
             g = st[0]
-    return p + (-sc[0]) * g
+    return _fma(-sc[0], g, p)
 
 
 register(OptimizerDef(
@@ -395,13 +493,13 @@ def _adam_kernel(p, g, st, sc):
         if sc[7] != 0.0:
             p = p * sc[12]
         else:
-            g = g + sc[4] * p
+            g = _fma(sc[4], p, g)
     w = sc[8]
     if w < 0.5:
-        st[0] = st[0] + w * (g - st[0])
+        st[0] = _fma(w, g - st[0], st[0])
     else:
-        st[0] = g - (g - st[0]) * (1.0 - w)
-    st[1] = st[1] * sc[2] + sc[9] * g * g
+        st[0] = _fma(w - 1.0, g - st[0], g)
+    st[1] = _fma(sc[9] * g, g, st[1] * sc[2])
     if sc[5] != 0.0:
         st[2] = np.maximum(st[2], st[1])
         denom = np.sqrt(st[2]) / sc[11] + sc[3]
@@ -476,8 +574,8 @@ def _adagrad_kernel(p, g, st, sc):
     if sc[3] != 0.0:
         g = -g
     if sc[1] != 0.0:
-        g = g + sc[1] * p
-    st[0] = st[0] + 1.0 * g * g
+        g = _fma(sc[1], p, g)
+    st[0] = _fma(1.0 * g, g, st[0])
     std = np.sqrt(st[0]) + sc[2]
     return p + (-sc[0]) * g / std
 
@@ -525,21 +623,21 @@ def _rmsprop_kernel(p, g, st, sc):
     if sc[6] != 0.0:
         g = -g
     if sc[3] != 0.0:
-        g = g + sc[3] * p
-    st[0] = st[0] * sc[1] + sc[7] * g * g
+        g = _fma(sc[3], p, g)
+    st[0] = _fma(sc[7] * g, g, st[0] * sc[1])
     if sc[5] != 0.0:
         w = sc[7]
         if w < 0.5:
-            st[1] = st[1] + w * (g - st[1])
+            st[1] = _fma(w, g - st[1], st[1])
         else:
-            st[1] = g - (g - st[1]) * (1.0 - w)
-        avg = np.sqrt(st[0] + -1.0 * st[1] * st[1])
+            st[1] = _fma(w - 1.0, g - st[1], g)
+        avg = np.sqrt(_fma(-1.0 * st[1], st[1], st[0]))
     else:
         avg = np.sqrt(st[0])
     avg = avg + sc[2]
     if sc[4] > 0.0:
         st[2] = st[2] * sc[4] + 1.0 * g / avg
-        return p + (-sc[0]) * st[2]
+        return _fma(-sc[0], st[2], p)
     return p + (-sc[0]) * g / avg
 
 
@@ -585,12 +683,12 @@ def _adadelta_kernel(p, g, st, sc):
     if sc[4] != 0.0:
         g = -g
     if sc[3] != 0.0:
-        g = g + sc[3] * p
-    st[0] = st[0] * sc[1] + sc[5] * g * g
+        g = _fma(sc[3], p, g)
+    st[0] = _fma(sc[5] * g, g, st[0] * sc[1])
     std = np.sqrt(st[0] + sc[2])
     delta = np.sqrt(st[1] + sc[2]) / std * g
-    st[1] = st[1] * sc[1] + sc[5] * delta * delta
-    return p + (-sc[0]) * delta
+    st[1] = _fma(sc[5] * delta, delta, st[1] * sc[1])
+    return _fma(-sc[0], delta, p)
 
 
 register(OptimizerDef(
@@ -634,12 +732,12 @@ def _adamax_kernel(p, g, st, sc):
     if sc[5] != 0.0:
         g = -g
     if sc[4] != 0.0:
-        g = g + sc[4] * p
+        g = _fma(sc[4], p, g)
     w = sc[6]
     if w < 0.5:
-        st[0] = st[0] + w * (g - st[0])
+        st[0] = _fma(w, g - st[0], st[0])
     else:
-        st[0] = g - (g - st[0]) * (1.0 - w)
+        st[0] = _fma(w - 1.0, g - st[0], g)
     st[1] = np.maximum(st[1] * sc[2], np.abs(g) + sc[3])
     return p + (-sc[0]) * st[0] / st[1]
 
@@ -722,13 +820,13 @@ def _nadam_kernel(p, g, st, sc):
         if sc[1] != 0.0:
             p = p * sc[10]
         else:
-            g = g + sc[0] * p
+            g = _fma(sc[0], p, g)
     w = sc[3]
     if w < 0.5:
-        st[0] = st[0] + w * (g - st[0])
+        st[0] = _fma(w, g - st[0], st[0])
     else:
-        st[0] = g - (g - st[0]) * (1.0 - w)
-    st[1] = st[1] * sc[4] + sc[5] * g * g
+        st[0] = _fma(w - 1.0, g - st[0], g)
+    st[1] = _fma(sc[5] * g, g, st[1] * sc[4])
     denom = np.sqrt(st[1] / sc[6]) + sc[7]
     p = p + sc[8] * g / denom
     return p + sc[9] * st[0] / denom
@@ -793,16 +891,17 @@ def _radam_kernel(p, g, st, sc):
         if sc[2] != 0.0:
             p = p * sc[12]
         else:
-            g = g + sc[1] * p
+            g = _fma(sc[1], p, g)
     w = sc[4]
     if w < 0.5:
-        st[0] = st[0] + w * (g - st[0])
+        st[0] = _fma(w, g - st[0], st[0])
     else:
-        st[0] = g - (g - st[0]) * (1.0 - w)
-    st[1] = st[1] * sc[5] + sc[6] * g * g
+        st[0] = _fma(w - 1.0, g - st[0], g)
+    st[1] = _fma(sc[6] * g, g, st[1] * sc[5])
     bias_corrected_exp_avg = st[0] / sc[7]
     if sc[10] != 0.0:
-        adaptive_lr = sc[8] / (np.sqrt(st[1]) + sc[9])
+        # torch computes float / tensor as tensor.reciprocal() * float
+        adaptive_lr = (1.0 / (np.sqrt(st[1]) + sc[9])) * sc[8]
         return p + -1.0 * (bias_corrected_exp_avg * sc[0] * adaptive_lr * sc[11])
     return p + -1.0 * (bias_corrected_exp_avg * sc[0])
 
@@ -842,9 +941,9 @@ def _lion_scalars(step, lr, hp):
 
 def _lion_kernel(p, g, st, sc):
     p = p * sc[5]
-    update = np.sign(st[0] * sc[1] + sc[2] * g)
-    p = p + (-sc[0]) * update
-    st[0] = st[0] * sc[3] + sc[4] * g
+    update = np.sign(_fma(sc[2], g, st[0] * sc[1]))
+    p = _fma(-sc[0], update, p)
+    st[0] = _fma(sc[4], g, st[0] * sc[3])
     return p
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import landscape_explorer as le
+import landscape_explorer.core.optimizers as O
 from landscape_explorer.core.optimizers import COMMON_PARAMS, OptState, optimizer_def
 
 STARTS = np.array([[-1.5, 2.0], [0.5, 0.5], [1.2, -0.8], [-0.3, -0.7], [0.0, 0.25]])
@@ -55,8 +56,11 @@ CONFIGS = [
 CONFIG_PARAMS = [pytest.param(n, hp, id=i) for n, hp, i in CONFIGS]
 
 
-def test_every_optimizer_is_covered_by_configs():
-    assert {n for n, _, _ in CONFIGS} == set(le.optimizer_names())
+ELEMENTWISE = [n for n in le.optimizer_names() if optimizer_def(n).kernel is not None]
+
+
+def test_every_elementwise_optimizer_is_covered_by_configs():
+    assert {n for n, _, _ in CONFIGS} == set(ELEMENTWISE)
 
 
 def test_registry_has_the_torch_optimizers():
@@ -408,11 +412,18 @@ def test_defaults_filled_in_and_betas_list_becomes_tuple():
 # (3) The numpy path and a numba loop over scalars run the same kernel bit for bit.
 
 
+@pytest.mark.parametrize("fma_impl", ["emulated", "ufunc"])
 @pytest.mark.parametrize("name, hp", CONFIG_PARAMS)
-def test_numpy_and_numba_kernels_bit_identical(name, hp):
+def test_numpy_and_numba_kernels_bit_identical(name, hp, fma_impl, monkeypatch):
     numba = pytest.importorskip("numba")
     opt = le.optimizer(name, **hp)
     kernel = numba.njit(opt.kernel)
+    numpy_fma = O.fma_emulated if fma_impl == "emulated" else O.prepare_numba()
+
+    def numpy_kernel(p, g, st, sc):
+        with monkeypatch.context() as m:
+            m.setattr(O, "_fma", numpy_fma)
+            return opt.defn.kernel(p, g, st, sc)
 
     @numba.njit
     def scalar_loop(p, g, st, sc):
@@ -430,10 +441,48 @@ def test_numpy_and_numba_kernels_bit_identical(name, hp):
     for step in range(1, 21):
         sc = opt.scalars(step, opt.lrs(step - 1, 1)[0])
         g = grad_fn(p_np)
-        p_np = opt.kernel(p_np, g, st_np, sc)
+        p_np = numpy_kernel(p_np, g, st_np, sc)
         p_nb = scalar_loop(p_nb, grad_fn(p_nb), st_nb, sc)
         assert np.array_equal(p_np, p_nb), f"step {step}"
         assert np.array_equal(st_np, st_nb), f"state, step {step}"
+
+
+def _fma_cases():
+    """Random triples, wide exponent ranges, cancellations and exact-midpoint (tie) cases."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    cases = [rng.standard_normal((3, n)),
+             rng.standard_normal((3, n)) * 10.0 ** rng.integers(-30, 30, (3, n))]
+    a, b = rng.standard_normal((2, n))
+    cases.append(np.array([a, b, -(a * b) * (1 + rng.integers(-4, 5, n) * 2.0 ** -52)]))
+    # Odd 27-bit integers: a * b needs 54 bits, so a small c lands on or next to midpoints.
+    a = (rng.integers(2 ** 26, 2 ** 27, n) | 1) * rng.choice([-1.0, 1.0], n)
+    b = (rng.integers(2 ** 26, 2 ** 27, n) | 1).astype(float)
+    c = rng.integers(-16, 17, n) * rng.choice([0.25, 0.5, 1.0, 2.0], n)
+    cases.append(np.array([a, b, c]))
+    return np.concatenate(cases, axis=1)
+
+
+def _exact_fma(a, b, c):
+    from fractions import Fraction
+
+    return np.array([float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a, b, c)])
+
+
+def test_fma_emulation_rounds_once():
+    a, b, c = _fma_cases()
+    exact = _exact_fma(a, b, c)
+    got = O.fma_emulated(a, b, c)
+    assert np.array_equal(got, exact)
+    assert not np.array_equal(a * b + c, exact)  # the cases do tell the two apart
+    assert O.fma_emulated(2.0, 3.0, 1.0) == 7.0
+    assert np.isnan(O.fma_emulated(np.inf, 0.0, 1.0)) and O.fma_emulated(1e300, 1e300, 0) == np.inf
+
+
+def test_numba_fma_rounds_once():
+    pytest.importorskip("numba")
+    a, b, c = _fma_cases()
+    assert np.array_equal(O.prepare_numba()(a, b, c), _exact_fma(a, b, c))
 
 
 # ---------------------------------------------------------------------------------------------
