@@ -7,19 +7,19 @@ marked diverged. Nothing non-finite ever leaves this module and no numpy warning
 Two engines compute the same thing:
 
 - the numpy engine steps all particles at once with the optimizer's elementwise kernel;
-- the fused engine (numba) compiles the surface's gradient formula and the optimizer's kernel into
-  one loop per particle that keeps everything in registers, in parallel over particles. It is used
-  for large noise-free batches and gives bit-identical results (tests check this); it needs numba,
-  and without it the numpy engine does all the work.
+- the fused engine (fused.py, numba) compiles the surface's gradient formula and the optimizer's
+  kernel into one loop per particle, in parallel over particles. It is used for large noise-free
+  batches and gives bit-identical results (tests check this); without numba, or with the
+  environment variable LANDSCAPE_EXPLORER_NO_NUMBA set, the numpy engine does all the work.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 
+from . import fused
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
 
@@ -110,7 +110,7 @@ class _Engine:
             return
         opt = self.opt
         lrs = opt.lrs(self.count, k)
-        if _fused_available() and opt.noise == 0 and opt.kernel is not None and \
+        if fused.available() and opt.noise == 0 and opt.kernel is not None and \
                 len(self.p) * k >= FUSED_MIN_WORK:
             table = np.stack([opt.scalars(self.count + j + 1, lrs[j]) for j in range(k)]) \
                 if k else np.zeros((0, 0))
@@ -118,7 +118,7 @@ class _Engine:
             if record_at is None:
                 record_at = np.full(k, -1, dtype=np.int64)
                 out = np.zeros((0, len(self.p), 2))
-            _fused_run(self, table, np.asarray(record_at, dtype=np.int64), out)
+            fused.run(self, table, np.asarray(record_at, dtype=np.int64), out)
         else:
             for j in range(k):
                 self._numpy_step(opt.scalars(self.count + 1, lrs[j]))
@@ -296,105 +296,3 @@ class Stepper:
         else:
             steps, pos = steps.copy(), pos.copy()
         return steps, pos, _finite_loss(self.surface, pos)
-
-
-# ---------------------------------------------------------------------------------------------
-# The fused engine.
-
-_DRIVERS: dict = {}
-
-
-def _fused_available() -> bool:
-    if os.environ.get("LANDSCAPE_EXPLORER_NO_NUMBA"):
-        return False
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _driver(f_grad, kernel):
-    key = (f_grad, kernel)
-    if key not in _DRIVERS:
-        _DRIVERS[key] = _make_driver(f_grad, kernel)
-    return _DRIVERS[key]
-
-
-def _make_driver(f_grad, kernel):
-    import numba
-
-    grad = numba.njit(f_grad)
-    step = numba.njit(kernel)
-
-    @numba.njit(parallel=True, nogil=True)
-    def drive(P, ST, table, active, clip, limit, record_at, out, last_update, steps_taken):
-        n = P.shape[0]
-        T = table.shape[0]
-        K = ST.shape[0]
-        for i in numba.prange(n):
-            x = P[i, 0]
-            y = P[i, 1]
-            t = 0
-            if active[i]:
-                stx = np.empty(K)
-                sty = np.empty(K)
-                for s in range(K):
-                    stx[s] = ST[s, i, 0]
-                    sty[s] = ST[s, i, 1]
-                ux = 0.0
-                uy = 0.0
-                while t < T:
-                    gx, gy = grad(x, y)
-                    if clip > 0.0:
-                        c = clip / (np.sqrt(gx * gx + gy * gy) + 1e-6)
-                        if c < 1.0:
-                            gx = gx * c
-                            gy = gy * c
-                    sc = table[t]
-                    nx = step(x, gx, stx, sc)
-                    ny = step(y, gy, sty, sc)
-                    if not (np.isfinite(nx) and np.isfinite(ny)
-                            and abs(nx) < limit and abs(ny) < limit):
-                        active[i] = False
-                        ux = 0.0
-                        uy = 0.0
-                        break
-                    ux = nx - x
-                    uy = ny - y
-                    x = nx
-                    y = ny
-                    steps_taken[i] += 1
-                    r = record_at[t]
-                    if r >= 0:
-                        out[r, i, 0] = x
-                        out[r, i, 1] = y
-                    t += 1
-                P[i, 0] = x
-                P[i, 1] = y
-                last_update[i, 0] = ux
-                last_update[i, 1] = uy
-                for s in range(K):
-                    ST[s, i, 0] = stx[s]
-                    ST[s, i, 1] = sty[s]
-            else:
-                last_update[i, 0] = 0.0
-                last_update[i, 1] = 0.0
-            # A particle that stopped (diverged) stays where it is for the remaining rows.
-            while t < T:
-                r = record_at[t]
-                if r >= 0:
-                    out[r, i, 0] = x
-                    out[r, i, 1] = y
-                t += 1
-
-    return drive
-
-
-def _fused_run(eng: _Engine, table, record_at, out):
-    drive = _driver(eng.surface.f_grad, eng.opt.kernel)
-    clip = -1.0 if eng.opt.clip is None else float(eng.opt.clip)
-    eng.p = np.ascontiguousarray(eng.p)
-    eng.buffers = np.ascontiguousarray(eng.buffers)
-    drive(eng.p, eng.buffers, np.ascontiguousarray(table), eng.active, clip, DIVERGENCE_LIMIT,
-          record_at, out, eng.last_update, eng.steps_taken)

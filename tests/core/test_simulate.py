@@ -1,4 +1,5 @@
 """simulate() and Stepper: exact step counts, divergence, seeds, batching, fused == numpy."""
+import os
 import subprocess
 import sys
 
@@ -198,3 +199,21 @@ def test_core_imports_no_qt():
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_fused_loop_is_cached_on_disk(tmp_path):
+    pytest.importorskip("numba")
+    code = ("import numpy as np, landscape_explorer as le;"
+            "from landscape_explorer.core import fused, simulate as sm;"
+            "sm.FUSED_MIN_WORK = 0;"
+            "le.simulate('bowl', le.optimizer('gd', lr=0.1), [[1.0, 2.0]], steps=3);"
+            "d = fused.loop(le.surface('bowl').f_grad, le.optimizer('gd').kernel);"
+            "print(sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()))")
+    env = dict(os.environ, LANDSCAPE_EXPLORER_CACHE=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    assert runs[0].stdout.split() == ["0", "1"]  # compiled, then saved
+    assert runs[1].stdout.split() == ["1", "0"]  # loaded from the cache
+    assert list((tmp_path / "fused").glob("le_fused_*.py"))
