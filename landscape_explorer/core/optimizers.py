@@ -99,7 +99,7 @@ class Optimizer:
         sc = self.scalars(step, self.lrs(state.count, 1)[0])
         with np.errstate(all="ignore"):
             if self.defn.kernel is not None:
-                new = self.defn.kernel(params, grads, buffers, sc)
+                new = self.kernel(params, grads, buffers, sc)
             else:
                 if ctx is None:
                     raise ValueError(f"{self.name} needs a context (surface and rng) to step")

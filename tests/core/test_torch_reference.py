@@ -140,6 +140,36 @@ def test_paths_bit_identical_to_torch_given_its_sqrt(name, hp, monkeypatch):
     assert np.array_equal(ours, expected)
 
 
+def lion_pytorch_update(p, grad, exp_avg, lr, wd, beta1, beta2):
+    """lion-pytorch's update_fn (lucidrains/lion-pytorch, lion_pytorch.py), the reference Lion."""
+    p.data.mul_(1.0 - lr * wd)
+    update = exp_avg.clone().mul_(beta1).add(grad, alpha=1.0 - beta1).sign_()
+    p.add_(update, alpha=-lr)
+    exp_avg.mul_(beta2).add_(grad, alpha=1.0 - beta2)
+
+
+@pytest.mark.parametrize("hp", [dict(), dict(lr=1e-2, betas=(0.5, 0.8), weight_decay=0.5)],
+                         ids=["default", "betas-wd"])
+def test_lion_matches_the_reference_implementation(hp):
+    full = {**dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0), **hp}  # lion-pytorch defaults
+    p = torch.tensor(STARTS.copy(), dtype=torch.float64)
+    exp_avg = torch.zeros_like(p)
+    expected = [STARTS.copy()]
+    for _ in range(50):
+        g = torch.from_numpy(rosenbrock_grad(p.numpy().copy()))
+        lion_pytorch_update(p, g, exp_avg, full["lr"], full["weight_decay"], *full["betas"])
+        expected.append(p.numpy().copy())
+    ours = run_ours("lion", hp, 50)
+    np.testing.assert_allclose(ours, np.array(expected), rtol=1e-12, atol=1e-14)
+    assert np.array_equal(ours, np.array(expected))  # no sqrt: bit for bit
+
+
+def test_gd_is_torch_sgd_without_momentum():
+    ours = run_ours("gd", dict(lr=1e-4), 50)
+    np.testing.assert_allclose(ours, run_torch("sgd", dict(lr=1e-4), 50), rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(ours, run_ours("sgd", dict(lr=1e-4), 50))
+
+
 @pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop"])
 def test_paths_with_a_schedule_match_torch(name):
     hp = dict(lr=1e-3) if name != "sgd" else dict(lr=1e-4, momentum=0.9)
