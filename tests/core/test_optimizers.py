@@ -412,28 +412,42 @@ def test_defaults_filled_in_and_betas_list_becomes_tuple():
 # (3) The numpy path and a numba loop over scalars run the same kernel bit for bit.
 
 
+_SCALAR_LOOPS = {}
+
+
+def _scalar_loop(kernel):
+    """A numba loop calling the kernel on one coordinate at a time (compiled once per kernel)."""
+    if kernel not in _SCALAR_LOOPS:
+        import numba
+
+        step = numba.njit(kernel)
+
+        @numba.njit
+        def scalar_loop(p, g, st, sc):
+            out = np.empty_like(p)
+            for i in range(p.shape[0]):
+                for j in range(p.shape[1]):
+                    s = st[:, i, j].copy()
+                    out[i, j] = step(p[i, j], g[i, j], s, sc)
+                    st[:, i, j] = s
+            return out
+
+        _SCALAR_LOOPS[kernel] = scalar_loop
+    return _SCALAR_LOOPS[kernel]
+
+
 @pytest.mark.parametrize("fma_impl", ["emulated", "ufunc"])
 @pytest.mark.parametrize("name, hp", CONFIG_PARAMS)
 def test_numpy_and_numba_kernels_bit_identical(name, hp, fma_impl, monkeypatch):
-    numba = pytest.importorskip("numba")
+    pytest.importorskip("numba")
     opt = le.optimizer(name, **hp)
-    kernel = numba.njit(opt.kernel)
+    scalar_loop = _scalar_loop(opt.kernel)
     numpy_fma = O.fma_emulated if fma_impl == "emulated" else O.prepare_numba()
 
     def numpy_kernel(p, g, st, sc):
         with monkeypatch.context() as m:
             m.setattr(O, "_fma", numpy_fma)
             return opt.defn.kernel(p, g, st, sc)
-
-    @numba.njit
-    def scalar_loop(p, g, st, sc):
-        out = np.empty_like(p)
-        for i in range(p.shape[0]):
-            for j in range(p.shape[1]):
-                s = st[:, i, j].copy()
-                out[i, j] = kernel(p[i, j], g[i, j], s, sc)
-                st[:, i, j] = s
-        return out
 
     p_np = STARTS.copy()
     st_np = opt.init(p_np).buffers.copy()
