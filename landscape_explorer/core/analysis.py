@@ -565,6 +565,16 @@ def _check_callable(name, f):
         raise ValueError(f"invalid {name}: {f!r} (must be callable or None)")
 
 
+def _fused_possible(opt) -> bool:
+    """Whether simulate's fused (numba) engine can run this optimizer."""
+    try:
+        from . import fused
+        ok = fused.available()
+    except Exception:  # an engine without it: the numpy path does the work
+        ok = False
+    return ok and opt.noise == 0 and opt.kernel is not None
+
+
 def basins(surface, optimizer, resolution: int = 256, steps: int = 500, bounds=None, seed: int = 0,
            progress=None, cancel=None, chunk_rows: int | None = None) -> BasinsResult:
     """Basins of attraction of ``optimizer`` on ``surface``: one start at the center of each cell
@@ -578,7 +588,7 @@ def basins(surface, optimizer, resolution: int = 256, steps: int = 500, bounds=N
     """
     import time
 
-    from .simulate import FUSED_MIN_WORK, simulate
+    from .simulate import FUSED_MIN_WORK, _Engine
 
     t0 = time.perf_counter()
     surf = get_surface(surface)
@@ -596,24 +606,38 @@ def basins(surface, optimizer, resolution: int = 256, steps: int = 500, bounds=N
     xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
     ys = y0 + (np.arange(res) + 0.5) * (y1 - y0) / res
     if chunk_rows is None:
-        # Big enough for the fused engine (it pays off above FUSED_MIN_WORK particle-steps),
-        # small enough that cancel answers within a fraction of the run.
-        chunk_rows = max(1, min(res, -(-FUSED_MIN_WORK // max(1, res * steps))))
-        chunk_rows = min(chunk_rows, max(1, -(-res // 8)))
-        if chunk_rows * res * steps < FUSED_MIN_WORK and res * res * steps >= FUSED_MIN_WORK:
-            chunk_rows = -(-FUSED_MIN_WORK // (res * steps))
+        # Rows of starts per chunk: a few times the fused engine's threshold, so its per-call
+        # overhead stays small; pieces of steps inside each chunk keep cancel prompt.
+        chunk_rows = max(1, min(res, -(-4 * FUSED_MIN_WORK // max(1, res * steps))))
     final = np.empty((res, res, 2))
     diverged = np.zeros((res, res), dtype=bool)
     X = np.broadcast_to(xs, (res, res))
+    fused = _fused_possible(opt)
     for k, r0 in enumerate(range(0, res, chunk_rows)):
         if cancel is not None and cancel():
             raise Cancelled("basins computation cancelled")
         r1 = min(res, r0 + chunk_rows)
         starts = np.stack([X[r0:r1].ravel(), np.repeat(ys[r0:r1], res)], axis=-1)
         chunk_seed = int(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, k]).generate_state(1)[0])
-        sim = simulate(surf, opt, starts, steps, seed=chunk_seed, record_every=max(1, steps))
-        final[r0:r1] = sim.path[-1].reshape(r1 - r0, res, 2)
-        diverged[r0:r1] = (np.asarray(sim.status) == "diverged").reshape(r1 - r0, res)
+        # A chunk also runs its steps in pieces, so that cancel answers within a fraction of a
+        # second even when one row of starts takes long: big enough pieces for the fused engine
+        # where it applies, small ones on the numpy engine. Same engine, same random stream:
+        # the end points are those of one simulate() call.
+        n = len(starts)
+        work = max(1, n * steps)
+        pieces = max(1, work // (FUSED_MIN_WORK if fused else 250_000))
+        piece = max(1, -(-steps // pieces))
+        eng = _Engine(surf, opt, starts, chunk_seed)  # what simulate() runs, in pieces
+        while eng.count < steps:
+            eng.run(min(piece, steps - eng.count))
+            if eng.count < steps:
+                if cancel is not None and cancel():
+                    raise Cancelled("basins computation cancelled")
+                if progress is not None:
+                    progress((r0 + (r1 - r0) * eng.count / steps) / res)
+        status, _ = eng.status()
+        final[r0:r1] = eng.p.reshape(r1 - r0, res, 2)
+        diverged[r0:r1] = (np.asarray(status) == "diverged").reshape(r1 - r0, res)
         if progress is not None:
             progress(r1 / res)
     if cancel is not None and cancel():
