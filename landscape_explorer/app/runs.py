@@ -50,7 +50,9 @@ class _Run:
         self.stepper = stepper
         self.serial = next(_serials)  # tells a rebuilt run from the old one (ids get reused)
         self.error: str | None = None
-        self.cost = 2e-5  # seconds per step, measured as we go
+        # Seconds per step, measured as we go. It starts pessimistic: a first chunk sized on an
+        # optimistic guess would overrun the frame budget before there is any measurement.
+        self.cost = 1e-3
         self._hist_key = None
         self._hist = None
 
@@ -293,4 +295,4 @@ class RunEngine(QtCore.QObject):
                     self.message.emit(f"Run {r.spec.name} stopped: {e}")
                     continue
                 spent = time.perf_counter() - t0
-                r.cost = 0.7 * r.cost + 0.3 * max(spent / k, 1e-7)
+                r.cost = 0.5 * r.cost + 0.5 * max(spent / k, 1e-7)

@@ -5,16 +5,20 @@ that does not drag sets the start point under the cursor; Shift+drag moves the s
 """
 from __future__ import annotations
 
+import logging
 import math
+import time
 
 import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
 from pyqtgraph.opengl import shaders
-from PyQt6 import QtCore, QtGui
+from PyQt6 import QtCore, QtGui, QtOpenGL
 
 from .geometry import Geometry
 from .palette import OUTLINE, START_MARKER, rgbf
+
+log = logging.getLogger(__name__)
 
 TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
 CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
@@ -22,6 +26,11 @@ TRAIL_PX = 3.5
 BALL_PX = 13
 BALL_OUTLINE_PX = 19
 BACKGROUND = (32, 34, 40)
+# Software OpenGL spends most of a frame on the mesh's triangles. So the mesh is drawn once per
+# camera position into an offscreen buffer (color + depth) that later frames copy before drawing
+# the moving parts; and while the user orbits, a lighter mesh stands in until the camera rests.
+LOD_RESOLUTION = 90
+LOD_SETTLE_S = 0.25
 
 # Height colors stay recognizable (they match the 2D heatmap) while a soft two-sided light gives
 # the shape; pyqtgraph's 'shaded' shader darkens colors to 20% on faces turned from its light.
@@ -95,6 +104,20 @@ class SurfaceView3D(gl.GLViewWidget):
         self.mesh = gl.GLSurfacePlotItem(shader=_SURFACE_SHADER, smooth=True,
                                          computeNormals=True, glOptions=_MESH_GL)
         self.addItem(self.mesh)
+        self.lod_mesh = gl.GLSurfacePlotItem(shader=_SURFACE_SHADER, smooth=True,
+                                             computeNormals=True, glOptions=_MESH_GL)
+        self.addItem(self.lod_mesh)
+        self._layer = None  # which items drawItemTree draws (see _in_layer)
+        self._scene_version = 0
+        self._cache_fbo = None
+        self._cache_key = None
+        self.cache_enabled = True
+        self.lod_enabled = True
+        self._last_user_move = -1e9
+        self._settle_timer = QtCore.QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(int(LOD_SETTLE_S * 1000) + 20)
+        self._settle_timer.timeout.connect(self.update)
         self.wire = gl.GLLinePlotItem(mode="lines", color=(0, 0, 0, 0.35), width=1,
                                       glOptions="translucent")
         self.wire.setVisible(False)
@@ -127,6 +150,7 @@ class SurfaceView3D(gl.GLViewWidget):
         self.geometry_ = geo = Geometry(m.surface, m.bounds, m.resolution, m.z_mode)
         self.mesh.setData(x=geo.xs.astype(np.float32), y=geo.ys.astype(np.float32),
                           z=geo.z_grid, colors=geo.colors(m.colormap).reshape(-1, 4))
+        self._set_lod_mesh()
         self._update_wire()
         self.frame_camera()
         self._update_start()
@@ -139,9 +163,22 @@ class SurfaceView3D(gl.GLViewWidget):
             self.rebuild()
             return
         self.mesh.setData(colors=geo.colors(m.colormap).reshape(-1, 4))
+        self._set_lod_mesh()
         self._update_wire()
 
+    def _set_lod_mesh(self):
+        """Every k-th vertex of the full mesh: the same heights and colors, fewer triangles."""
+        geo = self.geometry_
+        n = len(geo.xs)
+        idx = np.unique(np.linspace(0, n - 1, min(n, LOD_RESOLUTION)).astype(np.intp))
+        colors = geo.colors(self.model.colormap)[np.ix_(idx, idx)]
+        self.lod_mesh.setData(x=geo.xs[idx].astype(np.float32), y=geo.ys[idx].astype(np.float32),
+                              z=np.ascontiguousarray(geo.z_grid[np.ix_(idx, idx)]),
+                              colors=colors.reshape(-1, 4))
+        self._scene_version += 1
+
     def _update_wire(self):
+        self._scene_version += 1
         geo = self.geometry_
         self.wire.setVisible(self.model.wireframe)
         if not self.model.wireframe:
@@ -250,24 +287,29 @@ class SurfaceView3D(gl.GLViewWidget):
         self.opts["center"] = QtGui.QVector3D(*cam["center"])
         for k in ("distance", "elevation", "azimuth", "fov"):
             self.opts[k] = cam[k]
-        self._camera_touched = True
+        self._user_moved()  # a synced view moves with the one the user drags
         self.update()
         if emit:
             self.cameraChanged.emit()
 
+    def _user_moved(self):
+        self._camera_touched = True
+        self._last_user_move = time.perf_counter()
+        self._settle_timer.start()
+
     def orbit(self, azim, elev):
         super().orbit(azim, elev)
-        self._camera_touched = True
+        self._user_moved()
         self.cameraChanged.emit()
 
     def pan(self, dx, dy, dz, relative="global"):
         super().pan(dx, dy, dz, relative)
-        self._camera_touched = True
+        self._user_moved()
         self.cameraChanged.emit()
 
     def wheelEvent(self, ev):
         super().wheelEvent(ev)
-        self._camera_touched = True
+        self._user_moved()
         self.cameraChanged.emit()
 
     def _mvp(self) -> np.ndarray:
@@ -364,6 +406,85 @@ class SurfaceView3D(gl.GLViewWidget):
         xy = self.surface_point_at(pos.x(), pos.y())
         if xy is not None:
             self.model.set_start(xy)
+
+    # ------------------------------------------------------------------ painting
+    def _in_layer(self, item) -> bool:
+        static = item is self.mesh or item is self.wire
+        layer = self._layer
+        if item is self.lod_mesh:
+            return layer == "lod"
+        if layer == "static":
+            return static
+        if layer == "dynamic":
+            return not static
+        if layer == "lod":
+            return item is not self.mesh
+        return True
+
+    def drawItemTree(self, item=None, useItemNames=False):
+        if item is not None:
+            return super().drawItemTree(item, useItemNames)
+        saved = self.items
+        self.items = [x for x in saved if self._in_layer(x)]
+        try:
+            super().drawItemTree(None, useItemNames)
+        finally:
+            self.items = saved
+
+    def _camera_key(self):
+        c = self.opts["center"]
+        return (c.x(), c.y(), c.z(), self.opts["distance"], self.opts["elevation"],
+                self.opts["azimuth"], self.opts["fov"])
+
+    def paintGL(self):
+        moving = self.lod_enabled and time.perf_counter() - self._last_user_move < LOD_SETTLE_S
+        if moving:
+            self._layer = "lod"
+            try:
+                return super().paintGL()
+            finally:
+                self._layer = None
+        if not self.cache_enabled:
+            return super().paintGL()
+        try:
+            self._paint_cached()
+        except Exception:  # a driver without framebuffer blits: draw everything every frame
+            log.exception("cached mesh drawing failed; drawing the full scene each frame")
+            self.cache_enabled = False
+            self._cache_fbo = None
+            self._layer = None
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
+            super().paintGL()
+        finally:
+            self._layer = None
+
+    def _paint_cached(self):
+        region = self.getViewport()
+        w, h = self.deviceWidth(), self.deviceHeight()
+        target = self.defaultFramebufferObject()
+        key = (self._camera_key(), self._scene_version, w, h, self.opts["bgcolor"])
+        fbo = self._cache_fbo
+        if fbo is None or fbo.width() != w or fbo.height() != h:
+            fbo = self._cache_fbo = QtOpenGL.QOpenGLFramebufferObject(
+                w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
+            self._cache_key = None
+        if key != self._cache_key:
+            fbo.bind()
+            GL.glViewport(0, 0, w, h)
+            self._layer = "static"
+            self.paint(region=region, viewport=region)  # clears, then mesh and wireframe
+            self._cache_key = key
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fbo.handle())
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
+        GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h,
+                             GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT, GL.GL_NEAREST)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target)
+        GL.glViewport(0, 0, w, h)
+        # The moving parts, depth-tested against the copied mesh depth; no clear.
+        self._layer = "dynamic"
+        self.setProjection(region, region)
+        self.setModelview()
+        self.drawItemTree()
 
     # ------------------------------------------------------------------ images
     def render_array(self, width: int, height: int) -> np.ndarray:

@@ -122,11 +122,11 @@ def _colors_near(frame, pts, color, radius=4):
 
 
 def test_runs_draw_in_their_colors_where_their_paths_are(qtbot, make_window):
-    state = bowl_state(start=[-1.6, -1.5], runs=[
+    # On the bowl gradient descent heads straight for the origin while Adam's first steps go
+    # diagonally (it follows the gradient's sign): from this start their paths stay apart.
+    state = bowl_state(start=[-1.6, -0.5], runs=[
         {"id": 1, "optimizer": "gd", "hyperparams": {"lr": 0.01}, "color": "#E69F00"},
-        {"id": 2, "optimizer": "sgd", "hyperparams": {"lr": 0.01, "momentum": 0.9},
-         "color": "#56B4E9"},
-        {"id": 3, "optimizer": "adam", "hyperparams": {"lr": 0.02}, "color": "#CC79A7"},
+        {"id": 2, "optimizer": "adam", "hyperparams": {"lr": 0.02}, "color": "#CC79A7"},
     ])
     window = make_window(state)
     run_to(window, 60)
@@ -237,16 +237,28 @@ def test_stepping_never_blocks_the_event_loop(qtbot, make_window):
     window = make_window(bowl_state(max_steps=10_000_000, runs=runs))
     import numba  # noqa: F401  (a once-per-process import the window starts in the background)
     window.model.set_speed(1e9)  # as fast as it can
-    window.model.set_playing(True)
-    worst = 0.0
-    for _ in range(20):
+    engine = window.engine
+    stepping = []
+    advance = engine._advance_all
+
+    def timed_advance(budget):
         t0 = time.perf_counter()
-        window.engine.tick()
-        worst = max(worst, time.perf_counter() - t0)
-    assert window.engine.state(1).step > 0
-    # Stepping gets 10 ms per tick and redraws are throttled to ~30 fps; llvmpipe under a busy
-    # test run is slow, so allow a generous frame.
-    assert worst < 0.1, worst
+        advance(budget)
+        stepping.append(time.perf_counter() - t0)
+
+    engine._advance_all = timed_advance
+    window.model.set_playing(True)
+    engine.tick()  # warm-up: first histories, first uploads
+    ticks = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        engine.tick()
+        ticks.append(time.perf_counter() - t0)
+    assert engine.state(1).step > 0
+    # Stepping keeps to its 10 ms budget (give or take one chunk on a loaded machine); whole
+    # ticks, redraw bookkeeping included, stay around a frame.
+    assert max(stepping[1:]) < 0.06, stepping
+    assert sorted(ticks)[len(ticks) // 2] < 0.06, ticks
     window.model.set_playing(False)
 
 
