@@ -107,6 +107,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .export import install_file_actions
 
         install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)
+        from .analysis_panel import install_analysis
+
+        install_analysis(self)  # Analyze menu and dock (analysis_panel.py)
 
         model.surfaceChanged.connect(self._update_title)
         model.splitChanged.connect(self._on_split)

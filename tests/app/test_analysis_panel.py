@@ -1,0 +1,247 @@
+"""The Analyze menu and dock with real OpenGL (pytest-xvfb): critical point markers and their
+tooltips, live verdicts, basins maps (worker thread, progress, cancel, 2D image and 3D texture),
+particle clouds, random restarts and the step illustration."""
+import time
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtWidgets
+
+from app_helpers import color_pixels
+
+import landscape_explorer as le
+from landscape_explorer.app.analysis_overlays import KIND_STYLE, mesh_colors
+
+SIX_HUMP = {
+    "surface": "six_hump_camel", "resolution": 80, "start": [-1.2, 0.72], "max_steps": 200,
+    "speed": 1000.0,
+    "runs": [
+        {"id": 1, "optimizer": "gd", "hyperparams": {"lr": 0.01}, "color": "#E69F00"},
+        {"id": 2, "optimizer": "adam", "hyperparams": {"lr": 0.05}, "color": "#56B4E9"},
+    ],
+}
+
+
+def wait_critical(qtbot, panel):
+    qtbot.waitUntil(lambda: bool(panel.critical), timeout=20000)
+
+
+def test_menu_and_dock(window):
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert "&Analyze" in titles and titles.index("&Analyze") < titles.index("&Help")
+    panel = window.analysis
+    assert not panel.dock.isVisible()  # the views keep their room until asked
+    texts = [a.text() for a in window.analyze_menu.actions()]
+    for t in ("Show critical points", "Basins of attraction…", "Particle cloud…",
+              "Random restarts…", "Step illustration", "Slow motion"):
+        assert t in texts
+    panel.arrows_action.setChecked(True)
+    assert panel.dock.isVisible() and panel.currentIndex() == 3
+
+
+def test_critical_markers_in_2d_and_3d_with_tooltips(qtbot, make_window):
+    w = make_window(SIX_HUMP)
+    panel = w.analysis
+    wait_critical(qtbot, panel)
+    assert "15 critical points" in panel.critical_label.text()
+    assert "2 global minima" in panel.critical_label.text()
+    panel.critical_action.setChecked(True)
+    assert panel.show_critical.isChecked()
+    items = panel.markers2d.items
+    assert len(items["global_min"].data) == 2 and len(items["saddle"].data) == 7
+    assert items["max"].isVisible() and items["local_min"].isVisible()
+    tip = panel.markers2d._tip(0, 0, items["global_min"].data[0]["data"])
+    assert "Global minimum" in tip and "value -1.0316" in tip and "Hessian eigenvalues" in tip
+
+    v = w.view3d
+    m3 = panel.markers3d
+    assert all(m3.items[k].visible() for k in ("global_min", "local_min", "saddle", "max"))
+    pos = m3.positions()
+    gi = next(i for i, c in enumerate(m3.points) if c.kind == "global_min")
+    px, py = v.project(pos[gi])
+    hit = m3.nearest(px + 2, py - 1)
+    assert hit is not None and hit.kind == "global_min"
+    assert m3.nearest(-100, -100) is None
+    frame = v.render_array(v.width(), v.height())
+    near = frame[int(py) - 12:int(py) + 12, int(px) - 12:int(px) + 12]
+    assert color_pixels(near, KIND_STYLE["global_min"][0], tol=30).sum() > 3
+
+    panel.critical_action.setChecked(False)
+    assert not items["global_min"].isVisible() and not m3.items["global_min"].visible()
+
+
+def test_live_verdicts(qtbot, make_window):
+    w = make_window(SIX_HUMP)
+    panel = w.analysis
+    wait_critical(qtbot, panel)
+    w.engine.run_until_done()
+    panel.refresh_verdicts()
+    vs = panel.verdicts()
+    assert set(vs) == {1, 2}
+    assert vs[1].kind == "local_min"
+    text = panel.verdict_label.text()
+    assert "gd lr=0.01" in text and "stuck in a local minimum" in text
+    assert "above the global minimum" in text
+
+
+def test_basins_map_in_2d_and_on_the_3d_mesh(qtbot, make_window):
+    w = make_window(SIX_HUMP)
+    panel = w.analysis
+    wait_critical(qtbot, panel)
+    panel.basins_res.setValue(24)
+    panel.basins_steps.setValue(200)
+    seen = []
+    panel.basins_progress.valueChanged.connect(seen.append)
+    panel.compute_basins()
+    assert not panel.basins_go.isEnabled() and panel.basins_cancel.isEnabled()
+    qtbot.waitUntil(lambda: panel._basins_worker is None, timeout=60000)
+    assert len(panel.basins_results) == 2  # gd and, side by side, adam
+    r = panel.basins_results[0]
+    assert sum(r.fractions.values()) == pytest.approx(1.0)
+    assert "reach the global minimum" in panel.basins_label.text()
+    assert seen and seen[-1] == 1000
+    assert panel.basins_images.count() == 2
+    # 2D: the map as an image over the heatmap, with the basins' own colors.
+    img = panel.basins_overlay.image
+    assert img.isVisible()
+    np.testing.assert_array_equal(img.image, r.colors()[r.labels])
+    # 3D: the mesh's vertex colors are the map's.
+    v = w.view3d
+    geo = v.geometry_
+    cols = v.mesh.opts["meshdata"].vertexColors()
+    np.testing.assert_allclose(cols, mesh_colors(r, geo.xs, geo.ys).reshape(-1, 4))
+    frame = v.render_array(v.width(), v.height())
+    top = r.colors()[np.argmax(r.counts)]
+    lit = frame[..., :3].astype(int)[..., ::-1]  # RGB
+    # Some pixel has the hue of the largest basin (shading scales it down, not around).
+    ratio = lit / np.maximum(lit.max(-1, keepdims=True), 1)
+    want = top / max(top.max(), 1)
+    assert (np.abs(ratio - want).max(-1) < 0.08).sum() > 200
+    # Turning the map off brings the height colors back.
+    panel.basins_show.setChecked(False)
+    assert not img.isVisible()
+    np.testing.assert_allclose(v.mesh.opts["meshdata"].vertexColors(),
+                               geo.colors(w.model.colormap).reshape(-1, 4))
+
+
+def test_basins_cancel_is_prompt_and_ui_stays_responsive(qtbot, make_window):
+    w = make_window(SIX_HUMP)
+    panel = w.analysis
+    panel.basins_res.setValue(512)
+    panel.basins_steps.setValue(20000)
+    panel.basins_compare.setCurrentIndex(0)  # (none)
+    # Noise keeps it on the numpy engine: slow enough to cancel mid-way, no compile to wait for.
+    w.model.update_run(1, noise=0.01)
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(10)
+    panel.compute_basins()
+    qtbot.wait(600)
+    assert panel._basins_worker is not None  # still computing
+    t0 = time.perf_counter()
+    panel.cancel_basins()
+    qtbot.waitUntil(lambda: panel._basins_worker is None, timeout=10000)
+    assert time.perf_counter() - t0 < 5.0
+    timer.stop()
+    assert panel.basins_label.text() == "Cancelled."
+    assert panel.basins_go.isEnabled()
+    gaps = np.diff(ticks)
+    # The event loop kept running (numpy stepping in the worker shares the GIL, so on a busy
+    # machine ticks come less often than every 10 ms, but they come).
+    assert len(ticks) > 5 and np.median(gaps) < 0.1, gaps
+
+
+def test_particle_cloud_100k(qtbot, make_window):
+    w = make_window(dict(SIX_HUMP, max_steps=60, speed=200.0))
+    panel = w.analysis
+    panel.cloud_n.setValue(100_000)
+    panel.cloud_dist.setCurrentIndex(1)  # uniform
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(10)
+    panel.start_cloud()
+    qtbot.waitUntil(lambda: panel._cloud is None, timeout=60000)
+    timer.stop()
+    overlay = panel.cloud_overlay
+    assert overlay.points3d.visible() and overlay._frames[-1].shape == (100_000, 2)
+    assert overlay.trails3d.visible()
+    assert len(overlay.scatter2d.data) <= overlay.max_2d
+    qtbot.waitUntil(lambda: "%" in panel.cloud_label.text(), timeout=30000)
+    assert "After 60 steps" in panel.cloud_label.text()
+    gaps = np.diff(ticks)
+    assert np.median(gaps) < 0.1, np.median(gaps)
+    v = w.view3d
+    frame = v.render_array(v.width(), v.height())
+    assert color_pixels(frame, "#E69F00", tol=40).sum() > 100  # the cloud, in the run's color
+
+
+def test_cloud_gaussian_around_start_and_stop(qtbot, make_window):
+    w = make_window(dict(SIX_HUMP, max_steps=100000, speed=50.0))
+    panel = w.analysis
+    panel.cloud_n.setValue(500)
+    panel.cloud_sigma.setValue(0.02)
+    starts = panel.cloud_starts()
+    np.testing.assert_allclose(starts.mean(0), w.model.start, atol=0.02)
+    panel.start_cloud()
+    qtbot.wait(300)
+    assert panel._cloud is not None and panel._cloud.isRunning()
+    panel.stop_cloud()
+    assert panel._cloud is None and panel.cloud_go.isEnabled()
+
+
+def test_random_restarts(qtbot, make_window):
+    w = make_window(dict(SIX_HUMP, max_steps=300))
+    panel = w.analysis
+    panel.restarts_k.setValue(30)
+    panel.run_restarts()
+    qtbot.waitUntil(lambda: "Best of 30" in panel.restarts_label.text(), timeout=30000)
+    rr = panel.restarts_result
+    assert rr.best_loss == pytest.approx(-1.0316284535, abs=1e-6)  # a global minimum
+    assert "reached the global minimum" in panel.restarts_label.text()
+    assert panel.restarts_overlay.best2d.isVisible()
+    assert panel.restarts_overlay.best3d.visible()
+
+
+def test_step_illustration_and_slow_motion(qtbot, make_window):
+    w = make_window(dict(SIX_HUMP, runs=[
+        {"id": 1, "optimizer": "sgd", "hyperparams": {"lr": 0.01, "momentum": 0.9},
+         "color": "#E69F00"}]))
+    panel = w.analysis
+    panel.show_arrows.setChecked(True)
+    for _ in range(3):
+        w.engine.single_step()
+    st = w.engine.stepper(1)
+    pos, vecs, caption, eig = panel.step_vectors(1)
+    assert caption.startswith("step 3 · v ← μ·v")
+    assert "g = (" in caption and "v = (" in caption and "next update" in caption
+    # The next update is what the optimizer really does next (no noise in this run).
+    before = st.positions[0]
+    w.engine.single_step()
+    np.testing.assert_allclose(st.positions[0] - before, vecs["update"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(eig, np.linalg.eigvalsh(le.surface("six_hump_camel").hessian(pos)))
+    assert "Hessian eigenvalues at the ball" in panel.hessian_label.text()
+    for name in ("gradient", "momentum", "update"):
+        assert panel.arrows.items2d[name].isVisible()
+        assert panel.arrows.items3d[name].visible()
+
+    speed = w.model.speed
+    panel.slow_action.setChecked(True)
+    assert w.model.speed == 1.0 and w.model.playing
+    panel.slow_motion.setChecked(False)
+    assert w.model.speed == speed
+    w.model.set_playing(False)
+
+
+def test_new_surface_clears_maps(qtbot, make_window):
+    w = make_window(SIX_HUMP)
+    panel = w.analysis
+    panel.basins_res.setValue(12)
+    panel.basins_steps.setValue(50)
+    panel.compute_basins()
+    qtbot.waitUntil(lambda: panel._basins_worker is None, timeout=60000)
+    assert panel.basins_overlay.result is not None
+    w.model.set_surface("himmelblau")
+    assert panel.basins_overlay.result is None and not panel.basins_overlay.image.isVisible()
+    qtbot.waitUntil(lambda: "9 critical points" in panel.critical_label.text(), timeout=20000)
