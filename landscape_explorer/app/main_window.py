@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
@@ -19,7 +18,7 @@ from .controls import ControlPanel
 from .loss_plot import LossPlot
 from .model import AppModel
 from .run_table import RunTable
-from .runs import RunEngine
+from .runs import RunEngine, start_warm_up
 from .split_view import SplitView
 from .view2d import SurfaceView2D
 from .view3d import SurfaceView3D, opengl_available
@@ -50,7 +49,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 model.apply_dict(default_state())
         self.model = model
         self.engine = RunEngine(model, self)
-        _warm_up_in_background()
         self.gl_ok, self.gl_reason = opengl_available()
 
         self.view3d: SurfaceView3D | None = None
@@ -312,6 +310,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._shown_once = True
             # Keys go to the views, not to the first spin box: Space must play right away.
             (self.view3d or self.view2d).setFocus()
+            # After the first frame, not before: the warm-up competes for the CPU.
+            QtCore.QTimer.singleShot(300, start_warm_up)
 
     def closeEvent(self, ev):
         self.engine.timer.stop()
@@ -322,22 +322,3 @@ class MainWindow(QtWidgets.QMainWindow):
             log.warning("could not save settings: %s", e)
         super().closeEvent(ev)
 
-
-_warm_started = False
-
-
-def _warm_up_in_background():
-    """Import numba off the UI thread: the core imports it on the first step, and that first
-    import (a second or more) would otherwise freeze the window the first time Play is pressed."""
-    global _warm_started
-    if _warm_started:
-        return
-    _warm_started = True
-
-    def warm():
-        try:
-            import numba  # noqa: F401
-        except Exception:
-            pass
-
-    threading.Thread(target=warm, name="warm-imports", daemon=True).start()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -26,6 +27,39 @@ TICK_MS = 16  # one frame at 60 Hz
 STEP_BUDGET_S = 0.010  # stepping time per tick; the rest of the frame is for drawing
 REDRAW_S = 0.030  # views redraw at most this often while stepping (~30 fps), and at the end
 HISTORY_ROWS = 4096
+
+
+_warm_done = threading.Event()
+_warm_thread: threading.Thread | None = None
+
+
+def start_warm_up():
+    """Load numba and let the core compile what it compiles once per process (about a second
+    or two), off the UI thread. The core does this on the first step otherwise, which would
+    freeze the window the first time Play is pressed; until it is done the engine waits
+    (without blocking) instead of stepping."""
+    global _warm_thread
+    if _warm_thread is not None:
+        return
+
+    def warm():
+        try:
+            import numba  # noqa: F401
+
+            from landscape_explorer.core.optimizers import prepare_numba
+
+            prepare_numba()
+        except Exception:  # no numba: the core steps with numpy alone
+            pass
+        finally:
+            _warm_done.set()
+
+    _warm_thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+    _warm_thread.start()
+
+
+def warm_up_pending() -> bool:
+    return _warm_thread is not None and not _warm_done.is_set()
 
 
 @dataclass(frozen=True)
@@ -53,6 +87,7 @@ class _Run:
         # Seconds per step, measured as we go. It starts pessimistic: a first chunk sized on an
         # optimistic guess would overrun the frame budget before there is any measurement.
         self.cost = 1e-3
+        self.last_k = 1
         self._hist_key = None
         self._hist = None
 
@@ -245,6 +280,8 @@ class RunEngine(QtCore.QObject):
         return all(r.stepper.step >= t or self._run_done(r) for r in self._active_runs())
 
     def tick(self):
+        if warm_up_pending():
+            return  # see start_warm_up: a few hundred ms at most after launch
         now = time.perf_counter()
         dt = 0.0 if self._last_tick is None else min(now - self._last_tick, 0.1)
         self._last_tick = now
@@ -285,7 +322,10 @@ class RunEngine(QtCore.QObject):
                 return
             share = left / len(behind)
             for r in behind:
-                k = int(min(target - r.stepper.step, max(1, share / r.cost)))
+                # At most double the last chunk: one slow measurement must not be followed by a
+                # chunk sized on an outdated, optimistic cost.
+                k = int(min(target - r.stepper.step, max(1, share / r.cost), 2 * r.last_k))
+                r.last_k = k
                 t0 = time.perf_counter()
                 try:
                     r.stepper.advance(k)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
-from pyqtgraph.opengl import shaders
+from pyqtgraph.opengl import MeshData, shaders
 from PyQt6 import QtCore, QtGui, QtOpenGL
 
 from .geometry import Geometry
@@ -79,6 +79,56 @@ _LINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
 _BALL_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: False, GL.GL_CULL_FACE: False}
 
 
+class _GridMeshData(MeshData):
+    """MeshData whose vertex normals come from the grid's finite differences: pyqtgraph's own
+    loop over vertices takes over a second for a 150x150 mesh."""
+
+    def __init__(self, vertexes, faces, colors, normals):
+        super().__init__(vertexes=vertexes, faces=faces, vertexColors=colors)
+        self._grid_normals = normals
+
+    def vertexNormals(self, indexed=None):
+        if indexed is None:
+            return self._grid_normals
+        return self._grid_normals[self.faces()]
+
+
+class GridSurfaceItem(gl.GLMeshItem):
+    """A height field on a regular grid (what GLSurfacePlotItem draws, with fast normals)."""
+
+    def __init__(self):
+        super().__init__(shader=_SURFACE_SHADER, smooth=True, computeNormals=True,
+                         glOptions=_MESH_GL)
+        self._faces_cache = {}
+
+    def _faces(self, nx, ny):
+        if (nx, ny) not in self._faces_cache:
+            idx = np.arange(nx * ny, dtype=np.uint32).reshape(nx, ny)
+            a, b = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()
+            c, d = idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
+            self._faces_cache = {(nx, ny): np.concatenate(
+                [np.stack([a, b, c], 1), np.stack([c, b, d], 1)])}
+        return self._faces_cache[(nx, ny)]
+
+    def set_grid(self, xs, ys, z, colors):
+        """xs (nx,), ys (ny,), z (nx, ny) heights, colors (nx, ny, 4) floats."""
+        nx, ny = z.shape
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        verts = np.stack([gx, gy, z], axis=-1).reshape(-1, 3).astype(np.float32)
+        zx = np.gradient(z.astype(np.float64), xs, axis=0)
+        zy = np.gradient(z.astype(np.float64), ys, axis=1)
+        n = np.stack([-zx, -zy, np.ones_like(zx)], axis=-1)
+        n /= np.linalg.norm(n, axis=-1, keepdims=True)
+        self._md = _GridMeshData(verts, self._faces(nx, ny),
+                                 np.ascontiguousarray(colors, dtype=np.float32).reshape(-1, 4),
+                                 n.reshape(-1, 3).astype(np.float32))
+        self.setMeshData(meshdata=self._md)
+
+    def set_colors(self, colors):
+        self._md.setVertexColors(np.ascontiguousarray(colors, dtype=np.float32).reshape(-1, 4))
+        self.meshDataChanged()
+
+
 class SurfaceView3D(gl.GLViewWidget):
     """Shows the model's surface and the engine's runs. ``run_filter`` (a set of run ids)
     limits it to some runs, for split mode."""
@@ -101,11 +151,9 @@ class SurfaceView3D(gl.GLViewWidget):
         self._dragging_start = False
         self._camera_touched = False  # until the user moves the camera, resizes re-frame it
 
-        self.mesh = gl.GLSurfacePlotItem(shader=_SURFACE_SHADER, smooth=True,
-                                         computeNormals=True, glOptions=_MESH_GL)
+        self.mesh = GridSurfaceItem()
         self.addItem(self.mesh)
-        self.lod_mesh = gl.GLSurfacePlotItem(shader=_SURFACE_SHADER, smooth=True,
-                                             computeNormals=True, glOptions=_MESH_GL)
+        self.lod_mesh = GridSurfaceItem()
         self.addItem(self.lod_mesh)
         self._layer = None  # which items drawItemTree draws (see _in_layer)
         self._scene_version = 0
@@ -148,8 +196,7 @@ class SurfaceView3D(gl.GLViewWidget):
         """New surface, bounds or resolution: sample the mesh once and frame the camera."""
         m = self.model
         self.geometry_ = geo = Geometry(m.surface, m.bounds, m.resolution, m.z_mode)
-        self.mesh.setData(x=geo.xs.astype(np.float32), y=geo.ys.astype(np.float32),
-                          z=geo.z_grid, colors=geo.colors(m.colormap).reshape(-1, 4))
+        self.mesh.set_grid(geo.xs, geo.ys, geo.z_grid, geo.colors(m.colormap))
         self._set_lod_mesh()
         self._update_wire()
         self.frame_camera()
@@ -162,7 +209,7 @@ class SurfaceView3D(gl.GLViewWidget):
                 m.z_mode == "auto" and Geometry(m.surface, m.bounds, 24, "auto").z_mode != geo.z_mode):
             self.rebuild()
             return
-        self.mesh.setData(colors=geo.colors(m.colormap).reshape(-1, 4))
+        self.mesh.set_colors(geo.colors(m.colormap))
         self._set_lod_mesh()
         self._update_wire()
 
@@ -172,9 +219,7 @@ class SurfaceView3D(gl.GLViewWidget):
         n = len(geo.xs)
         idx = np.unique(np.linspace(0, n - 1, min(n, LOD_RESOLUTION)).astype(np.intp))
         colors = geo.colors(self.model.colormap)[np.ix_(idx, idx)]
-        self.lod_mesh.setData(x=geo.xs[idx].astype(np.float32), y=geo.ys[idx].astype(np.float32),
-                              z=np.ascontiguousarray(geo.z_grid[np.ix_(idx, idx)]),
-                              colors=colors.reshape(-1, 4))
+        self.lod_mesh.set_grid(geo.xs[idx], geo.ys[idx], geo.z_grid[np.ix_(idx, idx)], colors)
         self._scene_version += 1
 
     def _update_wire(self):
@@ -430,6 +475,19 @@ class SurfaceView3D(gl.GLViewWidget):
             super().drawItemTree(None, useItemNames)
         finally:
             self.items = saved
+
+    def initializeGL(self):
+        super().initializeGL()
+        # GL objects must die while their context is current: free the cache before the
+        # context goes, not whenever Python collects it.
+        self.context().aboutToBeDestroyed.connect(self._free_gl)
+
+    def _free_gl(self):
+        if self._cache_fbo is not None:
+            self.makeCurrent()
+            self._cache_fbo = None  # QOpenGLFramebufferObject's destructor runs here
+            self._cache_key = None
+            self.doneCurrent()
 
     def _camera_key(self):
         c = self.opts["center"]

@@ -235,7 +235,10 @@ def test_stepping_never_blocks_the_event_loop(qtbot, make_window):
     runs = [{"id": i + 1, "optimizer": opt, "hyperparams": {"lr": 0.01}}
             for i, opt in enumerate(["gd", "sgd", "adam", "rmsprop", "adagrad", "nadam"])]
     window = make_window(bowl_state(max_steps=10_000_000, runs=runs))
-    import numba  # noqa: F401  (a once-per-process import the window starts in the background)
+    from landscape_explorer.app.runs import _warm_done, start_warm_up
+
+    start_warm_up()  # what the window starts after its first frame
+    _warm_done.wait(30)
     window.model.set_speed(1e9)  # as fast as it can
     engine = window.engine
     stepping = []
@@ -257,7 +260,10 @@ def test_stepping_never_blocks_the_event_loop(qtbot, make_window):
     assert engine.state(1).step > 0
     # Stepping keeps to its 10 ms budget (give or take one chunk on a loaded machine); whole
     # ticks, redraw bookkeeping included, stay around a frame.
-    assert max(stepping[1:]) < 0.06, stepping
+    # (Percentiles, not maxima: on a loaded machine the OS may preempt any single chunk.)
+    stepping = sorted(stepping[1:])
+    assert stepping[int(0.9 * len(stepping))] < 0.03, stepping
+    assert max(stepping) < 0.15, stepping
     assert sorted(ticks)[len(ticks) // 2] < 0.06, ticks
     window.model.set_playing(False)
 
