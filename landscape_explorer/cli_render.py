@@ -99,6 +99,10 @@ def cmd_render(args) -> int:
     except render.RenderError as e:
         raise UsageError(str(e)) from None
 
+    if len(sc.starts) > 1 and ext not in (".csv", ".json") and not args.quiet:
+        print(f"note: pictures show the first of the {len(sc.starts)} start points (the app runs "
+              "every optimizer from one start); .csv and .json outputs hold them all",
+              file=sys.stderr)
     try:
         render.render_scenario(sc, args.output, size=size, fps=fps, frames=frames,
                                view=args.view, transparent=args.transparent,

@@ -100,7 +100,7 @@ def image_3d(window, size=None, transparent=False):
     for (rid, v), x0, x1 in zip(window.split_view.views.items(), edges[:-1], edges[1:]):
         p.drawImage(x0, 0, render.render_gl_view(v, x1 - x0, h, transparent))
         if rid in runs:
-            render._label(p, x0, 0, runs[rid].name, runs[rid].color, h)
+            render._label(p, x0, 0, runs[rid].name, runs[rid].color, h, bottom=True)
     p.end()
     return img
 

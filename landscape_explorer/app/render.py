@@ -215,7 +215,7 @@ class Scene:
         for v, r, x0, x1 in zip(views, enabled, edges[:-1], edges[1:]):
             tile = render_gl_view(v, int(x1 - x0), height, transparent)
             p.drawImage(int(x0), 0, tile)
-            _label(p, int(x0), 0, r.name, r.color, height)
+            _label(p, int(x0), 0, r.name, r.color, height, bottom=True)
         p.end()
         return img
 
@@ -297,12 +297,16 @@ def _font(height: int, scale: float = 1.0):
     return f
 
 
-def _label(p, x, y, text, color, height):
+def _label(p, x, y, text, color, height, bottom=False):
+    """A run's color and name in a dark box at (x, y), or at the bottom-left of a tile of the
+    given height with ``bottom`` (clear of the legend, which sits top-left)."""
     from PyQt6 import QtCore, QtGui
 
     p.setFont(_font(height))
     fm = p.fontMetrics()
     pad = fm.height() // 3
+    if bottom:
+        y = y + height - fm.height() - 3 * pad
     w = fm.horizontalAdvance(text) + 2 * pad + fm.height()
     p.fillRect(QtCore.QRect(x + pad, y + pad, w, fm.height() + pad), QtGui.QColor(0, 0, 0, 150))
     sw = fm.height() // 2

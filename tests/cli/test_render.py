@@ -233,3 +233,50 @@ def test_palette_png_is_small_and_keeps_run_colors_exact(scenario, tmp_path):
     rgb = np.asarray(img.convert("RGB"))
     for c in COLORS:
         assert has_color(rgb, c, tol=0) > 0, c
+
+
+def test_split_mode_and_single_views(tmp_path):
+    from PIL import Image
+
+    d = scenario_dict(view={"split": True})
+    p = tmp_path / "split.json"
+    p.write_text(json.dumps(d))
+    out = tmp_path / "split.png"
+    r = render(p, "-o", out, "--size", "900x300", "--no-legend")
+    assert r.returncode == 0, r.stderr
+    rgb = np.asarray(Image.open(out).convert("RGB"))
+    # one view per run, each run's color in its own third
+    for i, c in enumerate(COLORS):
+        assert has_color(rgb[:, 300 * i:300 * (i + 1)], c) > 0, c
+    for view, size in (("2d", "400x400"), ("loss", "500x250")):
+        out = tmp_path / f"{view}.png"
+        r = render(p, "-o", out, "--size", size, "--view", view)
+        assert r.returncode == 0, r.stderr
+        assert Image.open(out).size == tuple(int(v) for v in size.split("x"))
+
+
+def test_trajectories_need_no_display(scenario, tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = render(scenario, "-o", tmp_path / "t.csv", env=env)
+    assert r.returncode == 0, r.stderr
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines[0] == "run,label,optimizer,color,particle,step,x,y,loss"
+    assert len(lines) == 1 + 3 * 41  # header + runs x (steps + 1) x 1 particle
+    r = render(scenario, "-o", tmp_path / "t.json", env=env)
+    assert r.returncode == 0, r.stderr
+    d = json.loads((tmp_path / "t.json").read_text())
+    assert len(d["runs"]) == 3 and len(d["runs"][0]["path"]) == 41
+
+
+def test_missing_mp4_encoder_says_how_to_get_it(monkeypatch):
+    import imageio_ffmpeg
+
+    from landscape_explorer.app import render as r
+
+    def boom():
+        raise RuntimeError("No ffmpeg exe could be found")
+
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", boom)
+    ok, why = r.mp4_writer_available()
+    assert not ok and "imageio-ffmpeg" in why and "pip install" in why
