@@ -211,7 +211,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if on and self.split_view is None:
             self.split_view = SplitView(self.model, self.engine)
-            if self.view3d is not None and self.split_view.views:
+            # Share the main view's camera only if the user moved it; otherwise each split view
+            # frames the surface for its own (smaller) size.
+            if self.view3d is not None and self.view3d._camera_touched and self.split_view.views:
                 cam = self.view3d.camera_state()
                 for v in self.split_view.views.values():
                     v.set_camera_state(cam)

@@ -67,14 +67,16 @@ class SurfaceView2D(pg.PlotWidget):
         # Image pixels are centered on the samples.
         hx, hy = (x1 - x0) / (n - 1) / 2, (y1 - y0) / (n - 1) / 2
         self.image.setRect(QtCore.QRectF(x0 - hx, y0 - hy, x1 - x0 + 2 * hx, y1 - y0 + 2 * hy))
-        for c in self._contours:
-            self.removeItem(c)
-        self._contours = []
-        for level in np.linspace(0.0, 1.0, N_CONTOURS + 2)[1:-1]:
-            c = pg.IsocurveItem(data=geo.t_grid, level=float(level),
-                                pen=pg.mkPen((255, 255, 255, 70), width=1))
-            c.setParentItem(self.image)
-            self._contours.append(c)
+        # The contour items are made once and fed new data: dropping an item that is still in
+        # the scene (as a child of the image) would leave Qt a dangling pointer.
+        levels = np.linspace(0.0, 1.0, N_CONTOURS + 2)[1:-1]
+        if not self._contours:
+            for level in levels:
+                c = pg.IsocurveItem(level=float(level), pen=pg.mkPen((255, 255, 255, 70), width=1))
+                c.setParentItem(self.image)
+                self._contours.append(c)
+        for c, level in zip(self._contours, levels):
+            c.setData(geo.t_grid, float(level))
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self._update_start()
         self._sync_runs()
