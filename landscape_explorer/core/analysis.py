@@ -461,8 +461,8 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None) -> list[
                                    c, pos, L))
             continue
         if np.isfinite(gn[i]) and gn[i] <= _PLATEAU_GRAD * sc.grad:
-            out.append(Verdict("plateau", f"crawling on a plateau at {where}: gradient norm "
-                               f"{_g(gn[i])} with no critical point within "
+            out.append(Verdict("plateau", f"crawling on a plateau (a nearly flat region) at "
+                               f"{where}: gradient norm {_g(gn[i])}, no critical point within "
                                f"{_g(_NEAR * sc.span)} (loss {_g(L)})", None, pos, L))
             continue
         after = f" after {steps} steps" if steps is not None else ""
