@@ -255,15 +255,34 @@ def compose(img3d, img2d, img_loss, width: int, height: int, transparent: bool =
     return img
 
 
+MARK_SCALE_FROM = 720  # above this output height, balls and lines grow with the picture
+
+
 def render_gl_view(view, width: int, height: int, transparent: bool = False):
     """QImage of a GLViewWidget at any size, offscreen (renderToArray); with ``transparent`` the
-    background is fully transparent."""
+    background is fully transparent. Balls and lines are sized in pixels, so for a large
+    picture (a 4K slide) they are scaled up with it, to look as they do on screen."""
+    import pyqtgraph.opengl as gl
+
     keep = view.opts["bgcolor"]
     if transparent:
         view.opts["bgcolor"] = (*keep[:3], 0.0)
+    k = max(1.0, int(height) / MARK_SCALE_FROM)
+    scaled = []
+    if k > 1.0:
+        for item in view.items:
+            if isinstance(item, gl.GLScatterPlotItem) and getattr(item, "pxMode", True):
+                scaled.append((item, "size", item.size))
+                item.size = np.asarray(item.size, dtype=float) * k if np.ndim(item.size) \
+                    else float(item.size) * k
+            elif isinstance(item, gl.GLLinePlotItem):
+                scaled.append((item, "width", item.width))
+                item.width = float(item.width) * k
     try:
         return view.render_image(int(width), int(height))
     finally:
+        for item, attr, value in scaled:
+            setattr(item, attr, value)
         view.opts["bgcolor"] = keep
         view.update()
 
