@@ -249,11 +249,15 @@ class MainWindow(QtWidgets.QMainWindow):
             w = width or int(self.view3d.width() * dpr)
             h = height or int(self.view3d.height() * dpr)
             img = self.view3d.render_image(w, h)
-        if img.save(path, "PNG"):
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-            return True
-        self.statusBar().showMessage(f"Could not save {path}", 8000)
-        return False
+        from .render import RenderError, save_qimage
+
+        try:
+            save_qimage(img, path)  # temp file + rename: never a half-written PNG
+        except (OSError, RenderError) as e:
+            self.statusBar().showMessage(f"Could not save {path}: {e}", 8000)
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
 
     def about(self):
         QtWidgets.QMessageBox.about(
