@@ -112,16 +112,35 @@ def eigenvalues(surface, xy) -> np.ndarray:
     return np.stack([lo, hi], axis=-1)
 
 
-def _newton(surf: Surface, p: np.ndarray, iters: int, max_step: float, damping: float):
+def _newton(surf: Surface, p: np.ndarray, iters: int, max_step: float, damping: float,
+            box=None, merge: float = 0.0):
     """Newton's method on the gradient (finds minima, saddles and maxima alike), with the step
     length capped at max_step and eigenvalues below ``damping`` damped so a singular Hessian
-    gives a short step, not an infinite one. Points whose step has become negligible stop."""
+    gives a short step, not an infinite one. Points whose step has become negligible stop.
+
+    For the seed search: ``box`` ((x0, x1), (y0, y1)) drops seeds that wander out of it, and
+    ``merge`` > 0 stops all but one of the seeds that have come within ``merge`` of each other
+    (slow, linear convergence to a degenerate point otherwise iterates every seed). Dropped and
+    merged seeds come back as NaN."""
     p = p.copy()
     live = np.arange(len(p))
     d2 = damping * damping
-    for _ in range(iters):
+    for it in range(iters):
         if live.size == 0:
             break
+        if box is not None and it % 5 == 4:
+            (x0, x1), (y0, y1) = box
+            q = p[live]
+            out = (q[:, 0] < x0) | (q[:, 0] > x1) | (q[:, 1] < y0) | (q[:, 1] > y1)
+            p[live[out]] = np.nan
+            live = live[~out]
+            if merge > 0 and live.size:
+                k = np.round(p[live] / merge)
+                _, first = np.unique(k[:, 0] + 1j * k[:, 1], return_index=True)
+                keep = np.zeros(live.size, dtype=bool)
+                keep[first] = True
+                p[live[~keep]] = np.nan
+                live = live[keep]
         q = p[live]
         with np.errstate(all="ignore"):
             g = surf.grad(q)
@@ -219,7 +238,10 @@ def _find_critical_points(surf: Surface, b, grid: int) -> list[CriticalPoint]:
     (x0, x1), (y0, y1) = b
     known = np.array([p.xy for p in surf.known_points], dtype=np.float64).reshape(-1, 2)
     seeds = np.concatenate([_grid(b, grid), known])
-    p = _newton(surf, seeds, _NEWTON_ITERS, 0.05 * sc.span, 1e-12 * sc.eig)
+    pad = 0.1 * sc.span
+    p = _newton(surf, seeds, _NEWTON_ITERS, 0.05 * sc.span, 1e-12 * sc.eig,
+                box=((x0 - pad, x1 + pad), (y0 - pad, y1 + pad)), merge=1e-7 * sc.span)
+    p = p[np.isfinite(p).all(-1)]
     margin = 1e-9 * sc.span
     inside = (p[:, 0] >= x0 - margin) & (p[:, 0] <= x1 + margin) & \
         (p[:, 1] >= y0 - margin) & (p[:, 1] <= y1 + margin)
