@@ -145,6 +145,21 @@ class Scene:
         self.engine.timer.stop()
         self._final_max = self.model.max_steps
         self.step = 0
+        self._apply_view_options()
+
+    def _apply_view_options(self):
+        """The scenario's show_markers / show_trails (pictures only; the app shows both)."""
+        v = self.scenario.view
+        for view in self.views3d:
+            for item in (getattr(view, "start_outline", None), getattr(view, "start_marker", None)):
+                if item is not None:
+                    item.setVisible(v.show_markers)
+            if not v.show_trails:
+                for items in getattr(view, "_trails", {}).values():
+                    for item in items[:2]:  # (outline line, colored line, ball outline, ball)
+                        item.setVisible(False)
+        if self.view2d is not None and hasattr(self.view2d, "start_target"):
+            self.view2d.start_target.setVisible(v.show_markers)
 
     def close(self):
         for w in self.views3d + [self.view2d, self.loss_plot]:

@@ -135,9 +135,10 @@ class ViewOptions:
     z_mode: str = "auto"  # how heights are drawn in 3D: auto, linear or log
     split: bool = False  # one 3D view per run
     log_loss: bool = False  # loss plot on a log axis
-    show_markers: bool = True  # the start point and the known minima
+    # For rendered pictures (render, animations); the live app always shows markers and trails.
+    show_markers: bool = True  # the start point
     show_trails: bool = True
-    show_legend: bool = True
+    show_legend: bool = True  # title, legend and step counter painted on the picture
 
 
 @dataclass

@@ -280,3 +280,19 @@ def test_missing_mp4_encoder_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", boom)
     ok, why = r.mp4_writer_available()
     assert not ok and "imageio-ffmpeg" in why and "pip install" in why
+
+
+def test_view_options_hide_trails_and_markers(tmp_path):
+    from PIL import Image
+
+    outs = {}
+    for name, view in (("with", {}), ("without", {"show_trails": False, "show_markers": False})):
+        p = tmp_path / f"{name}.json"
+        p.write_text(json.dumps(scenario_dict(view=view)))
+        outs[name] = tmp_path / f"{name}.png"
+        assert render(p, "-o", outs[name], "--size", "480x300", "--no-legend").returncode == 0
+    a = np.asarray(Image.open(outs["with"]).convert("RGB"))
+    b = np.asarray(Image.open(outs["without"]).convert("RGB"))
+    assert has_color(a, "#FFFFFF", tol=3) > has_color(b, "#FFFFFF", tol=3)  # the start marker
+    for c in COLORS:  # the balls stay
+        assert has_color(b, c) > 0, c
