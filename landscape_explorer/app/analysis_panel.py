@@ -675,7 +675,8 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         parts = [f"step {st.step:,}", rule, f"lr = {lr:.3g}", f"g = {_fmt2(g[0])}"]
         if momentum is not None:
             parts.append(f"{'v' if name in ('sgd', 'rmsprop') else 'm'} = {_fmt2(momentum)}")
-        parts.append(f"next update = {_fmt2(update)} (|Δ| = {math.hypot(*update):.3g})")
+        parts.append(f"next update = {_fmt2(update)} (|Δ| = {math.hypot(*update):.3g}"
+                     + (", before gradient noise)" if opt.noise else ")"))
         caption = " · ".join(parts)
         eig = an.eigenvalues(surf, p[0])
         vectors = {"gradient": -g[0] if np.hypot(*g[0]) > 0 else None,
