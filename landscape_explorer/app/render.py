@@ -50,6 +50,13 @@ def ensure_qapp():
                                                   or os.environ.get("QT_QPA_PLATFORM")):
         raise RenderError("no display to render on (3D needs OpenGL): run it under a virtual "
                           "X server, e.g. `xvfb-run -a landscape-explorer render ...`")
+    display = os.environ.get("DISPLAY")
+    if (sys.platform.startswith("linux") and display and not os.environ.get("WAYLAND_DISPLAY")
+            and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb"
+            and not x_display_reachable(display)):
+        # Qt would abort the process with several lines about platform plugins.
+        raise RenderError(f"cannot connect to the X display {display!r}: run it under a virtual "
+                          "X server, e.g. `xvfb-run -a landscape-explorer render ...`")
     global _APP
     from . import prepare_qt
 
@@ -60,6 +67,34 @@ def ensure_qapp():
 
 
 _APP = None
+
+
+def x_display_reachable(display: str, timeout: float = 2.0) -> bool:
+    """Whether an X server answers at ``display`` (":0", "unix:1.0", "host:10")."""
+    import re
+    import socket
+
+    m = re.fullmatch(r"(?:(?P<host>[^:/]*)/)?(?P<h>[^:]*):(?P<n>\d+)(?:\.\d+)?", display)
+    if not m:
+        return True  # a form we do not know (e.g. launchd paths): let Qt try
+    host, n = m.group("h"), int(m.group("n"))
+    if host in ("", "unix"):
+        for addr in (f"/tmp/.X11-unix/X{n}", f"\0/tmp/.X11-unix/X{n}"):
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(timeout)
+                    sock.connect(addr)
+                    return True
+            except OSError:
+                continue
+        if host == "unix":
+            return False
+        host = "localhost"
+    try:
+        with socket.create_connection((host, 6000 + n), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _check_opengl():

@@ -296,3 +296,11 @@ def test_view_options_hide_trails_and_markers(tmp_path):
     assert has_color(a, "#FFFFFF", tol=3) > has_color(b, "#FFFFFF", tol=3)  # the start marker
     for c in COLORS:  # the balls stay
         assert has_color(b, c) > 0, c
+
+
+def test_unreachable_display_is_one_line(scenario, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = ":987"
+    r = render(scenario, "-o", tmp_path / "out.png", env=env)
+    assert_one_line_error(r, "xvfb-run", ":987")
+    assert os.listdir(tmp_path) == ["scenario.json"]
