@@ -70,8 +70,12 @@ def cmd_render(args) -> int:
     frames = None if args.frames is None else _int_arg("--frames", args.frames, 1, 100_000)
     colors = None if args.colors is None else _int_arg("--colors", args.colors, 2, 256)
     path = args.scenario
-    if not os.path.exists(path) and path in example_names():
-        path = example_path(path)
+    if not os.path.exists(path):
+        if path in example_names():
+            path = example_path(path)
+        elif not path.lower().endswith(".json") and os.sep not in path:
+            raise UsageError(f"{path}: no such file or bundled example; examples: "
+                             f"{', '.join(example_names())}")
     try:
         sc = load_scenario(path)
         if args.steps is not None:
