@@ -274,7 +274,8 @@ def test_every_bundled_example_loads_and_simulates():
 
 
 def test_scenario_module_does_not_import_qt():
-    code = ("import sys, landscape_explorer.core.scenario, landscape_explorer.core.atomic; "
+    code = ("import sys, landscape_explorer.core.scenario, landscape_explorer.core.atomic, "
+            "landscape_explorer.core.trajectories; "
             "bad=[m for m in sys.modules if m.startswith(('PyQt', 'pyqtgraph', 'OpenGL'))]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -334,3 +335,36 @@ def test_example_plateau_gd_barely_moves_adam_walks_in():
     assert np.hypot(*(gd.final[0] - start)) < 0.3
     assert np.hypot(*_final(sc, "Adam").final[0]) < 1e-3
     assert np.hypot(*_final(sc, "SGD + momentum 0.9").final[0]) < 1e-3
+
+
+def test_trajectories_csv_one_row_per_run_step_particle(tmp_path):
+    import csv
+
+    from landscape_explorer.core import trajectories
+
+    sc = Scenario.from_dict(base())  # 2 runs, 2 starts, 25 steps
+    p = tmp_path / "t.csv"
+    trajectories.write_trajectories_csv(sc, p)
+    rows = list(csv.DictReader(p.open()))
+    assert len(rows) == 2 * 26 * 2
+    assert {(r["run"], r["step"], r["particle"]) for r in rows} == {
+        (str(k), str(s), str(i)) for k in range(2) for s in range(26) for i in range(2)}
+    res = sc.simulate()
+    last = [r for r in rows if r["run"] == "1" and r["step"] == "25" and r["particle"] == "1"][0]
+    assert float(last["x"]) == res[1][1].path[-1, 1, 0]  # exact: repr round-trips float64
+    assert float(last["loss"]) == res[1][1].loss[-1, 1]
+    j = tmp_path / "t.json"
+    trajectories.write_trajectories_json(sc, j)
+    d = json.loads(j.read_text())
+    assert d["schema"] == trajectories.JSON_SCHEMA
+    assert Scenario.from_dict(d["scenario"]) == sc
+    assert np.array_equal(np.array(d["runs"][0]["path"]), res[0][1].path)
+
+
+def test_trajectories_cancel_writes_nothing(tmp_path):
+    from landscape_explorer.core import trajectories
+
+    sc = Scenario.from_dict(base())
+    with pytest.raises(atomic.Cancelled):
+        trajectories.simulate_all(sc, progress=lambda done, total: False)
+    assert os.listdir(tmp_path) == []
