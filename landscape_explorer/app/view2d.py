@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore
+from PyQt6 import QtCore, QtGui
 
 from .geometry import Geometry
 from .palette import OUTLINE, colormap
 
 N_CONTOURS = 14
+CONTOUR_SAMPLES = 90
 MAX_PATH_POINTS = 1500  # more than the pixels a path crosses; keeps redraws cheap
 
 
@@ -69,14 +70,19 @@ class SurfaceView2D(pg.PlotWidget):
         self.image.setRect(QtCore.QRectF(x0 - hx, y0 - hy, x1 - x0 + 2 * hx, y1 - y0 + 2 * hy))
         # The contour items are made once and fed new data: dropping an item that is still in
         # the scene (as a child of the image) would leave Qt a dangling pointer.
+        # Contours are traced on every k-th sample (pyqtgraph traces them in Python) and scaled
+        # back up to image pixels: at most ~90 samples a side look the same and cost a quarter.
         levels = np.linspace(0.0, 1.0, N_CONTOURS + 2)[1:-1]
+        k = max(1, -(-len(geo.xs) // CONTOUR_SAMPLES))
+        coarse = geo.t_grid[::k, ::k]
         if not self._contours:
             for level in levels:
                 c = pg.IsocurveItem(level=float(level), pen=pg.mkPen((255, 255, 255, 70), width=1))
                 c.setParentItem(self.image)
                 self._contours.append(c)
         for c, level in zip(self._contours, levels):
-            c.setData(geo.t_grid, float(level))
+            c.setTransform(QtGui.QTransform.fromScale(k, k))
+            c.setData(coarse, float(level))
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self._update_start()
         self._sync_runs()

@@ -196,8 +196,9 @@ class SurfaceView3D(gl.GLViewWidget):
         """New surface, bounds or resolution: sample the mesh once and frame the camera."""
         m = self.model
         self.geometry_ = geo = Geometry(m.surface, m.bounds, m.resolution, m.z_mode)
-        self.mesh.set_grid(geo.xs, geo.ys, geo.z_grid, geo.colors(m.colormap))
-        self._set_lod_mesh()
+        colors = geo.colors(m.colormap)
+        self.mesh.set_grid(geo.xs, geo.ys, geo.z_grid, colors)
+        self._set_lod_mesh(colors)
         self._update_wire()
         self.frame_camera()
         self._update_start()
@@ -209,16 +210,17 @@ class SurfaceView3D(gl.GLViewWidget):
                 m.z_mode == "auto" and Geometry(m.surface, m.bounds, 24, "auto").z_mode != geo.z_mode):
             self.rebuild()
             return
-        self.mesh.set_colors(geo.colors(m.colormap))
-        self._set_lod_mesh()
+        colors = geo.colors(m.colormap)
+        self.mesh.set_colors(colors)
+        self._set_lod_mesh(colors)
         self._update_wire()
 
-    def _set_lod_mesh(self):
+    def _set_lod_mesh(self, full_colors):
         """Every k-th vertex of the full mesh: the same heights and colors, fewer triangles."""
         geo = self.geometry_
         n = len(geo.xs)
         idx = np.unique(np.linspace(0, n - 1, min(n, LOD_RESOLUTION)).astype(np.intp))
-        colors = geo.colors(self.model.colormap)[np.ix_(idx, idx)]
+        colors = full_colors[np.ix_(idx, idx)]
         self.lod_mesh.set_grid(geo.xs[idx], geo.ys[idx], geo.z_grid[np.ix_(idx, idx)], colors)
         self._scene_version += 1
 
@@ -567,6 +569,13 @@ def opengl_available() -> tuple[bool, str]:
         return False, "3D view turned off by LANDSCAPE_EXPLORER_NO_GL."
     try:
         from PyQt6 import QtGui as G
+
+        # With shared contexts (prepare_qt) Qt has already made one: no need for a probe.
+        shared = G.QOpenGLContext.globalShareContext()
+        if shared is not None and shared.isValid():
+            version = shared.format().version()
+            if shared.isOpenGLES() or tuple(version) >= (2, 1):
+                return True, ""
 
         ctx = G.QOpenGLContext()
         if not ctx.create():
