@@ -160,7 +160,6 @@ class ControlPanel(QtWidgets.QScrollArea):
         form.addRow(self.formula_label)
         self.description_label = QtWidgets.QLabel()
         self.description_label.setWordWrap(True)
-        self.description_label.setStyleSheet("color: palette(mid);" if False else "")
         form.addRow(self.description_label)
 
         bounds = QtWidgets.QWidget()
@@ -515,7 +514,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         run = self.model.run(self.current_run_id)
         params = {}
         if name:
-            from landscape_explorer.core.schedules import REQUIRED  # noqa: F401 (exists with params)
+            from landscape_explorer.core.schedules import REQUIRED
             for pname, default, _help in _schedule_params(name):
                 if default is REQUIRED:
                     params[pname] = schedule_ui_default(pname, self.model, run.hyperparams["lr"])
