@@ -232,3 +232,20 @@ def test_examples_open(win, warnings):
             raise AssertionError(name) from e
         assert ok, (name, warnings)
         assert fa.path is None  # never saves into the package
+
+
+def test_export_dialog_follows_the_chosen_kind(win, tmp_path):
+    dlg = export.ExportDialog(win, "png3d")
+    dlg.path.setText(str(tmp_path / "pic.png"))
+    assert dlg.transparent.isEnabled() and not dlg.fps.isEnabled()
+    dlg.kind.setCurrentIndex(list(export.KINDS).index("mp4"))
+    o = dlg.options()
+    assert o["kind"] == "mp4" and o["path"].endswith("pic.mp4")
+    assert dlg.fps.isEnabled() and not dlg.transparent.isEnabled()
+    dlg.size_combo.setCurrentIndex(dlg.size_combo.findText("Custom"))
+    dlg.width_spin.setValue(640)
+    dlg.height_spin.setValue(360)
+    assert dlg.options()["size"] == (640, 360)
+    dlg.kind.setCurrentIndex(list(export.KINDS).index("csv"))
+    assert dlg.options()["path"].endswith("pic.csv") and not dlg.size_combo.isEnabled()
+    dlg.close()
