@@ -113,3 +113,4 @@ def advance_to(model, engine, step: int, final_max_steps: int | None = None,
     engine.run_until_done(timeout=timeout)
     if keep != model.max_steps:
         model.set_max_steps(int(keep))
+        engine.stepped.emit()  # views and labels that show "step / max steps" catch up
