@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-import landscape_explorer as le
 from landscape_explorer.core import analysis as an
 from landscape_explorer.core.optimizers import OptState
 
@@ -29,6 +28,16 @@ _PLURAL = {"global_min": ("global minimum", "global minima"),
            "local_min": ("local minimum", "local minima"),
            "saddle": ("saddle point", "saddle points"), "max": ("maximum", "maxima"),
            "degenerate": ("degenerate point", "degenerate points")}
+
+
+_LIVE_THREADS: set = set()
+
+
+def keep_alive(thread: QtCore.QThread):
+    """Hold a worker until it finishes, whatever happens to the panel that started it: a QThread
+    destroyed while running takes the process down. Workers have no Qt parent for that reason."""
+    _LIVE_THREADS.add(thread)
+    thread.finished.connect(functools.partial(_LIVE_THREADS.discard, thread))
 
 
 def install_analysis(window) -> "AnalysisPanel":
@@ -58,6 +67,11 @@ def install_analysis(window) -> "AnalysisPanel":
     return panel
 
 
+def _stop_all(stoppers, *_):
+    for stop in list(stoppers):
+        stop()
+
+
 def _fmt2(v) -> str:
     return f"({v[0]:.3g}, {v[1]:.3g})"
 
@@ -73,6 +87,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.dock = None
         self.critical: list = []
         self._workers: set = set()
+        self._stoppers: list = []  # cancel/stop callables of running workers
         self._basins_worker: BasinsWorker | None = None
         self._cloud: CloudRunner | None = None
         self._slow_prev_speed: float | None = None
@@ -112,6 +127,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.engine.restarted.connect(self._on_stepped)
         self._on_runs()
         self._on_surface()
+        self.destroyed.connect(functools.partial(_stop_all, self._stoppers))
 
     # ================================================================== tabs
     def _build_landscape_tab(self):
@@ -356,11 +372,12 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             an.critical_points(surf)  # the verdicts' reference (the surface's own bounds)
             return an.critical_points(surf, bounds)
 
-        self._start_worker(CallWorker(("critical", surf.name, bounds), find, self))
+        self._start_worker(CallWorker(("critical", surf.name, bounds), find))
         self._redraw_overlays()
 
     def _start_worker(self, worker):
         self._workers.add(worker)
+        keep_alive(worker)
         worker.done.connect(self._on_worker_done)
         worker.failed.connect(self._on_worker_failed)
         worker.finished.connect(functools.partial(self._workers.discard, worker))
@@ -461,12 +478,14 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self._basins_names = [self.model.run(i).name for i in ids]
         self._basins_key = (self.model.surface_name, self.model.bounds)
         w = BasinsWorker(self.model.surface, opts, resolution=self.basins_res.value(),
-                         steps=self.basins_steps.value(), bounds=self.model.bounds, parent=self)
+                         steps=self.basins_steps.value(), bounds=self.model.bounds)
         w.progress.connect(lambda f: self.basins_progress.setValue(int(1000 * f)))
         w.done.connect(self._on_basins)
         w.failed.connect(lambda m: self._basins_finished(f"Basins failed: {m}"))
         w.cancelled.connect(lambda: self._basins_finished("Cancelled."))
         self._basins_worker = w
+        keep_alive(w)
+        self._stoppers.append(w.cancel)
         self.basins_go.setEnabled(False)
         self.basins_cancel.setEnabled(True)
         self.basins_progress.setValue(0)
@@ -482,7 +501,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         w = self._basins_worker
         if w is not None:
             w.wait(5000)
-            w.deleteLater()
+            self._stoppers[:] = [f for f in self._stoppers if f != w.cancel]
         self._basins_worker = None
         self.basins_go.setEnabled(True)
         self.basins_cancel.setEnabled(False)
@@ -549,8 +568,10 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.cloud_overlay.clear()
         starts = self.cloud_starts()
         self._cloud = CloudRunner(self.model.surface, opt, starts, self.model.max_steps,
-                                  self.model.speed, seed=int(spec.seed), parent=self)
+                                  self.model.speed, seed=int(spec.seed))
         self._cloud.finished_steps.connect(self._on_cloud_done)
+        keep_alive(self._cloud)
+        self._stoppers.append(self._cloud.stop)
         self._cloud.start()
         self._cloud_timer.start()
         self.cloud_go.setEnabled(False)
@@ -565,11 +586,11 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self._cloud = None
         self._cloud_timer.stop()
         c.stop()
+        self._stoppers[:] = [f for f in self._stoppers if f != c.stop]
         c.wait(10000)
         self._draw_cloud(c)
         self.cloud_go.setEnabled(True)
         self.cloud_stop.setEnabled(False)
-        c.deleteLater()
 
     def _cloud_frame(self):
         c = self._cloud
@@ -617,7 +638,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
 
         self.restarts_go.setEnabled(False)
         self.restarts_label.setText(f"Running {k} restarts × {steps} steps…")
-        self._start_worker(CallWorker(tag, work, self))
+        self._start_worker(CallWorker(tag, work))
 
     def _on_restarts(self, tag, result):
         self.restarts_go.setEnabled(True)
