@@ -249,3 +249,16 @@ def test_export_dialog_follows_the_chosen_kind(win, tmp_path):
     dlg.kind.setCurrentIndex(list(export.KINDS).index("csv"))
     assert dlg.options()["path"].endswith("pic.csv") and not dlg.size_combo.isEnabled()
     dlg.close()
+
+
+def test_png_of_split_views(win, tmp_path, qtbot):
+    win.model.set_split(True)
+    qtbot.wait(100)
+    assert len(export.views3d(win)) == 2
+    out = tmp_path / "split.png"
+    export.run_export(win, {"kind": "png3d", "path": str(out), "size": (1000, 400)})
+    a = rgba(out)
+    assert a.shape == (400, 1000, 4)
+    for i, c in enumerate(COLORS):  # each run in its own half
+        assert count_color(a[:, 500 * i:500 * (i + 1)], c) > 0, c
+    win.model.set_split(False)
