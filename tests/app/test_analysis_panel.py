@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from app_helpers import color_pixels
 
@@ -62,6 +62,15 @@ def test_critical_markers_in_2d_and_3d_with_tooltips(qtbot, make_window):
     hit = m3.nearest(px + 2, py - 1)
     assert hit is not None and hit.kind == "global_min"
     assert m3.nearest(-100, -100) is None
+    # Hovering the marker in the 3D view shows its tooltip.
+    ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(px, py),
+                           QtCore.QPointF(v.mapToGlobal(QtCore.QPoint(round(px), round(py)))),
+                           QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.NoButton,
+                           QtCore.Qt.KeyboardModifier.NoModifier)
+    QtCore.QCoreApplication.sendEvent(v, ev)
+    qtbot.waitUntil(lambda: "Global minimum" in QtWidgets.QToolTip.text(), timeout=3000)
+    assert "Hessian eigenvalues" in QtWidgets.QToolTip.text()
+    QtWidgets.QToolTip.hideText()
     frame = v.render_array(v.width(), v.height())
     near = frame[int(py) - 12:int(py) + 12, int(px) - 12:int(px) + 12]
     assert color_pixels(near, KIND_STYLE["global_min"][0], tol=30).sum() > 3
