@@ -1,7 +1,8 @@
 """The fused engine: one numba-compiled loop per (surface gradient, optimizer kernel) pair.
 
-Each particle is stepped to the end inside registers, in parallel over particles, calling the
-very formula functions the numpy engine calls on arrays (see surfaces.py and optimizers.py), so
+Particles are stepped to the end a few at a time (in lockstep, so that the CPU overlaps their
+independent chains of dependent operations), in parallel over groups, calling the very formula
+functions the numpy engine calls on arrays (see surfaces.py and optimizers.py), so
 the results are bit-identical; tests check it.
 
 Compiling a loop takes seconds, so loops are cached on disk: the loop's source is written to a
@@ -27,67 +28,69 @@ import numba
 '''
 
 _TEMPLATE = '''
+LANES = 4  # particles stepped in lockstep: their independent chains overlap in the CPU
+
+
 @numba.njit(parallel=True, nogil=True, cache=CACHE)
 def drive(P, ST, table, active, clip, limit, record_at, out, last_update, steps_taken):
     n = P.shape[0]
     T = table.shape[0]
     K = ST.shape[0]
-    for i in numba.prange(n):
-        x = P[i, 0]
-        y = P[i, 1]
-        t = 0
-        if active[i]:
-            stx = np.empty(K)
-            sty = np.empty(K)
+    for group in numba.prange((n + LANES - 1) // LANES):
+        i0 = group * LANES
+        m = min(LANES, n - i0)
+        q = np.zeros(2 * LANES)  # x0, y0, x1, y1, ...
+        u = np.zeros(2 * LANES)  # the last update of each coordinate
+        st = np.zeros((2 * LANES, K))
+        live = np.zeros(LANES, dtype=np.bool_)
+        for j in range(m):
+            q[2 * j] = P[i0 + j, 0]
+            q[2 * j + 1] = P[i0 + j, 1]
+            live[j] = active[i0 + j]
             for s in range(K):
-                stx[s] = ST[s, i, 0]
-                sty[s] = ST[s, i, 1]
-            ux = 0.0
-            uy = 0.0
-            while t < T:
-                gx, gy = grad(x, y)
-                if clip > 0.0:
-                    # torch.nn.utils.clip_grad_norm_, as the numpy engine applies it
-                    c = clip / (np.sqrt(gx * gx + gy * gy) + 1e-6)
-                    if c < 1.0:
-                        gx = gx * c
-                        gy = gy * c
-                sc = table[t]
-                nx = step(x, gx, stx, sc)
-                ny = step(y, gy, sty, sc)
-                if not (np.isfinite(nx) and np.isfinite(ny)
-                        and abs(nx) < limit and abs(ny) < limit):
-                    active[i] = False
-                    ux = 0.0
-                    uy = 0.0
-                    break
-                ux = nx - x
-                uy = ny - y
-                x = nx
-                y = ny
-                steps_taken[i] += 1
-                r = record_at[t]
-                if r >= 0:
-                    out[r, i, 0] = x
-                    out[r, i, 1] = y
-                t += 1
-            P[i, 0] = x
-            P[i, 1] = y
-            last_update[i, 0] = ux
-            last_update[i, 1] = uy
-            for s in range(K):
-                ST[s, i, 0] = stx[s]
-                ST[s, i, 1] = sty[s]
-        else:
-            last_update[i, 0] = 0.0
-            last_update[i, 1] = 0.0
-        # A particle that stopped (diverged) stays where it is for the remaining rows.
-        while t < T:
+                st[2 * j, s] = ST[s, i0 + j, 0]
+                st[2 * j + 1, s] = ST[s, i0 + j, 1]
+        for t in range(T):
+            sc = table[t]
+            for j in range(LANES):
+                if live[j]:
+                    x = q[2 * j]
+                    y = q[2 * j + 1]
+                    gx, gy = grad(x, y)
+                    if clip > 0.0:
+                        # torch.nn.utils.clip_grad_norm_, as the numpy engine applies it
+                        c = clip / (np.sqrt(gx * gx + gy * gy) + 1e-6)
+                        if c < 1.0:
+                            gx = gx * c
+                            gy = gy * c
+                    nx = step(x, gx, st[2 * j], sc)
+                    ny = step(y, gy, st[2 * j + 1], sc)
+                    if np.isfinite(nx) and np.isfinite(ny) and abs(nx) < limit \\
+                            and abs(ny) < limit:
+                        u[2 * j] = nx - x
+                        u[2 * j + 1] = ny - y
+                        q[2 * j] = nx
+                        q[2 * j + 1] = ny
+                        steps_taken[i0 + j] += 1
+                    else:
+                        # Diverged: it stays at its last finite point from here on.
+                        live[j] = False
+                        active[i0 + j] = False
+                        u[2 * j] = 0.0
+                        u[2 * j + 1] = 0.0
             r = record_at[t]
             if r >= 0:
-                out[r, i, 0] = x
-                out[r, i, 1] = y
-            t += 1
+                for j in range(m):
+                    out[r, i0 + j, 0] = q[2 * j]
+                    out[r, i0 + j, 1] = q[2 * j + 1]
+        for j in range(m):
+            P[i0 + j, 0] = q[2 * j]
+            P[i0 + j, 1] = q[2 * j + 1]
+            last_update[i0 + j, 0] = u[2 * j]
+            last_update[i0 + j, 1] = u[2 * j + 1]
+            for s in range(K):
+                ST[s, i0 + j, 0] = st[2 * j, s]
+                ST[s, i0 + j, 1] = st[2 * j + 1, s]
 '''
 
 _IMPORTS = '''

@@ -217,3 +217,26 @@ def test_fused_loop_is_cached_on_disk(tmp_path):
     assert runs[0].stdout.split() == ["0", "1"]  # compiled, then saved
     assert runs[1].stdout.split() == ["1", "0"]  # loaded from the cache
     assert list((tmp_path / "fused").glob("le_fused_*.py"))
+
+
+def test_fused_stepper_carries_diverged_particles_across_calls(monkeypatch):
+    # 7 particles: groups of lanes are not full, and some lanes arrive already diverged.
+    pytest.importorskip("numba")
+    starts = np.random.default_rng(5).uniform(-2, 2, (7, 2))
+    opt = le.optimizer("sgd", lr=0.004, momentum=0.9)
+
+    def run():
+        st = le.Stepper("rosenbrock", opt, starts)
+        for k in (30, 1, 45):
+            st.advance(k)
+        return st
+
+    monkeypatch.setattr(simmod, "FUSED_MIN_WORK", 0)
+    fused = run()
+    monkeypatch.setenv("LANDSCAPE_EXPLORER_NO_NUMBA", "1")
+    plain = run()
+    assert 0 < (plain.status == "diverged").sum() < 7
+    np.testing.assert_array_equal(fused.positions, plain.positions)
+    np.testing.assert_array_equal(fused.last_update, plain.last_update)
+    np.testing.assert_array_equal(fused.steps_taken, plain.steps_taken)
+    np.testing.assert_array_equal(fused.status, plain.status)
