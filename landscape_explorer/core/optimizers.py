@@ -114,8 +114,11 @@ class Optimizer:
         return optimizer(self.name, **kw)
 
     def spec(self) -> str:
-        """A call that `optimizer_from_spec` parses back into this optimizer."""
-        args = [f"{k}={v!r}" for k, v in self.hyperparams.items()]
+        """A call that the CLI parses back into this optimizer: lr and every hyperparameter that
+        differs from its default (the schedule is given by ``schedule.spec()``)."""
+        defaults = {p.name: p.default for p in self.defn.params}
+        args = [f"{k}={v!r}" for k, v in self.hyperparams.items()
+                if k == "lr" or v != defaults.get(k)]
         if self.noise:
             args.append(f"noise={self.noise!r}")
         if self.clip is not None:
