@@ -36,7 +36,10 @@ _MERGE = 1e-6  # x span: points closer than this are the same critical point
 _NEAR = 1e-2  # x span: a particle within this distance of a critical point is "at" it
 _AT_POINT_GRAD = 1e-2  # x largest gradient: above this a particle near a point is still moving
 _AT_MIN_LOSS = 1e-2  # x value range: a particle this close to a minimum's value is at it
-_PLATEAU_GRAD = 1e-3  # x largest gradient: below this, far from critical points, is a plateau
+# A plateau's gradient is tiny beside the surface's average slope (its loss range over its
+# width): far below it, far from critical points, is a plateau. (Not relative to the largest
+# gradient: Rosenbrock's walls are so steep that its valley floor would all count as flat.)
+_PLATEAU_GRAD = 1e-3
 _VALUE_TOL = 1e-9  # x value range: minima within this of the lowest are all global
 
 
@@ -482,7 +485,7 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None) -> list[
                                    f"{_g(c.eigenvalues[0])} and {_g(c.eigenvalues[1])}",
                                    c, pos, L))
             continue
-        if np.isfinite(gn[i]) and gn[i] <= _PLATEAU_GRAD * sc.grad:
+        if np.isfinite(gn[i]) and gn[i] <= _PLATEAU_GRAD * sc.value_range / sc.span:
             out.append(Verdict("plateau", f"crawling on a plateau (a nearly flat region) at "
                                f"{where}: gradient norm {_g(gn[i])}, no critical point within "
                                f"{_g(_NEAR * sc.span)} (loss {_g(L)})", None, pos, L))

@@ -172,6 +172,12 @@ def test_verdicts_diverged_plateau_and_moving():
     assert a.kind == "plateau" and "plateau" in a.detail
     assert b.kind == "global_min"
 
+    # Walking down Rosenbrock's valley with a clear slope is moving, not a plateau.
+    res = le.simulate("rosenbrock", le.optimizer("adam", lr=0.05), [[-1.5, 2.0]], steps=300)
+    (v,) = res.verdicts
+    assert res.grad_norm[0] > 1.0
+    assert v.kind == "moving", v.detail
+
 
 def test_verdicts_follow_a_live_stepper():
     st = le.Stepper("bowl", le.optimizer("gd", lr=0.1), [[1.0, 1.0], [-1.0, 0.5]])
