@@ -28,7 +28,7 @@ def main(argv=None) -> int:
     import time
 
     t0 = time.perf_counter()
-    from PyQt6 import QtWidgets
+    from PyQt6 import QtCore, QtWidgets
 
     argv = list(sys.argv[:1] if argv is None else ["landscape-explorer", *argv])
     app = QtWidgets.QApplication.instance()
@@ -42,4 +42,9 @@ def main(argv=None) -> int:
     window = MainWindow()
     window.show()
     window.startup_seconds = time.perf_counter() - t0
-    return app.exec()
+    code = app.exec()
+    # The window is destroyed by Qt, not by the garbage collector (see main_window): now, while
+    # the application still exists.
+    window.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete.value)
+    return code

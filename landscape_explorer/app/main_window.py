@@ -7,6 +7,7 @@ OpenGL is unavailable), ``window.view2d``, ``window.loss_plot``, ``window.run_ta
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -34,10 +35,29 @@ def default_settings() -> QtCore.QSettings:
     return QtCore.QSettings(SETTINGS_ORG, SETTINGS_APP)
 
 
+# Every top-level MainWindow, until Qt destroys it. A window's Python object sits in reference
+# cycles (slots that capture it, the model's connections to its views), so without this the
+# cyclic garbage collector would delete the C++ window whenever it happens to run: in the middle
+# of Qt code, e.g. while a QGraphicsScene iterates its items (itemsBoundingRect) and calls an
+# item's Python boundingRect, which deleted the scene under it (a segfault), or with half of the
+# window's Python state already cleared. Windows are destroyed by Qt instead (deleteLater, or
+# their parent), at a safe point of the event loop; the entry goes with the C++ object.
+_LIVE_WINDOWS: dict[int, QtWidgets.QWidget] = {}
+
+
+def keep_until_destroyed(window: QtWidgets.QWidget):
+    key = id(window)
+    _LIVE_WINDOWS[key] = window
+    # Only an int and the dict's method: nothing the garbage collector could clear under it.
+    window.destroyed.connect(functools.partial(_LIVE_WINDOWS.pop, key, None))
+
+
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, model: AppModel | None = None, settings: QtCore.QSettings | None = None,
                  restore: bool = True, parent=None):
         super().__init__(parent)
+        if parent is None:
+            keep_until_destroyed(self)
         self.setObjectName("MainWindow")
         self.settings = settings if settings is not None else default_settings()
         restored_model = None

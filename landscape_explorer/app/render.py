@@ -149,7 +149,11 @@ class Scene:
             _check_opengl()
             from .view3d import SurfaceView3D
 
+        from .main_window import keep_until_destroyed
+
         def hidden(w):
+            # Destroyed by close() (deleteLater), never by the garbage collector mid-event.
+            keep_until_destroyed(w)
             # Shown, so that it has an OpenGL context, but never on screen.
             w.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
             w.resize(640, 400)
