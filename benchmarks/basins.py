@@ -18,9 +18,8 @@ import time
 import numpy as np
 
 import landscape_explorer as le
-from landscape_explorer.core import analysis as an
-
-
+from landscape_explorer.core.basins import basins
+from landscape_explorer.core.critical import PointLocator, critical_points
 def best_of(repeat, fn):
     times, out = [], None
     for _ in range(repeat):
@@ -46,20 +45,20 @@ def main():
     work = res * res * steps
 
     t0 = time.perf_counter()
-    an.basins(surf, opt, resolution=16, steps=steps)  # compile the fused loop, find crit. points
-    an.critical_points(surf)
+    basins(surf, opt, resolution=16, steps=steps)  # compile the fused loop, find crit. points
+    critical_points(surf)
     warm_s = time.perf_counter() - t0
 
-    b = an.basins(surf, opt, resolution=res, steps=steps)
+    b = basins(surf, opt, resolution=res, steps=steps)
     starts = np.stack(np.meshgrid(b.xs, b.ys), axis=-1).reshape(-1, 2)
 
     t_core, sim = best_of(args.repeat, lambda: le.simulate(surf, opt, starts, steps,
                                                            record_every=steps))
-    t_basins, b = best_of(args.repeat, lambda: an.basins(surf, opt, resolution=res, steps=steps))
+    t_basins, b = best_of(args.repeat, lambda: basins(surf, opt, resolution=res, steps=steps))
     same = np.array_equal(sim.final.reshape(res, res, 2), b.final)
 
     t0 = time.perf_counter()
-    an._Locator(surf, b.bounds).locate(b.final.reshape(-1, 2))
+    PointLocator(surf, b.bounds).locate(b.final.reshape(-1, 2))
     t_classify = time.perf_counter() - t0
 
     print(f"{opt.spec()} on {surf.name}: {res}x{res} starts x {steps} steps "

@@ -97,7 +97,7 @@ def fps():
 
     from landscape_explorer.app.model import AppModel
     from landscape_explorer.app.runs import RunEngine
-    from landscape_explorer.app.view3d import SurfaceView3D
+    from landscape_explorer.app.views.view3d import SurfaceView3D
 
     model = AppModel.from_dict(_state())
     engine = RunEngine(model)

@@ -3,8 +3,9 @@ from .core.surfaces import Surface, KnownPoint, surface, surface_names
 from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
 from .core.schedules import Schedule, schedule, schedule_names
 from .core.simulate import simulate, SimulationResult, Stepper
-from .core.analysis import (critical_points, CriticalPoint, verdicts, Verdict, basins,
-                            BasinsResult, random_restarts)
+from .core.basins import basins, BasinsResult, random_restarts
+from .core.critical import critical_points, CriticalPoint
+from .core.verdicts import verdicts, Verdict
 
 __version__ = "0.1.0"
 

@@ -15,14 +15,14 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 import landscape_explorer as le
 
-from .controls import ControlPanel
-from .loss_plot import LossPlot
+from .panels.controls import ControlPanel
+from .views.loss_plot import LossPlot
 from .model import AppModel
-from .run_table import RunTable
+from .panels.run_table import RunTable
 from .runs import RunEngine, start_warm_up
-from .split_view import SplitView
-from .view2d import SurfaceView2D
-from .view3d import SurfaceView3D, opengl_available
+from .views.split_view import SplitView
+from .views.view2d import SurfaceView2D
+from .views.view3d import SurfaceView3D, opengl_available
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +122,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.step_label)
         self._build_actions()
-        from .export import install_file_actions
+        from .export.dialog import install_file_actions
 
         install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)
-        from .analysis_panel import install_analysis
+        from .analysis.panel import install_analysis
 
         install_analysis(self)  # Analyze menu and dock (analysis_panel.py)
 
@@ -269,7 +269,7 @@ class MainWindow(QtWidgets.QMainWindow):
             w = width or int(self.view3d.width() * dpr)
             h = height or int(self.view3d.height() * dpr)
             img = self.view3d.render_image(w, h)
-        from .render import RenderError, save_qimage
+        from .export.render import RenderError, save_qimage
 
         try:
             save_qimage(img, path)  # temp file + rename: never a half-written PNG

@@ -22,9 +22,7 @@ import os
 import tempfile
 from typing import Callable, Iterator
 
-
-class Cancelled(Exception):
-    """Raised by a writer (or its progress callback) to stop; nothing is written."""
+from .cancel import Cancelled  # noqa: F401  re-exported: writers raise it to stop, nothing is written
 
 
 def _umask() -> int:

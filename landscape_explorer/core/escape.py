@@ -13,12 +13,12 @@ import math
 
 import numpy as np
 
-from .optimizers import (HyperParam, OptimizerDef, _is_real, check_bool, check_nonneg_number,
+from .optimizers import (HyperParam, OptimizerDef, is_real, check_bool, check_nonneg_number,
                          check_positive_number, register)
 
 
 def _check_cooling(v):
-    if not _is_real(v) or not (0.0 < v <= 1.0):
+    if not is_real(v) or not (0.0 < v <= 1.0):
         raise ValueError(f"invalid cooling: {v!r} (must be in (0, 1])")
 
 

@@ -181,7 +181,7 @@ def _compile_in_memory(f_grad, kernel):
 
 
 def run(engine, table, record_at, out):
-    """Advance ``engine`` (simulate._Engine) by len(table) steps; see simulate._Engine.run."""
+    """Advance ``engine`` (simulate.Engine) by len(table) steps; see simulate.Engine.run."""
     from .simulate import DIVERGENCE_LIMIT
 
     drive = loop(engine.surface.f_grad, engine.opt.kernel)

@@ -42,9 +42,19 @@ class OptState(NamedTuple):
 
 @dataclass(frozen=True)
 class HyperParam:
+    """One hyperparameter: its torch name and default, and what the app needs to build a control
+    for it and the factory needs to validate it."""
+
     name: str
     default: Any
     help: str  # one sentence, shown as a tooltip in the app and by `landscape-explorer list`
+    kind: str = "float"  # widget and validation kind: "float" | "int" | "bool" | "pair"
+    low: float | None = None  # valid range (None: unbounded on that side)
+    high: float | None = None
+    low_open: bool = False  # True: the value must be > low (else >= low)
+    high_open: bool = False  # True: the value must be < high (else <= high)
+    scale: str = "linear"  # "log" | "linear": how a slider maps onto the value
+    typical: tuple[float, float] | None = None  # a slider's span; the valid range may be wider
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +153,9 @@ class OptimizerDef:
     # place, and ctx.value(xy) -> (N,) the loss, ctx.grad(xy) -> (N, 2), ctx.rng a seeded
     # numpy Generator. They run on the numpy path only.
     step: Callable | None = None
+    state_names: tuple[str, ...] = ()  # one per buffer, torch's names (exp_avg, exp_avg_sq, ...)
+    velocity: str | None = None  # the buffer that is a velocity / momentum (step arrows), if any
+    rule: str = ""  # the update rule in one or two lines of math, shown in the app
 
 
 _REGISTRY: dict[str, OptimizerDef] = {}
@@ -207,23 +220,23 @@ def optimizer(name: str, **kwargs) -> Optimizer:
 # Validation helpers: every message names the parameter and the bad value.
 
 
-def _is_real(v) -> bool:
+def is_real(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 def check_nonneg_number(name, v):
-    if not _is_real(v) or not math.isfinite(v) or v < 0:
+    if not is_real(v) or not math.isfinite(v) or v < 0:
         raise ValueError(f"invalid {name}: {v!r} (must be a finite number >= 0)")
 
 
 def check_positive_number(name, v):
-    if not _is_real(v) or not math.isfinite(v) or v <= 0:
+    if not is_real(v) or not math.isfinite(v) or v <= 0:
         raise ValueError(f"invalid {name}: {v!r} (must be a finite number > 0)")
 
 
 def check_unit_interval(name, v):
     """0 <= v < 1, as torch requires of betas."""
-    if not _is_real(v) or not (0.0 <= v < 1.0):
+    if not is_real(v) or not (0.0 <= v < 1.0):
         raise ValueError(f"invalid {name}: {v!r} (must be in [0, 1))")
 
 
@@ -364,7 +377,7 @@ def prepare_numba():
 
 
 def check_in_range(name, v, lo, hi, hi_open=False):
-    ok = _is_real(v) and lo <= v and (v < hi if hi_open else v <= hi)
+    ok = is_real(v) and lo <= v and (v < hi if hi_open else v <= hi)
     if not ok:
         raise ValueError(f"invalid {name}: {v!r} (must be in [{lo}, {hi}{')' if hi_open else ']'})")
 
@@ -373,7 +386,7 @@ def check_betas(v):
     if not isinstance(v, (tuple, list)) or len(v) != 2:
         raise ValueError(f"invalid betas: {v!r} (must be a pair (beta1, beta2))")
     for i, b in enumerate(v):
-        if not _is_real(b) or not (0.0 <= b < 1.0):
+        if not is_real(b) or not (0.0 <= b < 1.0):
             raise ValueError(f"invalid betas[{i}]: {b!r} in betas={tuple(v)!r} (must be in [0, 1))")
 
 

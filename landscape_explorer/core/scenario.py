@@ -3,7 +3,7 @@
 A scenario holds the surface (name, plotting bounds, mesh resolution), the start point(s), how many
 steps to run, the optimizer runs (optimizer, hyperparameters, schedule, noise, clip, seed, color)
 and how to look at it (camera and view options). The app saves and opens them, ``render`` turns
-them into PNG/GIF/MP4 without a window, and the examples in ``landscape_explorer/assets/scenarios``
+them into PNG/GIF/MP4 without a window, and the examples in the top-level ``assets/scenarios``
 are scenarios.
 
 Format (``version`` 1)::
@@ -45,6 +45,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from .assets import asset_path
 from .atomic import atomic_write_text
 
 SCHEMA = "landscape-explorer/scenario"
@@ -274,8 +275,7 @@ def save_scenario(scenario: Scenario, path) -> None:
 
 
 def example_dir() -> str:
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        "assets", "scenarios")
+    return str(asset_path("scenarios"))
 
 
 def example_names() -> list:

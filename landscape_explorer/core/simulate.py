@@ -57,7 +57,7 @@ class SimulationResult:
     @property
     def verdicts(self) -> list:
         """One verdict per particle (reached the global minimum, stuck in a local one, ...)."""
-        from .analysis import verdicts
+        from .verdicts import verdicts
 
         return verdicts(self)
 
@@ -82,7 +82,7 @@ def _as_count(name, v, minimum) -> int:
     return int(v)
 
 
-class _Engine:
+class Engine:
     """Particle positions, optimizer state and the stepping itself, shared by simulate and Stepper."""
 
     def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed):
@@ -179,7 +179,7 @@ def simulate(surface, optimizer, starts, steps, seed=0, record_every=1) -> Simul
     for row, s in enumerate(rec_steps[1:], start=1):
         record_at[s - 1] = row
 
-    eng = _Engine(surf, opt, p0, seed)
+    eng = Engine(surf, opt, p0, seed)
     eng.run(steps, record_at, path)
     status, gnorm = eng.status()
     loss = _finite_loss(surf, path)
@@ -211,7 +211,7 @@ class Stepper:
     # -- control -------------------------------------------------------------------------------
     def reset(self, starts=None):
         p0 = self._eng.p0 if starts is None else _as_starts(starts)
-        self._eng = _Engine(self.surface, self._opt, p0, self.seed)
+        self._eng = Engine(self.surface, self._opt, p0, self.seed)
         self._eng.p0 = p0
         n = len(p0)
         self._h_steps = np.zeros(self.capacity, dtype=np.int64)
@@ -285,6 +285,12 @@ class Stepper:
     @property
     def steps_taken(self) -> np.ndarray:
         return self._eng.steps_taken.copy()
+
+    @property
+    def buffers(self) -> np.ndarray:
+        """A copy of the optimizer's state, (K, N, 2): buffer k is
+        ``optimizer.defn.state_names[k]`` (exp_avg, momentum_buffer, ...)."""
+        return self._eng.buffers.copy()
 
     def history(self):
         """(steps (L,), positions (L, N, 2), losses (L, N)) from step 0 to now, decimated."""

@@ -10,7 +10,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from app_helpers import color_pixels
 
 import landscape_explorer as le
-from landscape_explorer.app.analysis_overlays import KIND_STYLE, mesh_colors
+from landscape_explorer.app.analysis.overlays import KIND_STYLE, mesh_colors
 
 SIX_HUMP = {
     "surface": "six_hump_camel", "resolution": 80, "start": [-1.2, 0.72], "max_steps": 200,

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PyQt6 import QtGui, QtWidgets
 
-from landscape_explorer.app import export, render
+from landscape_explorer.app.export import dialog as export
+from landscape_explorer.app.export import render
 from landscape_explorer.app.scenario_io import advance_to
 from landscape_explorer.core.atomic import Cancelled
 from landscape_explorer.core.scenario import SCHEMA, load_scenario

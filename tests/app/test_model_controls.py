@@ -6,7 +6,7 @@ import pytest
 from PyQt6 import QtCore
 
 import landscape_explorer as le
-from landscape_explorer.app.controls import ControlPanel
+from landscape_explorer.app.panels.controls import ControlPanel
 from landscape_explorer.app.model import AppModel, RunSpec
 from landscape_explorer.app.palette import RUN_COLORS
 from landscape_explorer.app.runs import RunEngine

@@ -9,7 +9,7 @@ import pytest
 from PyQt6 import QtCore, QtGui
 
 from app_helpers import bowl_state, color_pixels
-from landscape_explorer.app.view3d import TRAIL_CAPACITY
+from landscape_explorer.app.views.view3d import TRAIL_CAPACITY
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -186,11 +186,13 @@ def test_live_learning_rate_edit_applies_from_next_step(qtbot, window):
     window.controls.select_run(1)
     window.controls.lr_spin.setValue(0.001)
     st = window.engine.stepper(1)
-    step_at_edit = st.step
     assert st.optimizer.hyperparams["lr"] == 0.001
-    p_before = st.positions[0].copy()
     window.model.set_playing(False)
+    qtbot.wait(50)  # a tick already queued when play stopped may still run: let it
+    step_at_edit = st.step
+    p_before = st.positions[0].copy()
     window.engine.single_step()
+    assert st.step == step_at_edit + 1
     # gd on the bowl: p <- p - lr * 2p, with the new lr.
     np.testing.assert_allclose(st.positions[0], p_before * (1 - 2 * 0.001), rtol=1e-12)
     assert st.step > step_at_edit  # not restarted

@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 
 import landscape_explorer as le
-from landscape_explorer.core import analysis as an
-
-
+from landscape_explorer.core.basins import basins
 def cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "landscape_explorer", *args],
                           capture_output=True, text=True, timeout=300, cwd=cwd)
@@ -59,7 +57,7 @@ def test_basins_png_and_json(tmp_path):
     assert [r["optimizer"] for r in data["runs"]] == ["gd", "adam"]
     for r in data["runs"]:
         assert sum(r["fractions"].values()) == pytest.approx(1.0)
-    ref = an.basins("himmelblau", le.optimizer("gd", lr=0.01), resolution=24, steps=300)
+    ref = basins("himmelblau", le.optimizer("gd", lr=0.01), resolution=24, steps=300)
     assert data["fractions"] == pytest.approx(ref.fractions)
     from PIL import Image
 

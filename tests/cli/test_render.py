@@ -272,7 +272,7 @@ def test_trajectories_need_no_display(scenario, tmp_path):
 def test_missing_mp4_encoder_says_how_to_get_it(monkeypatch):
     import imageio_ffmpeg
 
-    from landscape_explorer.app import render as r
+    from landscape_explorer.app.export import render as r
 
     def boom():
         raise RuntimeError("No ffmpeg exe could be found")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import landscape_explorer as le
-from landscape_explorer.core import analysis as an
-
-
+from landscape_explorer.core.basins import basins, gaussian_starts, random_restarts, uniform_starts
+from landscape_explorer.core.cancel import Cancelled
+from landscape_explorer.core.verdicts import verdicts
 def needs(*names):
     missing = [n for n in names if n not in le.surface_names()]
     return pytest.mark.skipif(bool(missing), reason=f"surfaces not available: {missing}")
@@ -181,9 +181,9 @@ def test_verdicts_diverged_plateau_and_moving():
 
 def test_verdicts_follow_a_live_stepper():
     st = le.Stepper("bowl", le.optimizer("gd", lr=0.1), [[1.0, 1.0], [-1.0, 0.5]])
-    assert [v.kind for v in an.verdicts(st)] == ["moving", "moving"]
+    assert [v.kind for v in verdicts(st)] == ["moving", "moving"]
     st.advance(300)
-    assert [v.kind for v in an.verdicts(st)] == ["global_min", "global_min"]
+    assert [v.kind for v in verdicts(st)] == ["global_min", "global_min"]
 
 
 # --- basins ----------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_verdicts_follow_a_live_stepper():
 @needs("himmelblau")
 def test_basins_fractions_sum_to_one_and_match_direct_simulation():
     opt = le.optimizer("gd", lr=0.01)
-    b = an.basins("himmelblau", opt, resolution=32, steps=300)
+    b = basins("himmelblau", opt, resolution=32, steps=300)
     assert b.labels.shape == (32, 32)
     assert sum(b.fractions.values()) == pytest.approx(1.0, abs=1e-12)
     assert b.global_min_fraction == pytest.approx(
@@ -215,18 +215,18 @@ def test_basins_fractions_sum_to_one_and_match_direct_simulation():
 
 
 def test_basins_labels_diverged_and_not_converged():
-    b = an.basins("bowl", le.optimizer("gd", lr=1.5), resolution=8, steps=100)
+    b = basins("bowl", le.optimizer("gd", lr=1.5), resolution=8, steps=100)
     assert b.fractions == {"diverged": 1.0}
-    b = an.basins("bowl", le.optimizer("gd", lr=1e-5), resolution=8, steps=3)
+    b = basins("bowl", le.optimizer("gd", lr=1e-5), resolution=8, steps=3)
     assert b.fractions == {"not_converged": 1.0}
     assert b.global_min_fraction == 0.0
-    b = an.basins("bowl", le.optimizer("gd", lr=0.1), resolution=8, steps=300)
+    b = basins("bowl", le.optimizer("gd", lr=0.1), resolution=8, steps=300)
     assert b.fractions == {"global_min at (0, 0)": 1.0}
 
 
 def test_basins_progress_and_prompt_cancel():
     seen = []
-    an.basins("bowl", le.optimizer("gd", lr=0.1), resolution=64, steps=20, chunk_rows=8,
+    basins("bowl", le.optimizer("gd", lr=0.1), resolution=64, steps=20, chunk_rows=8,
               progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) == 8
 
@@ -241,8 +241,8 @@ def test_basins_progress_and_prompt_cancel():
             threading.Thread(target=lambda: (cancelled_at.append(time.perf_counter()),
                                              stop.set())).start()
 
-    with pytest.raises(an.Cancelled):
-        an.basins("bowl", le.optimizer("gd", lr=0.1, noise=0.01), resolution=256, steps=500,
+    with pytest.raises(Cancelled):
+        basins("bowl", le.optimizer("gd", lr=0.1, noise=0.01), resolution=256, steps=500,
                   chunk_rows=4, progress=progress, cancel=stop.is_set)
     assert time.perf_counter() - cancelled_at[0] < 1.0
     assert len(calls) < 64 // 2  # stopped within a chunk or two, not at the end
@@ -254,13 +254,13 @@ def test_basins_validates_arguments():
                      ({"seed": 1.5}, "seed"), ({"progress": 3}, "progress"),
                      ({"bounds": ((0, 0), (0, 1))}, "bounds")]:
         with pytest.raises(ValueError, match=name):
-            an.basins("bowl", opt, **kw)
+            basins("bowl", opt, **kw)
 
 
 def test_basins_noisy_is_reproducible():
     opt = le.optimizer("gd", lr=0.1, noise=0.5)
-    a = an.basins("bowl", opt, resolution=16, steps=50, seed=3)
-    b = an.basins("bowl", opt, resolution=16, steps=50, seed=3)
+    a = basins("bowl", opt, resolution=16, steps=50, seed=3)
+    b = basins("bowl", opt, resolution=16, steps=50, seed=3)
     np.testing.assert_array_equal(a.final, b.final)
 
 
@@ -270,7 +270,7 @@ def test_basins_noisy_is_reproducible():
 @needs("rastrigin")
 def test_random_restarts_keep_the_best():
     opt = le.optimizer("gd", lr=0.002)
-    rr = an.random_restarts("rastrigin", opt, k=50, steps=300, seed=0)
+    rr = random_restarts("rastrigin", opt, k=50, steps=300, seed=0)
     assert rr.starts.shape == (50, 2)
     assert rr.best_loss == rr.result.final_loss.min()
     one = le.simulate("rastrigin", opt, rr.starts[:1], steps=300)
@@ -279,9 +279,9 @@ def test_random_restarts_keep_the_best():
 
 
 def test_start_clouds_are_seeded():
-    a = an.uniform_starts("bowl", 1000, seed=1)
+    a = uniform_starts("bowl", 1000, seed=1)
     assert a.shape == (1000, 2) and (np.abs(a) <= 2).all()
-    np.testing.assert_array_equal(a, an.uniform_starts("bowl", 1000, seed=1))
-    g = an.gaussian_starts((1.0, -1.0), 5000, 0.1, seed=2)
+    np.testing.assert_array_equal(a, uniform_starts("bowl", 1000, seed=1))
+    g = gaussian_starts((1.0, -1.0), 5000, 0.1, seed=2)
     np.testing.assert_allclose(g.mean(0), (1.0, -1.0), atol=0.01)
     np.testing.assert_allclose(g.std(0), 0.1, rtol=0.05)

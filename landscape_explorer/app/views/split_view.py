@@ -5,7 +5,7 @@ import math
 
 from PyQt6 import QtCore, QtWidgets
 
-from .view3d import SurfaceView3D
+from ..views.view3d import SurfaceView3D
 
 MAX_SPLIT = 8  # more GL views than this would crowd the screen and slow software OpenGL
 

@@ -32,7 +32,7 @@ from landscape_explorer.core.scenario import (
 )
 
 from . import render
-from .scenario_io import advance_to, apply_scenario, camera_dict, model_to_scenario
+from ..scenario_io import advance_to, apply_scenario, camera_dict, model_to_scenario
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def image_3d(window, size=None, transparent=False):
     for (rid, v), x0, x1 in zip(window.split_view.views.items(), edges[:-1], edges[1:]):
         p.drawImage(x0, 0, render.render_gl_view(v, x1 - x0, h, transparent))
         if rid in runs:
-            render._label(p, x0, 0, runs[rid].name, runs[rid].color, h, bottom=True)
+            render.draw_run_label(p, x0, 0, runs[rid].name, runs[rid].color, h, bottom=True)
     p.end()
     return img
 

@@ -8,8 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
-from .geometry import Geometry
-from .palette import OUTLINE, colormap
+from ..views.geometry import Geometry
+from ..palette import OUTLINE, colormap
 
 N_CONTOURS = 14
 CONTOUR_SAMPLES = 90

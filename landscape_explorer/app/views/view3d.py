@@ -15,8 +15,8 @@ from OpenGL import GL
 from pyqtgraph.opengl import MeshData, shaders
 from PyQt6 import QtCore, QtGui, QtOpenGL
 
-from .geometry import Geometry
-from .palette import OUTLINE, START_MARKER, rgbf
+from ..views.geometry import Geometry
+from ..palette import OUTLINE, START_MARKER, rgbf
 
 log = logging.getLogger(__name__)
 

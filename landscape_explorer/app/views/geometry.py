@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .palette import height_colors
+from ..palette import height_colors
 
 HEIGHT_RATIO = 0.35  # mesh height as a fraction of the wider side of the plotting area
 LIFT_RATIO = 0.01  # trails float this fraction of the mesh height above it (no z-fighting)

@@ -58,7 +58,7 @@ def ensure_qapp():
         raise RenderError(f"cannot connect to the X display {display!r}: run it under a virtual "
                           "X server, e.g. `xvfb-run -a landscape-explorer render ...`")
     global _APP
-    from . import prepare_qt
+    from .. import prepare_qt
 
     prepare_qt()  # shared GL contexts (split views), depth buffer: as the app does
     # Held here: a QApplication that Python collects takes every widget down with it.
@@ -98,7 +98,7 @@ def x_display_reachable(display: str, timeout: float = 2.0) -> bool:
 
 
 def _check_opengl():
-    from .view3d import opengl_available
+    from ..views.view3d import opengl_available
 
     ok, why = opengl_available()
     if not ok:
@@ -134,9 +134,9 @@ class Scene:
     def __init__(self, scenario: Scenario, views=("3d",)):
         from PyQt6 import QtCore
 
-        from .model import AppModel
-        from .runs import RunEngine
-        from .scenario_io import apply_scenario
+        from ..model import AppModel
+        from ..runs import RunEngine
+        from ..scenario_io import apply_scenario
 
         ensure_qapp()
         self.scenario = sc = scenario.validated()
@@ -147,9 +147,9 @@ class Scene:
         need3d = any(v in ("3d", "composite") for v in views)
         if need3d:
             _check_opengl()
-            from .view3d import SurfaceView3D
+            from ..views.view3d import SurfaceView3D
 
-        from .main_window import keep_until_destroyed
+        from ..main_window import keep_until_destroyed
 
         def hidden(w):
             # Destroyed by close() (deleteLater), never by the garbage collector mid-event.
@@ -168,17 +168,17 @@ class Scene:
                                 for i in ids]
             else:
                 self.views3d = [hidden(SurfaceView3D(self.model, self.engine))]
-            from .scenario_io import camera_dict
+            from ..scenario_io import camera_dict
 
             for v in self.views3d:
                 if sc.camera is not None:
                     v.set_camera_state(camera_dict(sc.camera))
         if any(v in ("2d", "composite") for v in views):
-            from .view2d import SurfaceView2D
+            from ..views.view2d import SurfaceView2D
 
             self.view2d = hidden(SurfaceView2D(self.model, self.engine))
         if any(v in ("loss", "composite") for v in views):
-            from .loss_plot import LossPlot
+            from ..views.loss_plot import LossPlot
 
             self.loss_plot = hidden(LossPlot(self.model, self.engine))
         self.engine.timer.stop()
@@ -221,7 +221,7 @@ class Scene:
 
     def advance_to(self, step: int):
         """Runs forward to ``step``; going back restarts them first."""
-        from .scenario_io import advance_to
+        from ..scenario_io import advance_to
 
         step = int(step)
         if step < self.step:
@@ -269,7 +269,7 @@ class Scene:
         for v, r, x0, x1 in zip(views, enabled, edges[:-1], edges[1:]):
             tile = render_gl_view(v, int(x1 - x0), height, transparent)
             p.drawImage(int(x0), 0, tile)
-            _label(p, int(x0), 0, r.name, r.color, height, bottom=True)
+            draw_run_label(p, int(x0), 0, r.name, r.color, height, bottom=True)
         p.end()
         return img
 
@@ -370,7 +370,7 @@ def _font(height: int, scale: float = 1.0):
     return f
 
 
-def _label(p, x, y, text, color, height, bottom=False):
+def draw_run_label(p, x, y, text, color, height, bottom=False):
     """A run's color and name in a dark box at (x, y), or at the bottom-left of a tile of the
     given height with ``bottom`` (clear of the legend, which sits top-left)."""
     from PyQt6 import QtCore, QtGui

@@ -13,12 +13,14 @@ from types import SimpleNamespace
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from landscape_explorer.core import analysis as an
+from landscape_explorer.core.basins import gaussian_starts, random_restarts, uniform_starts
+from landscape_explorer.core.critical import critical_points, eigenvalues, has_cached_critical_points
 from landscape_explorer.core.optimizers import OptState
+from landscape_explorer.core.verdicts import verdicts
 
-from .analysis_overlays import (ARROW_STYLE, KIND_STYLE, BasinsOverlay, CloudOverlay,
+from ..analysis.overlays import (ARROW_STYLE, KIND_STYLE, BasinsOverlay, CloudOverlay,
                                 CriticalMarkers2D, CriticalMarkers3D, RestartsOverlay, StepArrows)
-from .analysis_workers import BasinsWorker, CallWorker, CloudRunner
+from ..analysis.workers import BasinsWorker, CallWorker, CloudRunner
 
 VERDICT_TEXT = {"global_min": "global minimum", "local_min": "local minimum",
                 "saddle": "near a saddle", "plateau": "on a plateau", "diverged": "diverged",
@@ -369,8 +371,8 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         surf, bounds = self.model.surface, self.model.bounds
 
         def find():
-            an.critical_points(surf)  # the verdicts' reference (the surface's own bounds)
-            return an.critical_points(surf, bounds)
+            critical_points(surf)  # the verdicts' reference (the surface's own bounds)
+            return critical_points(surf, bounds)
 
         self._start_worker(CallWorker(("critical", surf.name, bounds), find))
         self._redraw_overlays()
@@ -433,12 +435,12 @@ class AnalysisPanel(QtWidgets.QTabWidget):
     def verdicts(self) -> dict:
         """run id -> Verdict for every run (empty until the critical points are known)."""
         surf = self.model.surface
-        if not self.critical and (surf, surf.bounds, 121) not in an._CACHE:
+        if not self.critical and not has_cached_critical_points(surf):
             return {}
         out = {}
         for rid in self.engine.run_ids():
             try:
-                out[rid] = an.verdicts(self.engine.stepper(rid))[0]
+                out[rid] = verdicts(self.engine.stepper(rid))[0]
             except Exception:
                 continue
         return out
@@ -548,9 +550,9 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         seed = 0
         if self.cloud_dist.currentIndex() == 0:
             (x0, x1), _ = self.model.bounds
-            return an.gaussian_starts(self.model.start, n, self.cloud_sigma.value() * (x1 - x0),
+            return gaussian_starts(self.model.start, n, self.cloud_sigma.value() * (x1 - x0),
                                       seed=seed)
-        return an.uniform_starts(self.model.surface, n, bounds=self.model.bounds, seed=seed)
+        return uniform_starts(self.model.surface, n, bounds=self.model.bounds, seed=seed)
 
     def start_cloud(self):
         self.stop_cloud()
@@ -632,7 +634,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         tag = ("restarts", surf.name, bounds, self.model.run(rid).name)
 
         def work():
-            rr = an.random_restarts(surf, opt, k=k, steps=steps, bounds=bounds, seed=0,
+            rr = random_restarts(surf, opt, k=k, steps=steps, bounds=bounds, seed=0,
                                     record_every=max(1, steps // 500))
             return rr, rr.best_verdict
 
@@ -663,10 +665,8 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         if opt.clip is not None:
             n = float(np.hypot(*g[0]))
             g = g * min(opt.clip / (n + 1e-6), 1.0)
-        buffers = getattr(getattr(st, "_eng", None), "buffers", None)
-        if buffers is None or buffers.shape[1:] != st.positions.shape:
-            buffers = opt.init(st.positions).buffers
-        buf = np.asarray(buffers[:, :1], dtype=np.float64).copy()
+        buffers = st.buffers
+        buf = buffers[:, :1].copy()
         ctx = SimpleNamespace(value=surf.value, grad=surf.grad, rng=np.random.default_rng(0))
         with np.errstate(all="ignore"):
             new, _ = opt.update(g, OptState(st.step, buf), p, ctx)
@@ -699,7 +699,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         parts.append(f"next update = {_fmt2(update)} (|Δ| = {math.hypot(*update):.3g}"
                      + (", before gradient noise)" if opt.noise else ")"))
         caption = " · ".join(parts)
-        eig = an.eigenvalues(surf, p[0])
+        eig = eigenvalues(surf, p[0])
         vectors = {"gradient": -g[0] if np.hypot(*g[0]) > 0 else None,
                    "momentum": (-np.asarray(momentum) if momentum is not None
                                 and np.hypot(*momentum) > 0 else None),

@@ -1,6 +1,6 @@
 """`landscape-explorer render SCENARIO.json -o out.png|out.gif|out.mp4`: pictures without a window.
 
-Loaded by cli.py (``add_subcommands``). Every error is one line and a non-zero exit, and no
+Every error is one line and a non-zero exit, and no
 output file is left half-written. OpenGL needs a display: on a headless machine run it under
 ``xvfb-run -a``.
 """
@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-from .cli import UsageError
+from .common import UsageError
 
 EXIT_FAILED = 1  # the render itself failed (no OpenGL, disk full, ...); bad arguments exit 2
 
@@ -23,7 +23,7 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def add_subcommands(sub) -> None:
+def add_subcommand(sub) -> None:
     p = sub.add_parser(
         "render", help="render a scenario file to PNG, GIF or MP4 (no window; needs OpenGL: "
                        "use xvfb-run -a on a machine with no display), or its trajectories "
@@ -63,7 +63,7 @@ def _int_arg(name, text, lo, hi):
 
 
 def cmd_render(args) -> int:
-    from .core.scenario import ScenarioError, example_names, example_path, load_scenario
+    from ..core.scenario import ScenarioError, example_names, example_path, load_scenario
 
     size = parse_size(args.size)
     fps = _int_arg("--fps", args.fps, 1, 120)
@@ -84,7 +84,7 @@ def cmd_render(args) -> int:
         raise UsageError(str(e)) from None
 
     # Argument checks that need no display come first, so that they fail fast anywhere.
-    from .app import render
+    from ..app.export import render
 
     try:
         ext = render.output_format(args.output)

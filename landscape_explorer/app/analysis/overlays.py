@@ -21,7 +21,8 @@ import pyqtgraph.opengl as gl
 from OpenGL import GL
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from landscape_explorer.core.analysis import BasinsResult, CriticalPoint
+from landscape_explorer.core.basins import BasinsResult
+from landscape_explorer.core.critical import CriticalPoint
 
 KIND_STYLE = {
     # kind: (color, 2D symbol, label)
@@ -293,7 +294,7 @@ def set_mesh_colors(view3d, colors: np.ndarray):
         mesh.setData(colors=colors.reshape(-1, 4))
     lod = getattr(view3d, "lod_mesh", None)
     if lod is not None and hasattr(lod, "set_colors"):
-        from . import view3d as v3
+        from ..views import view3d as v3
 
         n = colors.shape[0]
         idx = np.unique(np.linspace(0, n - 1, min(n, getattr(v3, "LOD_RESOLUTION", 90)))

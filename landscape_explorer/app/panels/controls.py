@@ -10,9 +10,9 @@ from PyQt6 import QtCore, QtWidgets
 import landscape_explorer as le
 from landscape_explorer.core.optimizers import COMMON_PARAMS, optimizer_def
 
-from .model import SPEED_MAX, SPEED_MIN, Z_MODES, AppModel
-from .palette import COLORMAPS, RUN_COLORS
-from .widgets import LogSlider, SciSpinBox, color_icon
+from ..model import SPEED_MAX, SPEED_MIN, Z_MODES, AppModel
+from ..palette import COLORMAPS, RUN_COLORS
+from ..panels.widgets import LogSlider, SciSpinBox, color_icon
 
 LR_RANGE = (1e-5, 10.0)
 _COMMON_HELP = {p.name: p.help for p in COMMON_PARAMS}
@@ -119,7 +119,7 @@ class ControlPanel(QtWidgets.QScrollArea):
 
     # ================================================================== presets
     def _build_presets(self):
-        from .presets import available_presets
+        from ..presets import available_presets
 
         box = QtWidgets.QGroupBox("Presets")
         lay = QtWidgets.QHBoxLayout(box)
@@ -135,7 +135,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         return box
 
     def _on_preset(self, index):
-        from .presets import apply_preset
+        from ..presets import apply_preset
 
         name = self.preset_combo.itemData(index)
         if name:

@@ -12,9 +12,9 @@ import numpy as np
 from PyQt6 import QtCore
 
 import landscape_explorer as le
-from landscape_explorer.core import analysis as an
-
-
+from landscape_explorer.core.basins import basins
+from landscape_explorer.core.cancel import Cancelled
+from landscape_explorer.core.verdicts import VERDICT_KINDS, verdicts
 class BasinsWorker(QtCore.QThread):
     """Computes one basins map per optimizer; cancel() stops it at the next chunk of rows."""
 
@@ -39,12 +39,12 @@ class BasinsWorker(QtCore.QThread):
         n = len(self.optimizers)
         try:
             for k, opt in enumerate(self.optimizers):
-                results.append(an.basins(
+                results.append(basins(
                     self.surface, opt, resolution=self.resolution, steps=self.steps,
                     bounds=self.bounds, seed=self.seed,
                     progress=lambda f, k=k: self.progress.emit((k + f) / n),
                     cancel=self._cancel.is_set))
-        except an.Cancelled:
+        except Cancelled:
             self.cancelled.emit()
             return
         except Exception as e:  # shown in the panel; the app goes on
@@ -130,7 +130,7 @@ class CloudRunner(QtCore.QThread):
             with self._lock:
                 self._snapshot = (st.step, st.positions)
         if st.step >= self.max_steps and not self._stop.is_set():
-            vs = an.verdicts(st)
+            vs = verdicts(st)
             kinds = [v.kind for v in vs]
-            summary = {k: kinds.count(k) / len(kinds) for k in an.VERDICT_KINDS if k in kinds}
+            summary = {k: kinds.count(k) / len(kinds) for k in VERDICT_KINDS if k in kinds}
             self.finished_steps.emit({"step": st.step, "fractions": summary})

@@ -1,0 +1,57 @@
+"""`landscape-explorer run`: run optimizers from start points and print where they end."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .common import optimizer_json, parse_optimizer, parse_point, parse_surface, positive_int, verdict_json
+
+
+def add_subcommand(sub):
+    p = sub.add_parser("run", help="run optimizers from start points and print where they end")
+    p.add_argument("--surface", required=True, help="surface name (see `list`)")
+    p.add_argument("--optimizer", action="append", required=True, metavar="SPEC",
+                   help='e.g. "adam(lr=0.05)"; repeat to compare several')
+    p.add_argument("--start", action="append", required=True, metavar="X,Y",
+                   help="start point; repeat for several particles")
+    p.add_argument("--steps", type=positive_int, default=300)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object with full paths")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args) -> int:
+    from ..core.simulate import simulate
+
+    surf = parse_surface(args.surface)
+    opts = [parse_optimizer(s) for s in args.optimizer]
+    starts = np.array([parse_point(s) for s in args.start])
+    runs = []
+    for opt in opts:
+        res = simulate(surf, opt, starts, args.steps, seed=args.seed)
+        runs.append((opt, res))
+    if args.json:
+        out = {
+            "surface": surf.name, "steps": args.steps, "seed": args.seed,
+            "starts": starts.tolist(),
+            "runs": [dict(optimizer_json(opt),
+                          final=res.final.tolist(), loss=res.final_loss.tolist(),
+                          status=list(res.status), steps_taken=res.steps_taken.tolist(),
+                          path=res.path.tolist(), path_loss=res.loss.tolist(),
+                          verdicts=[verdict_json(v) for v in res.verdicts])
+                     for opt, res in runs],
+        }
+        print(json.dumps(out))
+        return 0
+    print(f"{surf.title} ({surf.name}), {args.steps} steps, seed {args.seed}")
+    for opt, res in runs:
+        print(opt.spec() + (f" with schedule {opt.schedule.spec()}" if opt.schedule else ""))
+        verdicts = res.verdicts
+        for i, start in enumerate(starts):
+            x, y = res.final[i]
+            print(f"  from ({start[0]:g}, {start[1]:g}) -> ({x:.6g}, {y:.6g})  "
+                  f"loss {res.final_loss[i]:.6g}  {res.status[i]}  "
+                  f"{res.steps_taken[i]} steps")
+            print(f"    verdict: {verdicts[i].detail}")
+    return 0

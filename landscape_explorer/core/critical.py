@@ -1,0 +1,396 @@
+"""Critical points of a surface: every minimum, saddle and maximum inside the bounds.
+
+``critical_points(surface)`` runs Newton's method on the gradient from a grid of seeds (plus the
+surface's analytically known points), keeps only points where the gradient really vanishes at an
+isolated point, deduplicates them and classifies them by the Hessian's eigenvalues.
+``PointLocator`` matches many end points to those critical points at once (verdicts and basin
+maps use it). numpy only, like the rest of ``core``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .surfaces import Surface, surface as get_surface
+
+CRITICAL_KINDS = ("global_min", "local_min", "saddle", "max", "degenerate")
+
+# Scales below are relative to the surface: its bounds' span, the largest gradient norm and
+# the typical (90th percentile) Hessian eigenvalue and the value range over a grid of the bounds.
+_SEED_GRID = 121  # seeds per axis for the critical point search
+_NEWTON_ITERS = 80
+GRAD_TOL = 1e-7  # x largest gradient: a critical point's gradient is below this
+_ZERO_EIG = 1e-6  # x typical |eigenvalue|: an eigenvalue below this counts as zero (degenerate)
+_RING = 1e-2  # x span: radius of the ring that tells an isolated point from a flat region
+_MERGE = 1e-6  # x span: points closer than this are the same critical point
+NEAR = 1e-2  # x span: a particle within this distance of a critical point is "at" it
+_VALUE_TOL = 1e-9  # x value range: minima within this of the lowest are all global
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    xy: tuple[float, float]
+    value: float
+    kind: str  # one of CRITICAL_KINDS
+    eigenvalues: tuple[float, float]  # of the Hessian, ascending
+    degenerate: bool = False  # a zero eigenvalue: the kind comes from the values around it
+
+    @property
+    def is_min(self) -> bool:
+        return self.kind in ("global_min", "local_min")
+
+    def describe(self) -> str:
+        names = {"global_min": "global minimum", "local_min": "local minimum",
+                 "saddle": "saddle point", "max": "maximum", "degenerate": "degenerate point"}
+        return (f"{names[self.kind]} at {format_xy(self.xy)}, value {format_number(self.value)}, "
+                f"Hessian eigenvalues {format_number(self.eigenvalues[0])} and {format_number(self.eigenvalues[1])}")
+
+    def __str__(self):
+        return self.describe()
+
+
+
+
+def format_number(v: float) -> str:
+    v = float(v)
+    if v == 0.0 or (1e-4 <= abs(v) < 1e6):
+        return f"{v:.4g}" if abs(v) >= 1e-12 else "0"
+    return f"{v:.3g}"
+
+
+def format_xy(xy) -> str:
+    x, y = (float(v) for v in xy)
+    # Tiny coordinates are round-off around zero: print them as 0.
+    return f"({format_number(x) if abs(x) > 1e-9 else '0'}, {format_number(y) if abs(y) > 1e-9 else '0'})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Symmetric 2x2 eigen-decomposition and Newton's method on the gradient, vectorized.
+
+
+def sym_eig(H):
+    """Eigenvalues (ascending) and eigenvectors of symmetric 2x2 matrices H (..., 2, 2).
+    Returns lo, hi (...) and v_lo, v_hi (..., 2)."""
+    a, b, d = H[..., 0, 0], H[..., 0, 1], H[..., 1, 1]
+    with np.errstate(all="ignore"):
+        m = 0.5 * (a + d)
+        r = np.hypot(0.5 * (a - d), b)
+        theta = 0.5 * np.arctan2(2.0 * b, a - d)
+    c, s = np.cos(theta), np.sin(theta)
+    v_hi = np.stack([c, s], axis=-1)
+    v_lo = np.stack([-s, c], axis=-1)
+    return m - r, m + r, v_lo, v_hi
+
+
+def eigenvalues(surface, xy) -> np.ndarray:
+    """The Hessian's eigenvalues at xy (..., 2), ascending, as (..., 2)."""
+    surf = get_surface(surface)
+    lo, hi, _, _ = sym_eig(surf.hessian(xy))
+    return np.stack([lo, hi], axis=-1)
+
+
+def newton(surf: Surface, p: np.ndarray, iters: int, max_step: float, damping: float,
+            box=None, merge: float = 0.0):
+    """Newton's method on the gradient (finds minima, saddles and maxima alike), with the step
+    length capped at max_step and eigenvalues below ``damping`` damped so a singular Hessian
+    gives a short step, not an infinite one. Points whose step has become negligible stop.
+
+    For the seed search: ``box`` ((x0, x1), (y0, y1)) drops seeds that wander out of it, and
+    ``merge`` > 0 stops all but one of the seeds that have come within ``merge`` of each other
+    (slow, linear convergence to a degenerate point otherwise iterates every seed). Dropped and
+    merged seeds come back as NaN."""
+    p = p.copy()
+    live = np.arange(len(p))
+    d2 = damping * damping
+    for it in range(iters):
+        if live.size == 0:
+            break
+        if box is not None and it % 5 == 4:
+            (x0, x1), (y0, y1) = box
+            q = p[live]
+            out = (q[:, 0] < x0) | (q[:, 0] > x1) | (q[:, 1] < y0) | (q[:, 1] > y1)
+            p[live[out]] = np.nan
+            live = live[~out]
+            if merge > 0 and live.size:
+                k = np.round(p[live] / merge)
+                _, first = np.unique(k[:, 0] + 1j * k[:, 1], return_index=True)
+                keep = np.zeros(live.size, dtype=bool)
+                keep[first] = True
+                p[live[~keep]] = np.nan
+                live = live[keep]
+        q = p[live]
+        with np.errstate(all="ignore"):
+            g = surf.grad(q)
+            lo, hi, v_lo, v_hi = sym_eig(surf.hessian(q))
+            c_lo = (g * v_lo).sum(-1)
+            c_hi = (g * v_hi).sum(-1)
+            s = (c_lo * lo / (lo * lo + d2))[..., None] * v_lo + \
+                (c_hi * hi / (hi * hi + d2))[..., None] * v_hi
+            s = np.where(np.isfinite(s), s, 0.0)
+            n = np.sqrt((s * s).sum(-1))
+            s *= np.minimum(1.0, max_step / np.maximum(n, 1e-300))[..., None]
+            new = q - s
+            ok = np.isfinite(new).all(-1)
+        p[live[ok]] = new[ok]
+        # Converged to round-off (or stuck on a flat spot): nothing more to gain.
+        scale = np.maximum(np.abs(q).max(-1), 1e-300)
+        live = live[ok & (n > 1e-15 * scale) & (n > 0)]
+    return p
+
+
+@dataclass(frozen=True)
+class Scales:
+    span: float
+    grad: float
+    eig: float
+    value_range: float
+
+
+def resolve_bounds(surf: Surface, bounds):
+    if bounds is None:
+        bounds = surf.bounds
+    try:
+        (x0, x1), (y0, y1) = bounds
+        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
+    except (TypeError, ValueError):
+        raise ValueError(f"invalid bounds: {bounds!r} (must be ((xmin, xmax), (ymin, ymax)))") \
+            from None
+    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
+        raise ValueError(f"invalid bounds: {bounds!r} (must be finite with min < max)")
+    return (x0, x1), (y0, y1)
+
+
+def grid_points(bounds, n):
+    (x0, x1), (y0, y1) = bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    return np.stack([X.ravel(), Y.ravel()], axis=-1)
+
+
+def surface_scales(surf: Surface, bounds) -> Scales:
+    (x0, x1), (y0, y1) = bounds
+    pts = grid_points(bounds, 64)
+    with np.errstate(all="ignore"):
+        g = surf.grad(pts)
+        gn = np.sqrt((g * g).sum(-1))
+        lo, hi, _, _ = sym_eig(surf.hessian(pts))
+        v = surf.value(pts)
+    ok = np.isfinite(gn)
+    # The largest gradient, not a typical one: on a plateau almost every gradient underflows.
+    gs = float(gn[ok].max()) if ok.any() else 1.0
+    e = np.maximum(np.abs(lo), np.abs(hi))
+    e = e[np.isfinite(e)]
+    es = float(np.percentile(e, 90)) if e.size else 1.0
+    v = v[np.isfinite(v)]
+    vr = float(v.max() - v.min()) if v.size else 1.0
+    return Scales(span=max(x1 - x0, y1 - y0), grad=gs if gs > 0 else 1.0,
+                   eig=es if es > 0 else 1.0, value_range=vr if vr > 0 else 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Critical points.
+
+_CACHE: dict = {}
+
+
+def critical_points(surface, bounds=None, grid: int = _SEED_GRID) -> list[CriticalPoint]:
+    """Every minimum, saddle and maximum of ``surface`` inside ``bounds`` (default: the surface's
+    plotting bounds), each with .xy, .value, .kind in CRITICAL_KINDS and .eigenvalues; sorted by
+    kind, then value. Points where the Hessian is singular are classified by the values on a
+    small ring around them: lower all round is a (degenerate) minimum, higher all round a
+    maximum, mixed (a monkey saddle) is 'degenerate'. Flat regions, where the gradient vanishes
+    over an area rather than at a point, are not critical points and are not listed.
+    """
+    surf = get_surface(surface)
+    b = resolve_bounds(surf, bounds)
+    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 2:
+        raise ValueError(f"invalid grid: {grid!r} (must be an integer >= 2)")
+    key = (surf, b, int(grid))
+    if key not in _CACHE:
+        _CACHE[key] = tuple(_find_critical_points(surf, b, int(grid)))
+    return list(_CACHE[key])
+
+
+def has_cached_critical_points(surface, bounds=None, grid: int = _SEED_GRID) -> bool:
+    """Whether ``critical_points`` with these arguments would answer at once (already computed
+    in this process): the app uses it to decide whether to compute them in a worker thread."""
+    surf = get_surface(surface)
+    return (surf, resolve_bounds(surf, bounds), int(grid)) in _CACHE
+
+
+def _find_critical_points(surf: Surface, b, grid: int) -> list[CriticalPoint]:
+    sc = surface_scales(surf, b)
+    (x0, x1), (y0, y1) = b
+    known = np.array([p.xy for p in surf.known_points], dtype=np.float64).reshape(-1, 2)
+    seeds = np.concatenate([grid_points(b, grid), known])
+    pad = 0.1 * sc.span
+    p = newton(surf, seeds, _NEWTON_ITERS, 0.05 * sc.span, 1e-12 * sc.eig,
+                box=((x0 - pad, x1 + pad), (y0 - pad, y1 + pad)), merge=1e-7 * sc.span)
+    p = p[np.isfinite(p).all(-1)]
+    margin = 1e-9 * sc.span
+    inside = (p[:, 0] >= x0 - margin) & (p[:, 0] <= x1 + margin) & \
+        (p[:, 1] >= y0 - margin) & (p[:, 1] <= y1 + margin)
+    return _classify_candidates(surf, p[inside], sc)
+
+
+def _classify_candidates(surf: Surface, p: np.ndarray, sc: Scales,
+                         global_value: float | None = None) -> list[CriticalPoint]:
+    """Keep the candidates that are isolated critical points, merge duplicates, classify."""
+    gtol = GRAD_TOL * sc.grad
+    with np.errstate(all="ignore"):
+        g = surf.grad(p)
+        gn = np.sqrt((g * g).sum(-1))
+    p = p[np.isfinite(gn) & (gn <= gtol)]
+    if len(p) == 0:
+        return []
+    # Snap to a fine lattice (most seeds land on identical points), drop flat regions, polish
+    # with Newton steps (the search stopped at its tolerance), then merge what polishing joined.
+    cell = _MERGE * sc.span
+    q = np.round(p / cell)
+    _, first = np.unique(q[:, 0] + 1j * q[:, 1], return_index=True)
+    p = p[np.sort(first)]
+    p = p[_isolated(surf, p, sc)]
+    p = newton(surf, p, 20, 1e-3 * sc.span, 1e-12 * sc.eig)
+    with np.errstate(all="ignore"):
+        g = surf.grad(p)
+        gn = np.sqrt((g * g).sum(-1))
+    p = p[np.isfinite(gn) & (gn <= gtol)]
+    kept: list[np.ndarray] = []
+    for q in p:
+        if not kept or np.min(np.hypot(*(np.asarray(kept) - q).T)) > 10 * cell:
+            kept.append(q)
+    if not kept:
+        return []
+    p = np.asarray(kept)
+    # Round-off around zero (1e-33 where the point is at 0) only clutters what users read.
+    p = np.where(np.abs(p) < 1e-14 * sc.span, 0.0, p)
+    values = surf.value(p)
+    lo, hi, _, _ = sym_eig(surf.hessian(p))
+    zero = _ZERO_EIG * sc.eig
+    kinds = []
+    degenerate = []
+    for i in range(len(p)):
+        if not (np.isfinite(values[i]) and np.isfinite(lo[i]) and np.isfinite(hi[i])):
+            kinds.append("flat")
+            degenerate.append(True)
+        elif abs(lo[i]) <= zero or abs(hi[i]) <= zero:
+            degenerate.append(True)
+            kinds.append(_ring_kind(surf, p[i], values[i], sc))
+        else:
+            degenerate.append(False)
+            kinds.append("min" if lo[i] > 0 else "max" if hi[i] < 0 else "saddle")
+    mins = [values[i] for i in range(len(p)) if kinds[i] == "min"]
+    lowest = min(mins) if mins else None
+    if global_value is not None:
+        lowest = global_value if lowest is None else min(lowest, global_value)
+    vtol = _VALUE_TOL * sc.value_range + 1e-12
+    out = []
+    for i in range(len(p)):
+        k = kinds[i]
+        if k == "flat":
+            continue
+        if k == "min":
+            k = "global_min" if values[i] <= lowest + vtol else "local_min"
+        out.append(CriticalPoint((float(p[i, 0]), float(p[i, 1])), float(values[i]), k,
+                                 (float(lo[i]), float(hi[i])), degenerate[i]))
+    order = {k: j for j, k in enumerate(CRITICAL_KINDS)}
+    out.sort(key=lambda c: (order[c.kind], c.value, c.xy))
+    return out
+
+
+def _ring(p: np.ndarray, r: float, n: int = 16) -> np.ndarray:
+    a = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    return p[..., None, :] + r * np.stack([np.cos(a), np.sin(a)], -1)
+
+
+def _isolated(surf: Surface, p: np.ndarray, sc: Scales) -> np.ndarray:
+    """True where the gradient grows on a small ring around p: an isolated critical point, not a
+    point of a flat region (where it underflows to zero over an area)."""
+    with np.errstate(all="ignore"):
+        g = surf.grad(_ring(p, _RING * sc.span, 8))
+        gn = np.sqrt((g * g).sum(-1))
+    gn = np.where(np.isfinite(gn), gn, np.inf)
+    return gn.max(-1) > 10 * GRAD_TOL * sc.grad
+
+
+def _ring_kind(surf: Surface, q: np.ndarray, v: float, sc: Scales) -> str:
+    with np.errstate(all="ignore"):
+        around = surf.value(_ring(q, 1e-3 * sc.span, 32))
+    if np.all(around == v):
+        return "flat"
+    if np.all(around > v):
+        return "min"
+    if np.all(around < v):
+        return "max"
+    return "degenerate"
+
+
+def global_minimum_value(surface, bounds=None) -> float | None:
+    """The lowest minimum inside the bounds (critical points and the surface's known global
+    minimum), or None if the surface has none there."""
+    surf = get_surface(surface)
+    vals = [c.value for c in critical_points(surf, bounds) if c.kind == "global_min"]
+    gm = surf.global_minimum
+    if gm is not None:
+        vals.append(float(gm.value))
+    return min(vals) if vals else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Where particles are: matching end points to critical points.
+
+
+class PointLocator:
+    """Finds the critical point each of many points sits at (within NEAR x span), vectorized.
+    Points near a critical point outside the bounds (a run may leave them) get new entries."""
+
+    def __init__(self, surf: Surface, bounds=None):
+        self.surf = surf
+        self.bounds = resolve_bounds(surf, bounds)
+        self.sc = surface_scales(surf, self.bounds)
+        self.points = list(critical_points(surf, self.bounds))
+        self.global_value = global_minimum_value(surf, self.bounds)
+
+    def locate(self, xy: np.ndarray) -> np.ndarray:
+        """Index into self.points for each row of xy, or -1 when not at a critical point."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        idx = np.full(len(xy), -1, dtype=np.int64)
+        if len(xy) == 0:
+            return idx
+        sc = self.sc
+        near = NEAR * sc.span
+        c = newton(self.surf, xy, 40, 0.5 * near, 1e-12 * sc.eig)
+        with np.errstate(all="ignore"):
+            g = self.surf.grad(c)
+            gn = np.sqrt((g * g).sum(-1))
+            dist = np.hypot(*(c - xy).T)
+        ok = np.isfinite(gn) & (gn <= GRAD_TOL * sc.grad) & (dist <= near)
+        if not ok.any():
+            return idx
+        cell = 1e-4 * sc.span
+        q = np.round(c[ok] / cell)
+        # One complex key per point: a 1-D unique is several times faster than unique(axis=0).
+        uniq, inverse = np.unique(q[:, 0] + 1j * q[:, 1], return_inverse=True)
+        inverse = inverse.reshape(-1)
+        # A representative of each distinct end point, matched to the nearest known point.
+        rep = np.zeros((len(uniq), 2))
+        rep[inverse] = c[ok]
+        rep_idx = self._match(rep)
+        missing = rep_idx < 0
+        if missing.any():
+            new = _classify_candidates(self.surf, rep[missing], sc, self.global_value)
+            if new:
+                self.points.extend(new)
+                rep_idx = self._match(rep)
+        idx[ok] = rep_idx[inverse]
+        return idx
+
+    def _match(self, rep: np.ndarray) -> np.ndarray:
+        if not self.points:
+            return np.full(len(rep), -1, dtype=np.int64)
+        known = np.array([p.xy for p in self.points])
+        d = np.hypot(rep[:, None, 0] - known[None, :, 0], rep[:, None, 1] - known[None, :, 1])
+        j = d.argmin(1)
+        return np.where(d[np.arange(len(rep)), j] <= 1e-3 * self.sc.span, j, -1)
+
