@@ -25,16 +25,18 @@ STEPS = 2000
 SECONDS = 3.0
 
 
-def _state():
-    return {
-        "surface": "rosenbrock" if _has("rosenbrock") else "bowl",
-        "resolution": MESH, "max_steps": STEPS, "speed": 1e9,
-        "start": [-1.5, 2.0] if _has("rosenbrock") else [-1.5, 1.2],
-        "runs": [{"id": i + 1, "optimizer": o,
-                  "hyperparams": {"lr": 0.05 if o in ("adam", "nadam", "adagrad") else 0.0005}
-                  | ({"momentum": 0.9} if o == "sgd" else {})}
-                 for i, o in enumerate(RUNS)],
-    }
+def _scenario():
+    from landscape_explorer.core.scenario import DEFAULT_COLORS, Playback, RunConfig, Scenario
+
+    ros = _has("rosenbrock")
+    return Scenario(
+        surface="rosenbrock" if ros else "bowl", resolution=MESH, steps=0,
+        starts=[(-1.5, 2.0) if ros else (-1.5, 1.2)],
+        playback=Playback(speed=1e9, max_steps=STEPS),
+        runs=[RunConfig(optimizer=o, color=DEFAULT_COLORS[i],
+                        hyperparams={"lr": 0.05 if o in ("adam", "nadam", "adagrad") else 0.0005}
+                        | ({"momentum": 0.9} if o == "sgd" else {}))
+              for i, o in enumerate(RUNS)])
 
 
 def _has(surface):
@@ -99,7 +101,7 @@ def fps():
     from landscape_explorer.app.runs import RunEngine
     from landscape_explorer.app.views.view3d import SurfaceView3D
 
-    model = AppModel.from_dict(_state())
+    model = AppModel.from_scenario(_scenario())
     engine = RunEngine(model)
     view = SurfaceView3D(model, engine)
     view.resize(W, H)

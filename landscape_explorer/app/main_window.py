@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SETTINGS_ORG = "landscape-explorer"
 SETTINGS_APP = "landscape-explorer"
 SETTINGS_VERSION = 1
+MIN_MAP_SIZE = 220  # the 2D map stays usable however small the window
 
 
 def default_settings() -> QtCore.QSettings:
@@ -65,8 +66,8 @@ class MainWindow(QtWidgets.QMainWindow):
             model = AppModel()
             restored_model = self._restore_model(model) if restore else False
             if not restored_model:
-                from .presets import default_state
-                model.apply_dict(default_state())
+                from .presets import default_scenario
+                model.set_scenario(default_scenario())
         self.model = model
         self.engine = RunEngine(model, self)
         self.gl_ok, self.gl_reason = opengl_available()
@@ -88,6 +89,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.run_table = RunTable(model, self.engine)
         self.controls = ControlPanel(model, self.engine)
         self.run_table.runActivated.connect(self.controls.select_run)
+        self.controls.presetApplied.connect(
+            lambda title: self.statusBar().showMessage(f"Preset: {title}", 8000))
 
         self.top_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.top_split.setObjectName("top_split")
@@ -111,6 +114,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.top_split.setSizes([700, 460])
         self.main_split.setSizes([620, 240])
         self.bottom_split.setSizes([700, 460])
+        for sp in (self.top_split, self.bottom_split, self.main_split):
+            sp.setChildrenCollapsible(False)  # no view can be dragged away to nothing
+            # Remembered as soon as they move, not only on a clean quit.
+            sp.splitterMoved.connect(lambda *_a, sp=sp: self._save_splitter(sp))
+        self.view2d.setMinimumSize(MIN_MAP_SIZE, MIN_MAP_SIZE)
 
         self.controls_dock = QtWidgets.QDockWidget("Controls", self)
         self.controls_dock.setObjectName("controls_dock")
@@ -130,6 +138,9 @@ class MainWindow(QtWidgets.QMainWindow):
         install_analysis(self)  # Analyze menu and dock (analysis_panel.py)
 
         model.surfaceChanged.connect(self._update_title)
+        model.maxStepsChanged.connect(lambda _n: self._update_step_label())
+        model.runsChanged.connect(self._update_step_label)
+        model.runChanged.connect(lambda _rid: self._update_step_label())
         model.splitChanged.connect(self._on_split)
         model.playingChanged.connect(self._on_playing)
         self.engine.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -216,7 +227,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"{s.title or s.name} — landscape-explorer")
 
     def _update_step_label(self):
-        self.step_label.setText(f"step {self.engine.target_step:,} / {self.model.max_steps:,}")
+        # The step the runs are at (the furthest one; a finished run stays where it stopped),
+        # the same number the table, the loss plot and the views show.
+        steps = [s.step for s in self.engine.states()
+                 if self.model.run(s.id).enabled]
+        self.step_label.setText(f"step {max(steps, default=0):,} / {self.model.max_steps:,}")
 
     def reset_camera(self):
         if self.view3d is not None:
@@ -300,6 +315,9 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             model.apply_dict(json.loads(raw))
             model.set_playing(False)
+            z = self.settings.value("z_mode_per_surface")
+            if z:
+                model.set_z_mode_choices(json.loads(z))
             return True
         except Exception as e:  # a stale or foreign setting must never stop the app
             log.warning("ignoring saved settings: %s", e)
@@ -320,6 +338,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if v is not None:
                 sp.restoreState(v)
 
+    def _save_splitter(self, sp):
+        self.settings.setValue("version", SETTINGS_VERSION)
+        self.settings.setValue(sp.objectName(), sp.saveState())
+
     def save_settings(self):
         s = self.settings
         s.setValue("version", SETTINGS_VERSION)
@@ -328,6 +350,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for sp in (self.top_split, self.bottom_split, self.main_split):
             s.setValue(sp.objectName(), sp.saveState())
         s.setValue("model", json.dumps(self.model.to_dict()))
+        s.setValue("z_mode_per_surface", json.dumps(self.model.z_mode_choices()))
         s.sync()
 
     def showEvent(self, ev):

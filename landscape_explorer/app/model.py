@@ -1,112 +1,67 @@
-"""The app's single source of truth, in the style of napari: views subscribe to its signals and
-controls write back through its setters. Nothing here draws, and nothing here steps optimizers
-(that is runs.RunEngine's job); the model only holds what the user chose.
+"""The app's model: an evented wrapper around the core's ``Scenario`` (napari's pattern: a Qt-free
+model, signals around it). The scenario is the single description of what the user set up
+(surface, bounds, resolution, start, runs, view, playback); this class holds one, changes it only
+through setters that validate with the core's own rules, and emits a signal for every change.
+Views subscribe to the signals; controls write back through the setters.
 
-Everything in it is plain data, so ``to_dict()`` is JSON-ready and ``apply_dict()`` restores it.
+What the app adds to a scenario is session state, not a second copy of it: each run's ``id`` (the
+key the live engine and the views use; never saved), whether it is playing, and the height mode
+the user chose for each surface this session. JSON is the scenario's JSON (``to_dict`` /
+``from_dict`` / ``apply_dict`` speak the scenario file format).
+
+Nothing here draws, and nothing here steps optimizers (that is runs.RunEngine's job).
 """
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field, asdict, replace
+from dataclasses import dataclass, fields
 
 from PyQt6 import QtCore
 
 import landscape_explorer as le
-from landscape_explorer.core.optimizers import optimizer_def
+from landscape_explorer.core.scenario import (
+    MAX_PLAYBACK_STEPS, MAX_RESOLUTION, MIN_RESOLUTION, Z_MODES, RunConfig, Scenario,
+    ScenarioError, default_start,
+)
 
-from .palette import DEFAULT_COLORMAP, next_run_color
+from .palette import next_run_color
+
+__all__ = ["AppModel", "Run", "SPEED_MAX", "SPEED_MIN", "Z_MODES", "MIN_RESOLUTION",
+           "MAX_RESOLUTION"]
 
 SPEED_MIN = 0.5  # steps per second: slow motion
 SPEED_MAX = 100_000.0  # at or above this, "as fast as it can"
-Z_MODES = ("auto", "linear", "log")
-
-
-def _plain(v):
-    """JSON-friendly copy: tuples become lists, numpy scalars become Python numbers."""
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if hasattr(v, "item") and callable(v.item):
-        return v.item()
-    return v
-
-
-def _like_default(value, default):
-    """Hyperparameters come back from JSON and spin boxes as lists and floats; give them the
-    shape of the optimizer's default (tuple betas stay tuples, integer-valued ints stay ints)."""
-    if isinstance(default, tuple) and isinstance(value, (list, tuple)):
-        return tuple(_like_default(v, d) for v, d in zip(value, default))
-    if isinstance(default, bool):
-        return bool(value)
-    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 @dataclass
-class RunSpec:
-    """One optimizer run: what to run, not where it is (the engine holds its state)."""
+class Run(RunConfig):
+    """One run in the app: the core's RunConfig plus the id the engine and the views key on.
+    Ids belong to this session (they are not saved); everything else is the scenario's."""
 
-    id: int
-    optimizer: str = "gd"
-    hyperparams: dict = field(default_factory=dict)
-    color: str = "#E69F00"
-    label: str = ""
-    schedule: str | None = None
-    schedule_params: dict = field(default_factory=dict)
-    noise: float = 0.0
-    clip: float | None = None
-    seed: int = 0
-    enabled: bool = True
-
-    def __post_init__(self):
-        defn = optimizer_def(self.optimizer)
-        hp = {p.name: p.default for p in defn.params}
-        for k, v in (self.hyperparams or {}).items():
-            if k in hp:
-                hp[k] = _like_default(v, hp[k])
-        self.hyperparams = hp
+    id: int = 0
 
     @property
     def name(self) -> str:
-        return self.label or self.default_label()
+        return self.display_name
 
-    def default_label(self) -> str:
-        lr = self.hyperparams.get("lr")
-        text = self.optimizer
-        if self.optimizer in ("sgd",) and self.hyperparams.get("momentum"):
-            text = f"sgd+momentum {self.hyperparams['momentum']:g}"
-        if lr is not None:
-            text += f" lr={lr:g}"
-        if self.noise:
-            text += f" noise={self.noise:g}"
-        return text
-
-    def build_schedule(self):
-        if not self.schedule:
-            return None
-        return le.schedule(self.schedule, **dict(self.schedule_params))
-
-    def build_optimizer(self):
-        """The core optimizer; raises ValueError naming a bad parameter."""
-        return le.optimizer(self.optimizer, noise=float(self.noise), clip=self.clip,
-                            schedule=self.build_schedule(), **self.hyperparams)
-
-    def to_dict(self) -> dict:
-        return _plain(asdict(self))
+    def config(self) -> RunConfig:
+        """The plain core RunConfig (what a scenario file holds)."""
+        return RunConfig(**{f.name: copy.deepcopy(getattr(self, f.name))
+                            for f in fields(RunConfig)})
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RunSpec":
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: copy.deepcopy(v) for k, v in d.items() if k in known})
+    def checked(cls, config: RunConfig, run_id: int) -> "Run":
+        """Validate ``config`` with the core's rules (ValueError with a one-line reason that
+        names the parameter, e.g. "invalid lr: -1.0 ...") and give it an id."""
+        try:
+            rc = config.validated()
+        except ScenarioError as e:
+            raise ValueError(e.reason) from None
+        return cls(id=int(run_id), **{f.name: getattr(rc, f.name) for f in fields(RunConfig)})
 
 
-def default_start(bounds) -> tuple[float, float]:
-    """Upper-left of the plotting area: far from most minima, so there is a descent to watch."""
-    (x0, x1), (y0, y1) = bounds
-    return (x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0))
+_RUN_FIELDS = {f.name for f in fields(RunConfig)}
 
 
 class AppModel(QtCore.QObject):
@@ -125,193 +80,285 @@ class AppModel(QtCore.QObject):
     logLossChanged = QtCore.pyqtSignal(bool)
     # Emitted when the user asks for a restart (reset button, start click); the engine listens.
     resetRequested = QtCore.pyqtSignal()
+    # A whole scenario was put in (File › Open, an example, restored settings).
+    scenarioLoaded = QtCore.pyqtSignal()
 
-    def __init__(self, surface: str = "bowl", parent=None):
+    def __init__(self, surface: str = "bowl", parent=None, scenario: Scenario | None = None):
         super().__init__(parent)
-        s = le.surface(surface)
-        self._surface = s.name
-        self._bounds = _bounds_tuple(s.bounds)
-        self._resolution = 150
-        self._colormap = DEFAULT_COLORMAP
-        self._wireframe = False
-        self._z_mode = "auto"
-        self._runs: list[RunSpec] = []
+        self._sc = Scenario(surface=le.surface(surface).name)
+        self._sc.starts = [default_start(self._sc.plot_bounds)]
         self._next_id = 1
-        self._start = default_start(self._bounds)
-        self._speed = 60.0
-        self._max_steps = 2000
         self._playing = False
-        self._restart_on_edit = False
-        self._split = False
-        self._log_loss = False
+        # Height mode the user chose per surface this session; a surface not in here follows
+        # its own suggestion ("auto").
+        self._z_by_surface: dict[str, str] = {}
+        if scenario is not None:
+            self.set_scenario(scenario)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario, parent=None) -> "AppModel":
+        return cls(parent=parent, scenario=scenario)
+
+    # ---------------------------------------------------------------- the scenario
+    def scenario(self, steps: int | None = None, camera=None, view_extras: dict | None = None,
+                 title: str = "", description: str = "") -> Scenario:
+        """A validated copy of what the model holds, as a core Scenario. ``steps``: how far the
+        runs are (default: max steps); ``camera``: a core Camera (or None: framed
+        automatically); ``view_extras``: ViewOptions fields the app does not hold (show_markers,
+        show_trails, show_legend)."""
+        sc = copy.deepcopy(self._sc)
+        sc.runs = [r.config() for r in self._sc.runs]
+        sc.steps = int(self.max_steps if steps is None else steps)
+        sc.camera = camera
+        for k, v in (view_extras or {}).items():
+            setattr(sc.view, k, v)
+        sc.title, sc.description = title, description
+        return sc.validated()
+
+    def set_scenario(self, sc: Scenario, playing: bool = False):
+        """Replace everything the user set up by ``sc`` (validated first: on a bad scenario
+        ScenarioError, and nothing changes). The runs go back to step 0, paused unless
+        ``playing``."""
+        sc = sc.validated()
+        runs = [Run.checked(rc, i + 1) for i, rc in enumerate(sc.runs)]
+        self.set_playing(False)
+        self.set_surface(sc.surface, bounds=sc.bounds, start=tuple(sc.start_points()[0]))
+        self.set_resolution(sc.resolution)
+        self._sc.view.colormap = sc.view.colormap
+        self._sc.view.wireframe = sc.view.wireframe
+        self._z_by_surface[sc.surface] = sc.view.z_mode
+        self._sc.view.z_mode = sc.view.z_mode
+        self.appearanceChanged.emit()
+        self.set_speed(sc.playback.speed)
+        self.set_max_steps(max(sc.playback.max_steps, sc.steps, 1))  # the runs must reach steps
+        self.set_restart_on_edit(sc.playback.restart_on_edit)
+        self.set_split(sc.view.split)
+        self.set_log_loss(sc.view.log_loss)
+        self._sc.steps = sc.steps
+        self._sc.runs = runs
+        self._next_id = len(runs) + 1
+        self.runsChanged.emit()
+        self.request_reset()
+        self.scenarioLoaded.emit()
+        self.set_playing(playing)
+
+    @property
+    def scenario_steps(self) -> int:
+        """How far the last scenario put in asked the runs to go (what its picture shows)."""
+        return self._sc.steps
+
+    # JSON: the scenario file format, nothing else.
+    def to_dict(self) -> dict:
+        return self.scenario().to_dict()
+
+    @classmethod
+    def from_dict(cls, d: dict, parent=None) -> "AppModel":
+        return cls(parent=parent, scenario=Scenario.from_dict(d))
+
+    def apply_dict(self, d: dict, playing: bool = False):
+        self.set_scenario(Scenario.from_dict(d), playing=playing)
 
     # ---------------------------------------------------------------- surface and display
     @property
     def surface_name(self) -> str:
-        return self._surface
+        return self._sc.surface
 
     @property
     def surface(self):
-        return le.surface(self._surface)
+        return le.surface(self._sc.surface)
 
     def set_surface(self, name: str, bounds=None, start=None):
         s = le.surface(name)  # raises ValueError listing valid names
-        if name == self._surface and bounds is None and start is None:
+        if s.name == self._sc.surface and bounds is None and start is None:
             return
-        self._surface = s.name
-        self._bounds = _bounds_tuple(bounds if bounds is not None else s.bounds)
-        self._start = _point(start) if start is not None else default_start(self._bounds)
+        new_bounds = _bounds_tuple(bounds) if bounds is not None else None
+        plot = new_bounds if new_bounds is not None else _bounds_tuple(s.bounds)
+        new_start = _point(start) if start is not None else default_start(plot)
+        old_bounds = self.bounds
+        self._sc.surface = s.name
+        self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds
+        self._sc.starts = [new_start]
+        z = self._z_by_surface.get(s.name, "auto")
+        z_changed = z != self._sc.view.z_mode
+        self._sc.view.z_mode = z
         self.surfaceChanged.emit(s.name)
-        self.startChanged.emit(self._start)
+        if self.bounds != old_bounds:
+            self.boundsChanged.emit(self.bounds)
+        if z_changed:
+            self.appearanceChanged.emit()
+        self.startChanged.emit(new_start)
 
     @property
     def bounds(self):
-        return self._bounds
+        return _bounds_tuple(self._sc.plot_bounds)
 
     def set_bounds(self, bounds):
         b = _bounds_tuple(bounds)
-        if b == self._bounds:
+        if b == self.bounds:
             return
-        self._bounds = b
+        self._sc.bounds = None if b == _bounds_tuple(self.surface.bounds) else b
         self.boundsChanged.emit(b)
 
     @property
     def resolution(self) -> int:
-        return self._resolution
+        return self._sc.resolution
 
     def set_resolution(self, n: int):
         n = int(n)
-        if not 8 <= n <= 1000:
-            raise ValueError(f"invalid resolution: {n} (must be 8..1000)")
-        if n != self._resolution:
-            self._resolution = n
+        if not MIN_RESOLUTION <= n <= MAX_RESOLUTION:
+            raise ValueError(f"resolution {n} is out of range: the mesh takes "
+                             f"{MIN_RESOLUTION} to {MAX_RESOLUTION} samples per side")
+        if n != self._sc.resolution:
+            self._sc.resolution = n
             self.resolutionChanged.emit(n)
 
     @property
     def colormap(self) -> str:
-        return self._colormap
+        return self._sc.view.colormap
 
     def set_colormap(self, name: str):
-        if name != self._colormap:
-            self._colormap = str(name)
+        name = str(name)
+        if not name.strip():
+            raise ValueError("invalid colormap: empty name")
+        if name != self._sc.view.colormap:
+            self._sc.view.colormap = name
             self.appearanceChanged.emit()
 
     @property
     def wireframe(self) -> bool:
-        return self._wireframe
+        return self._sc.view.wireframe
 
     def set_wireframe(self, on: bool):
-        if bool(on) != self._wireframe:
-            self._wireframe = bool(on)
+        if bool(on) != self._sc.view.wireframe:
+            self._sc.view.wireframe = bool(on)
             self.appearanceChanged.emit()
 
     @property
     def z_mode(self) -> str:
-        return self._z_mode
+        return self._sc.view.z_mode
 
     def set_z_mode(self, mode: str):
+        """The height mode for the current surface only: another surface keeps its own."""
         if mode not in Z_MODES:
             raise ValueError(f"invalid height mode: {mode!r} (valid: {', '.join(Z_MODES)})")
-        if mode != self._z_mode:
-            self._z_mode = mode
+        self._z_by_surface[self._sc.surface] = mode
+        if mode != self._sc.view.z_mode:
+            self._sc.view.z_mode = mode
             self.appearanceChanged.emit()
+
+    def z_mode_choices(self) -> dict:
+        """{surface: height mode} the user chose this session (for saving settings)."""
+        return dict(self._z_by_surface)
+
+    def set_z_mode_choices(self, choices: dict):
+        """Restore what z_mode_choices returned; unknown surfaces and modes are dropped."""
+        names = set(le.surface_names())
+        self._z_by_surface = {str(k): v for k, v in dict(choices).items()
+                              if k in names and v in Z_MODES}
+        self._z_by_surface[self._sc.surface] = self._sc.view.z_mode
 
     # ---------------------------------------------------------------- runs
     @property
-    def runs(self) -> list[RunSpec]:
-        return list(self._runs)
+    def runs(self) -> list[Run]:
+        return list(self._sc.runs)
 
-    def run(self, run_id: int) -> RunSpec:
-        for r in self._runs:
+    def run(self, run_id: int) -> Run:
+        for r in self._sc.runs:
             if r.id == run_id:
                 return r
         raise KeyError(f"no run with id {run_id}")
 
-    def add_run(self, optimizer: str = "gd", **kw) -> RunSpec:
-        if "color" not in kw:
-            kw["color"] = next_run_color(r.color for r in self._runs)
-        spec = RunSpec(id=self._next_id, optimizer=optimizer, **kw)
-        spec.build_optimizer()  # validate before it joins the model
+    def add_run(self, optimizer: str = "gd", **settings) -> Run:
+        """A new run (validated first); settings are RunConfig fields."""
+        unknown = set(settings) - _RUN_FIELDS
+        if unknown:
+            raise ValueError(f"unknown run setting(s): {', '.join(sorted(unknown))}")
+        settings.setdefault("color", next_run_color(r.color for r in self._sc.runs))
+        run = Run.checked(RunConfig(optimizer=optimizer, **settings), self._next_id)
         self._next_id += 1
-        self._runs.append(spec)
+        self._sc.runs.append(run)
         self.runsChanged.emit()
-        return spec
+        return run
 
-    def duplicate_run(self, run_id: int) -> RunSpec:
-        src = self.run(run_id)
-        d = src.to_dict()
-        d.pop("id")
-        d["color"] = next_run_color(r.color for r in self._runs)
-        d["label"] = ""
-        return self.add_run(**d)
+    def duplicate_run(self, run_id: int) -> Run:
+        src = self.run(run_id).config()
+        src.color = next_run_color(r.color for r in self._sc.runs)
+        src.label = ""  # a copy is about to differ: its name follows its own settings
+        return self.add_run(**{f.name: getattr(src, f.name) for f in fields(RunConfig)})
 
     def remove_run(self, run_id: int):
         self.run(run_id)
-        self._runs = [r for r in self._runs if r.id != run_id]
+        self._sc.runs = [r for r in self._sc.runs if r.id != run_id]
         self.runsChanged.emit()
 
     def clear_runs(self):
-        if self._runs:
-            self._runs = []
+        if self._sc.runs:
+            self._sc.runs = []
             self.runsChanged.emit()
 
-    def update_run(self, run_id: int, **changes) -> RunSpec:
-        """Change a run's settings. Switching optimizer keeps the hyperparameters it shares
-        (lr, mostly). Raises ValueError (and changes nothing) if the result is invalid."""
+    def update_run(self, run_id: int, **changes) -> Run:
+        """Change a run's settings (RunConfig fields). ``hyperparams`` are merged into the
+        current ones; switching optimizer keeps the hyperparameters the two share (lr, mostly).
+        The label is the user's: it stays whatever else changes. Raises ValueError (and changes
+        nothing) if the result is invalid."""
         old = self.run(run_id)
-        if "hyperparams" in changes:
-            hp = dict(old.hyperparams)
-            hp.update(changes["hyperparams"])
-            changes["hyperparams"] = hp
-        if "optimizer" in changes and changes["optimizer"] != old.optimizer:
-            changes.setdefault("hyperparams", dict(old.hyperparams))
-        if "schedule" in changes and changes["schedule"] != old.schedule:
-            changes.setdefault("schedule_params", {})
-        new = replace(old, **changes)
-        new.__post_init__()
-        new.build_optimizer()
+        unknown = set(changes) - _RUN_FIELDS
+        if unknown:
+            raise ValueError(f"unknown run setting(s): {', '.join(sorted(unknown))}")
+        cfg = old.config()
+        hp = dict(cfg.hyperparams)
+        hp.update(changes.pop("hyperparams", {}))
+        for k, v in changes.items():
+            setattr(cfg, k, copy.deepcopy(v))
+        if cfg.optimizer != old.optimizer:
+            from landscape_explorer.core.optimizers import optimizer_def
+
+            names = {p.name for p in optimizer_def(cfg.optimizer).params}
+            hp = {k: v for k, v in hp.items() if k in names}
+        cfg.hyperparams = hp
+        new = Run.checked(cfg, run_id)
         if new == old:
             return old
-        self._runs = [new if r.id == run_id else r for r in self._runs]
+        self._sc.runs = [new if r.id == run_id else r for r in self._sc.runs]
         self.runChanged.emit(run_id)
         return new
 
-    def set_hyperparam(self, run_id: int, name: str, value) -> RunSpec:
+    def set_hyperparam(self, run_id: int, name: str, value) -> Run:
         return self.update_run(run_id, hyperparams={name: value})
 
     # ---------------------------------------------------------------- start and playback
     @property
     def start(self) -> tuple[float, float]:
-        return self._start
+        return tuple(self._sc.starts[0])
 
     def set_start(self, xy):
         p = _point(xy)
-        self._start = p
+        self._sc.starts = [p]
         self.startChanged.emit(p)  # always: clicking the same point again restarts the runs
 
     @property
     def speed(self) -> float:
-        return self._speed
+        return self._sc.playback.speed
 
     def set_speed(self, steps_per_second: float):
         v = float(steps_per_second)
         if not math.isfinite(v):
             v = SPEED_MAX
         v = min(max(v, SPEED_MIN), SPEED_MAX)
-        if v != self._speed:
-            self._speed = v
+        if v != self._sc.playback.speed:
+            self._sc.playback.speed = v
             self.speedChanged.emit(v)
 
     @property
     def max_steps(self) -> int:
-        return self._max_steps
+        return self._sc.playback.max_steps
 
     def set_max_steps(self, n: int):
         n = int(n)
-        if n < 1:
-            raise ValueError(f"invalid max steps: {n} (must be >= 1)")
-        if n != self._max_steps:
-            self._max_steps = n
+        if not 1 <= n <= MAX_PLAYBACK_STEPS:
+            raise ValueError(f"invalid max steps: {n} (must be 1 to {MAX_PLAYBACK_STEPS:,})")
+        if n != self._sc.playback.max_steps:
+            self._sc.playback.max_steps = n
             self.maxStepsChanged.emit(n)
 
     @property
@@ -331,91 +378,30 @@ class AppModel(QtCore.QObject):
 
     @property
     def restart_on_edit(self) -> bool:
-        return self._restart_on_edit
+        return self._sc.playback.restart_on_edit
 
     def set_restart_on_edit(self, on: bool):
-        if bool(on) != self._restart_on_edit:
-            self._restart_on_edit = bool(on)
-            self.restartOnEditChanged.emit(self._restart_on_edit)
+        if bool(on) != self._sc.playback.restart_on_edit:
+            self._sc.playback.restart_on_edit = bool(on)
+            self.restartOnEditChanged.emit(bool(on))
 
     @property
     def split(self) -> bool:
-        return self._split
+        return self._sc.view.split
 
     def set_split(self, on: bool):
-        if bool(on) != self._split:
-            self._split = bool(on)
-            self.splitChanged.emit(self._split)
+        if bool(on) != self._sc.view.split:
+            self._sc.view.split = bool(on)
+            self.splitChanged.emit(bool(on))
 
     @property
     def log_loss(self) -> bool:
-        return self._log_loss
+        return self._sc.view.log_loss
 
     def set_log_loss(self, on: bool):
-        if bool(on) != self._log_loss:
-            self._log_loss = bool(on)
-            self.logLossChanged.emit(self._log_loss)
-
-    # ---------------------------------------------------------------- (de)serialization
-    def to_dict(self) -> dict:
-        return _plain({
-            "surface": self._surface,
-            "bounds": self._bounds,
-            "resolution": self._resolution,
-            "colormap": self._colormap,
-            "wireframe": self._wireframe,
-            "z_mode": self._z_mode,
-            "start": self._start,
-            "speed": self._speed,
-            "max_steps": self._max_steps,
-            "restart_on_edit": self._restart_on_edit,
-            "split": self._split,
-            "log_loss": self._log_loss,
-            "runs": [r.to_dict() for r in self._runs],
-        })
-
-    @classmethod
-    def from_dict(cls, d: dict, parent=None) -> "AppModel":
-        m = cls(d.get("surface", "bowl"), parent=parent)
-        m.apply_dict(d)
-        return m
-
-    def apply_dict(self, d: dict):
-        """Replace the model's state with ``d`` (as produced by to_dict; missing keys keep their
-        current values). Validates everything before changing anything."""
-        surface = le.surface(d.get("surface", self._surface)).name
-        runs = None
-        if "runs" in d:
-            runs = []
-            for i, rd in enumerate(d["runs"]):
-                rd = dict(rd)
-                rd.setdefault("id", i + 1)
-                spec = RunSpec.from_dict(rd)
-                spec.build_optimizer()
-                runs.append(spec)
-        bounds = _bounds_tuple(d["bounds"]) if "bounds" in d else None
-        was_playing = self._playing
-        self.set_playing(False)
-        self.set_surface(surface, bounds=bounds, start=d.get("start"))
-        if "resolution" in d:
-            self.set_resolution(d["resolution"])
-        if "colormap" in d:
-            self.set_colormap(d["colormap"])
-        if "wireframe" in d:
-            self.set_wireframe(d["wireframe"])
-        if "z_mode" in d:
-            self.set_z_mode(d["z_mode"])
-        for key, setter in (("speed", self.set_speed), ("max_steps", self.set_max_steps),
-                            ("restart_on_edit", self.set_restart_on_edit),
-                            ("split", self.set_split), ("log_loss", self.set_log_loss)):
-            if key in d:
-                setter(d[key])
-        if runs is not None:
-            self._runs = runs
-            self._next_id = max([r.id for r in runs], default=0) + 1
-            self.runsChanged.emit()
-        self.request_reset()
-        self.set_playing(bool(d.get("playing", was_playing)))
+        if bool(on) != self._sc.view.log_loss:
+            self._sc.view.log_loss = bool(on)
+            self.logLossChanged.emit(bool(on))
 
 
 def _bounds_tuple(b):
@@ -431,3 +417,4 @@ def _point(xy):
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"invalid start point: {xy!r} (must be finite)")
     return (x, y)
+

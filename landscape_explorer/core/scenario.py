@@ -60,6 +60,7 @@ MAX_STEPS = 1_000_000
 MAX_STARTS = 100_000
 MAX_RESOLUTION = 1000
 MIN_RESOLUTION = 8
+MAX_PLAYBACK_STEPS = 10**9
 
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -102,19 +103,29 @@ class RunConfig:
         return optimizer(self.optimizer, noise=self.noise, clip=self.clip, schedule=sched,
                          **_tuples(self.hyperparams))
 
+    def validated(self) -> "RunConfig":
+        """A checked, normalized copy (every hyperparameter present, JSON-shaped: betas as a
+        list); ScenarioError naming the field if a value is invalid."""
+        return _parse_run(_run_to_dict(self), 0, path="run")
+
     @property
     def display_name(self) -> str:
         """The label, or a short description made from the settings."""
-        if self.label:
-            return self.label
+        return self.label or self.auto_name
+
+    @property
+    def auto_name(self) -> str:
+        """What the run is, from its settings alone: never a setting it does not have."""
         hp = self.hyperparams
         text = self.optimizer
-        if self.optimizer == "sgd" and hp.get("momentum"):
-            text = f"sgd+momentum {hp['momentum']:g}"
+        if hp.get("momentum"):
+            text += f"+{'nesterov ' if hp.get('nesterov') else ''}momentum {hp['momentum']:g}"
         if "lr" in hp:
             text += f" lr={hp['lr']:g}"
         if self.noise:
             text += f" noise={self.noise:g}"
+        if self.clip is not None:
+            text += f" clip={self.clip:g}"
         if self.schedule:
             text += f" ({self.schedule['name']})"
         return text
@@ -219,8 +230,7 @@ class Scenario:
         """(N, 2) float64; the default start (upper left of the plot) when none are given."""
         if self.starts:
             return np.array(self.starts, dtype=np.float64).reshape(-1, 2)
-        (x0, x1), (y0, y1) = self.plot_bounds
-        return np.array([[x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0)]])
+        return np.array([default_start(self.plot_bounds)])
 
     def enabled_runs(self) -> list:
         return [r for r in self.runs if r.enabled]
@@ -239,6 +249,12 @@ class Scenario:
         return [(r, simulate(surf, opt, starts, n, seed=r.seed,
                              record_every=min(record_every, max(n, 1))))
                 for r, opt in self.build_optimizers()]
+
+
+def default_start(bounds) -> tuple:
+    """Upper left of the plotting area: far from most minima, so there is a descent to watch."""
+    (x0, x1), (y0, y1) = bounds
+    return (x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,7 +511,7 @@ def _parse(d) -> Scenario:
     if "speed" in p:
         pb.speed = _number(p["speed"], "playback.speed", lo=0, lo_open=True)
     if "max_steps" in p:
-        pb.max_steps = _int(p["max_steps"], "playback.max_steps", 1, 10**9)
+        pb.max_steps = _int(p["max_steps"], "playback.max_steps", 1, MAX_PLAYBACK_STEPS)
     if "restart_on_edit" in p:
         pb.restart_on_edit = _bool(p["restart_on_edit"], "playback.restart_on_edit")
     sc.playback = pb
@@ -506,10 +522,10 @@ _RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "
              "enabled")
 
 
-def _parse_run(r, i) -> RunConfig:
+def _parse_run(r, i, path=None) -> RunConfig:
     from .optimizers import optimizer_def
 
-    path = f"runs[{i}]"
+    path = f"runs[{i}]" if path is None else path
     r = _obj(r, path)
     _check_keys(r, path, _RUN_KEYS, required=("optimizer",))
     rc = RunConfig()

@@ -15,6 +15,25 @@ def bowl_state(**extra):
     return state
 
 
+def scenario_dict(state: dict) -> dict:
+    """The scenario file (JSON) for a short test state like ``bowl_state()``: the app's model
+    speaks only the scenario format, the tests write the few fields they care about."""
+    if "schema" in state:
+        return state
+    view_keys = ("colormap", "wireframe", "z_mode", "split", "log_loss")
+    play_keys = ("speed", "max_steps", "restart_on_edit")
+    d = {"schema": "landscape-explorer/scenario", "version": 1,
+         "surface": {"name": state.get("surface", "bowl"), "bounds": state.get("bounds"),
+                     "resolution": state.get("resolution", 150)},
+         "runs": [{k: v for k, v in r.items() if k != "id"} for r in state.get("runs", [])],
+         "steps": 0,
+         "view": {k: state[k] for k in view_keys if k in state},
+         "playback": {k: state[k] for k in play_keys if k in state}}
+    if "start" in state:
+        d["starts"] = [list(state["start"])]
+    return d
+
+
 def color_pixels(bgra: np.ndarray, color: str, tol: int = 6) -> np.ndarray:
     """Mask of pixels within tol of '#RRGGBB' in a BGRA frame."""
     r, g, b = (int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))

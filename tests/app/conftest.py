@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from app_helpers import bowl_state
+from app_helpers import bowl_state, scenario_dict
 
 from landscape_explorer.app import prepare_qt
 
@@ -24,7 +24,7 @@ def make_window(qtbot, settings):
     from landscape_explorer.app.model import AppModel
 
     def make(state=None, size=(1280, 800)):
-        model = AppModel.from_dict(state or bowl_state())
+        model = AppModel.from_dict(scenario_dict(state or bowl_state()))
         w = MainWindow(model=model, settings=settings, restore=False)
         qtbot.addWidget(w)
         w.resize(*size)

@@ -317,7 +317,7 @@ def test_settings_restore_layout_and_model(qtbot, settings, make_window):
     window.model.set_colormap("magma")
     window.close()
     saved = json.loads(settings.value("model"))
-    assert saved["colormap"] == "magma"
+    assert saved["view"]["colormap"] == "magma"  # the scenario file format
     again = MainWindow(settings=settings)
     qtbot.addWidget(again)
     assert again.model.start == (0.3, 0.4)

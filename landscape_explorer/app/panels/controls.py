@@ -4,20 +4,21 @@ shows everywhere."""
 from __future__ import annotations
 
 import ast
+import math
 
 from PyQt6 import QtCore, QtWidgets
 
 import landscape_explorer as le
-from landscape_explorer.core.optimizers import COMMON_PARAMS, optimizer_def
+from landscape_explorer.core.optimizers import COMMON_PARAMS, HyperParam, optimizer_def
 
-from ..model import SPEED_MAX, SPEED_MIN, Z_MODES, AppModel
+from ..model import MAX_RESOLUTION, MIN_RESOLUTION, SPEED_MAX, SPEED_MIN, Z_MODES, AppModel
 from ..palette import COLORMAPS, RUN_COLORS
-from ..panels.widgets import LogSlider, SciSpinBox, color_icon
+from ..panels.widgets import FloatSlider, IntSpinBox, LogSlider, SciSpinBox, WheelGuard, color_icon
 
-LR_RANGE = (1e-5, 10.0)
 _COMMON_HELP = {p.name: p.help for p in COMMON_PARAMS}
-# Hyperparameters that torch requires in [0, 1) or [0, 1].
-_UNIT = {"momentum", "dampening", "alpha", "rho"}
+# Where the registry leaves a side of a range open (None), a field still needs some end.
+UNBOUNDED_FLOAT = 1e12
+UNBOUNDED_INT = 2**31 - 1
 
 
 def _schedule_params(name):
@@ -39,8 +40,138 @@ def _blocked(widget):
     return QtCore.QSignalBlocker(widget)
 
 
+def hyperparam_kind(p: HyperParam) -> str:
+    """The registry's kind; where it was left at its "float" default but the default value is
+    plainly something else (True, 50, (0.9, 0.999)), the value's own kind."""
+    if p.kind != "float":
+        return p.kind
+    d = p.default
+    if isinstance(d, bool):
+        return "bool"
+    if isinstance(d, (tuple, list)):
+        return "pair"
+    if isinstance(d, int):
+        return "int"
+    return "float"
+
+
+def hyperparam_slider_span(p: HyperParam):
+    """(lo, hi) for a slider: the typical span when the registry gives one, else the valid
+    range when both ends are finite (and positive for a log scale); None: no slider."""
+    if hyperparam_kind(p) not in ("float", "int"):
+        return None
+    if p.typical is not None:
+        lo, hi = (float(v) for v in p.typical)
+    elif p.low is not None and p.high is not None:
+        lo, hi = float(p.low), float(p.high)
+    else:
+        return None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        return None
+    if p.scale == "log" and lo <= 0:
+        return None
+    return lo, hi
+
+
+def _range_tip(p: HyperParam) -> str:
+    if p.low is None and p.high is None:
+        return ""
+    lo = "" if p.low is None else f"{p.low:g} {'<' if p.low_open else '≤'} "
+    hi = "" if p.high is None else f" {'<' if p.high_open else '≤'} {p.high:g}"
+    return f" Valid: {lo}{p.name}{hi}."
+
+
+class HyperParamField(QtWidgets.QWidget):
+    """The editor of one hyperparameter, built from its registry entry: a check box (bool),
+    two number fields (pair), or a number field with a slider over its typical span (log or
+    linear, as the registry says). ``edited`` carries the new value; ``refused`` a one-line
+    reason when a typed number is out of the valid range."""
+
+    edited = QtCore.pyqtSignal(object)
+    refused = QtCore.pyqtSignal(str)
+
+    def __init__(self, p: HyperParam, parent=None):
+        super().__init__(parent)
+        self.param = p
+        self.kind = hyperparam_kind(p)
+        self.slider: FloatSlider | None = None
+        self.spins: list = []
+        self.check: QtWidgets.QCheckBox | None = None
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        tip = p.help + _range_tip(p)
+        self.setToolTip(tip)
+        if self.kind == "bool":
+            self.check = QtWidgets.QCheckBox()
+            self.check.setToolTip(tip)
+            self.check.toggled.connect(lambda on: self.edited.emit(bool(on)))
+            lay.addWidget(self.check)
+            lay.addStretch(1)
+            return
+        span = hyperparam_slider_span(p)
+        if span is not None:
+            self.slider = FloatSlider(*span, log=p.scale == "log")
+            self.slider.setToolTip(tip + (" (log scale)" if p.scale == "log" else ""))
+            self.slider.floatChanged.connect(self._slider_moved)
+            lay.addWidget(self.slider, 1)
+        for _ in range(2 if self.kind == "pair" else 1):
+            sp = self._make_spin(span)
+            sp.setToolTip(tip)
+            sp.refused.connect(lambda msg: self.refused.emit(f"{p.name}: {msg}"))
+            sp.valueChanged.connect(self._spin_changed)
+            lay.addWidget(sp, 0 if self.slider is not None else 1)
+            self.spins.append(sp)
+
+    def _make_spin(self, span):
+        p = self.param
+        if self.kind == "int":
+            lo = -UNBOUNDED_INT if p.low is None else math.ceil(p.low + (1 if p.low_open else 0))
+            hi = UNBOUNDED_INT if p.high is None else math.floor(p.high - (1 if p.high_open else 0))
+            sp = IntSpinBox(lo, hi)
+            sp.setMinimumWidth(70)
+            return sp
+        lo = -UNBOUNDED_FLOAT if p.low is None else float(p.low)
+        hi = UNBOUNDED_FLOAT if p.high is None else float(p.high)
+        sp = SciSpinBox(lo, hi, log_steps=p.scale == "log")
+        if p.scale != "log":
+            width = (span[1] - span[0]) if span else (hi - lo if p.low is not None and
+                                                      p.high is not None else 1.0)
+            sp.setSingleStep(float(f"{width / 20:.1g}"))
+        sp.setMinimumWidth(86)
+        return sp
+
+    def _slider_moved(self, v):
+        v = float(f"{v:.3g}")  # a slider position is not worth 15 digits
+        if self.kind == "int":
+            v = int(round(v))
+        self.edited.emit(v)
+
+    def _spin_changed(self, _v):
+        if self.kind == "pair":
+            self.edited.emit([float(sp.value()) for sp in self.spins])
+        elif self.kind == "int":
+            self.edited.emit(int(self.spins[0].value()))
+        else:
+            self.edited.emit(float(self.spins[0].value()))
+
+    def set_value(self, v):
+        """Show ``v`` (from the model) without emitting ``edited``."""
+        if self.check is not None:
+            with QtCore.QSignalBlocker(self.check):
+                self.check.setChecked(bool(v))
+            return
+        values = list(v) if self.kind == "pair" else [v]
+        for sp, x in zip(self.spins, values):
+            with QtCore.QSignalBlocker(sp):
+                sp.setValue(x)
+        if self.slider is not None and values and isinstance(values[0], (int, float)):
+            self.slider.set_float(float(values[0]))
+
+
 class ControlPanel(QtWidgets.QScrollArea):
     """The left-hand panel: surface, runs, start point, playback, presets."""
+
+    presetApplied = QtCore.pyqtSignal(str)  # the preset's title
 
     def __init__(self, model: AppModel, engine=None, parent=None):
         super().__init__(parent)
@@ -51,6 +182,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         inner = QtWidgets.QWidget()
         self.setWidget(inner)
         self.setMinimumWidth(330)
+        self.wheel_guard = WheelGuard(self)
         lay = QtWidgets.QVBoxLayout(inner)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(8)
@@ -94,6 +226,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._set_checked(self.split_check, m.split)
         self._set_checked(self.log_loss_check, m.log_loss)
         self._on_runs()
+        self.wheel_guard.guard_children(self)
 
     # ================================================================== helpers
     @staticmethod
@@ -111,11 +244,16 @@ class ControlPanel(QtWidgets.QScrollArea):
         try:
             fn(*args, **kw)
         except (ValueError, KeyError) as e:
-            self.error_label.setText(str(e))
+            self.show_error(str(e))
             self._refresh_editor_values()
             return False
         self.error_label.setText("")
         return True
+
+    def show_error(self, text: str):
+        self.error_label.setText(text)
+        if text:
+            self.ensureWidgetVisible(self.error_label)
 
     # ================================================================== presets
     def _build_presets(self):
@@ -129,7 +267,8 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.preset_combo.addItem(p.title, p.name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, p.description,
                                           QtCore.Qt.ItemDataRole.ToolTipRole)
-        self.preset_combo.setToolTip("Load a ready-made comparison: surface, start point and runs")
+        self.preset_combo.setToolTip("Load a ready-made comparison (the examples of File › "
+                                     "Examples) and play it from the start")
         self.preset_combo.activated.connect(self._on_preset)
         lay.addWidget(self.preset_combo, 1)
         return box
@@ -138,8 +277,11 @@ class ControlPanel(QtWidgets.QScrollArea):
         from ..presets import apply_preset
 
         name = self.preset_combo.itemData(index)
-        if name:
-            self._try(apply_preset, self.model, name)
+        if name and self._try(apply_preset, self.model, name):
+            self.presetApplied.emit(self.preset_combo.itemText(index))
+        with _blocked(self.preset_combo):
+            # Back to the prompt: after the next edit the setup is no longer the preset.
+            self.preset_combo.setCurrentIndex(0)
 
     # ================================================================== surface
     def _build_surface(self):
@@ -181,11 +323,11 @@ class ControlPanel(QtWidgets.QScrollArea):
         g.addWidget(reset, 0, 3, 2, 1)
         form.addRow("Bounds", bounds)
 
-        self.resolution_spin = QtWidgets.QSpinBox()
-        self.resolution_spin.setRange(16, 400)
+        self.resolution_spin = IntSpinBox(MIN_RESOLUTION, MAX_RESOLUTION)
         self.resolution_spin.setSingleStep(10)
-        self.resolution_spin.setKeyboardTracking(False)
-        self.resolution_spin.setToolTip("Mesh samples per side (higher: smoother, slower)")
+        self.resolution_spin.setToolTip(f"Mesh samples per side, {MIN_RESOLUTION} to "
+                                        f"{MAX_RESOLUTION} (higher: smoother, slower)")
+        self.resolution_spin.refused.connect(lambda msg: self.show_error(f"Resolution: {msg}"))
         self.resolution_spin.valueChanged.connect(
             lambda n: self._try(self.model.set_resolution, n))
         form.addRow("Resolution", self.resolution_spin)
@@ -198,8 +340,9 @@ class ControlPanel(QtWidgets.QScrollArea):
             lambda t: self._try(self.model.set_colormap, t))
         self.z_mode_combo = QtWidgets.QComboBox()
         self.z_mode_combo.addItems(Z_MODES)
-        self.z_mode_combo.setToolTip("Height scale: log shows the floor of deep valleys "
-                                     "(auto picks it when most of the area looks flat)")
+        self.z_mode_combo.setToolTip("Height scale of this surface: log shows the floor of deep "
+                                     "valleys; auto follows the surface (log when most of the "
+                                     "area looks flat). Each surface keeps its own choice.")
         self.z_mode_combo.currentTextChanged.connect(
             lambda t: self._try(self.model.set_z_mode, t))
         row.addWidget(self.colormap_combo, 1)
@@ -267,6 +410,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.start_y = SciSpinBox(-1e6, 1e6)
         for sp in (self.start_x, self.start_y):
             sp.setToolTip("Start point of every run (or click the surface)")
+            sp.refused.connect(lambda msg: self.show_error(f"Start: {msg}"))
             sp.valueChanged.connect(self._start_edited)
             start.addWidget(sp)
         form.addRow("Start x, y", start)
@@ -283,11 +427,10 @@ class ControlPanel(QtWidgets.QScrollArea):
         speed.addWidget(self.speed_slider, 1)
         speed.addWidget(self.speed_label)
         form.addRow("Speed", speed)
-        self.max_steps_spin = QtWidgets.QSpinBox()
-        self.max_steps_spin.setRange(1, 10_000_000)
+        self.max_steps_spin = IntSpinBox(1, 10_000_000)
         self.max_steps_spin.setSingleStep(100)
-        self.max_steps_spin.setKeyboardTracking(False)
         self.max_steps_spin.setGroupSeparatorShown(True)
+        self.max_steps_spin.refused.connect(lambda msg: self.show_error(f"Max steps: {msg}"))
         self.max_steps_spin.setToolTip("Runs stop after this many steps")
         self.max_steps_spin.valueChanged.connect(lambda n: self._try(self.model.set_max_steps, n))
         form.addRow("Max steps", self.max_steps_spin)
@@ -422,8 +565,9 @@ class ControlPanel(QtWidgets.QScrollArea):
                 item.setCheckState(QtCore.Qt.CheckState.Checked if r.enabled
                                    else QtCore.Qt.CheckState.Unchecked)
         if rid == self.current_run_id:
-            if self._editor_optimizer != self.model.run(rid).optimizer or \
-                    self._editor_schedule != self.model.run(rid).schedule:
+            run = self.model.run(rid)
+            if self._editor_optimizer != run.optimizer or \
+                    self._editor_schedule != _schedule_name(run):
                 self._rebuild_editor()
             else:
                 self._refresh_editor_values()
@@ -451,8 +595,9 @@ class ControlPanel(QtWidgets.QScrollArea):
             act.triggered.connect(lambda _=False, c=c: self._edit(color=c))
         self.color_button.setMenu(cmenu)
         self.label_edit = QtWidgets.QLineEdit()
-        self.label_edit.setToolTip("Name shown in the legend (empty: automatic)")
-        self.label_edit.editingFinished.connect(lambda: self._edit(label=self.label_edit.text()))
+        self.label_edit.setToolTip("Your name for this run, shown in the legend; it stays when "
+                                   "you change the run. Empty: a name made from its settings.")
+        self.label_edit.editingFinished.connect(self._label_edited)
         crow.addWidget(self.color_button)
         crow.addWidget(self.label_edit, 1)
         top.addRow("Color, name", crow)
@@ -463,23 +608,26 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.hp_form_host = QtWidgets.QWidget()
         self.hp_form = QtWidgets.QFormLayout(self.hp_form_host)
         self.hp_form.setContentsMargins(0, 0, 0, 0)
+        self.hp_form.setFieldGrowthPolicy(
+            QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addWidget(self.hp_form_host)
 
         common = QtWidgets.QFormLayout()
-        self.noise_spin = SciSpinBox(0.0, 1e6)
+        self.noise_spin = SciSpinBox(0.0, UNBOUNDED_FLOAT)
         self.noise_spin.setToolTip(_COMMON_HELP.get("noise", ""))
         self.noise_spin.valueChanged.connect(lambda v: self._edit(noise=float(v)))
+        self.noise_spin.refused.connect(lambda msg: self.show_error(f"noise: {msg}"))
         common.addRow("Gradient noise", self.noise_spin)
-        self.clip_spin = SciSpinBox(0.0, 1e9)
+        self.clip_spin = SciSpinBox(0.0, UNBOUNDED_FLOAT)
         self.clip_spin.setSpecialValueText("off")
         self.clip_spin.setToolTip(_COMMON_HELP.get("clip", "") + " (0: off)")
         self.clip_spin.valueChanged.connect(lambda v: self._edit(clip=float(v) if v > 0 else None))
+        self.clip_spin.refused.connect(lambda msg: self.show_error(f"clip: {msg}"))
         common.addRow("Clip grad norm", self.clip_spin)
-        self.seed_spin = QtWidgets.QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin = IntSpinBox(0, 2**31 - 1)
         self.seed_spin.setToolTip("Seed of the gradient noise: same seed, same run, bit for bit")
         self.seed_spin.valueChanged.connect(lambda v: self._edit(seed=int(v)))
+        self.seed_spin.refused.connect(lambda msg: self.show_error(f"seed: {msg}"))
         common.addRow("Seed", self.seed_spin)
         self.schedule_combo = QtWidgets.QComboBox()
         self.schedule_combo.addItem("none", None)
@@ -502,6 +650,13 @@ class ControlPanel(QtWidgets.QScrollArea):
         if self.current_run_id is not None:
             self._try(self.model.update_run, self.current_run_id, **changes)
 
+    def _label_edited(self):
+        if self.current_run_id is None:
+            return
+        text = self.label_edit.text().strip()
+        if text != self.model.run(self.current_run_id).label:
+            self._edit(label=text)
+
     def _optimizer_edited(self, index):
         name = self.optimizer_combo.itemData(index)
         if self.current_run_id is not None and name:
@@ -512,13 +667,16 @@ class ControlPanel(QtWidgets.QScrollArea):
         if self.current_run_id is None:
             return
         run = self.model.run(self.current_run_id)
+        if name is None:
+            self._edit(schedule=None)
+            return
+        from landscape_explorer.core.schedules import REQUIRED
+
         params = {}
-        if name:
-            from landscape_explorer.core.schedules import REQUIRED
-            for pname, default, _help in _schedule_params(name):
-                if default is REQUIRED:
-                    params[pname] = schedule_ui_default(pname, self.model, run.hyperparams["lr"])
-        self._edit(schedule=name, schedule_params=params)
+        for pname, default, _help in _schedule_params(name):
+            if default is REQUIRED:
+                params[pname] = schedule_ui_default(pname, self.model, run.hyperparams["lr"])
+        self._edit(schedule={"name": name, "params": params})
 
     def _clear_form(self, form):
         while form.rowCount():
@@ -531,86 +689,68 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._clear_form(self.schedule_form)
         self.hp_widgets = {}
         self.schedule_widgets = {}
-        self.lr_slider = None
         if rid is None:
             self._editor_optimizer = None
+            self._editor_schedule = None
             self.editor_box.setTitle("Selected run")
             return
         run = self.model.run(rid)
         defn = optimizer_def(run.optimizer)
         self._editor_optimizer = run.optimizer
-        self._editor_schedule = run.schedule
+        self._editor_schedule = _schedule_name(run)
         self.optimizer_description.setText(defn.description)
         for p in defn.params:
-            w = self._make_hp_widget(p.name, p.default, p.help)
+            w = HyperParamField(p)
+            w.edited.connect(lambda v, n=p.name: self._edit(hyperparams={n: v}))
+            w.refused.connect(self.show_error)
+            self.hp_widgets[p.name] = w
             label = QtWidgets.QLabel(p.name)
-            label.setToolTip(p.help)
+            label.setToolTip(w.toolTip())
             self.hp_form.addRow(label, w)
         if run.schedule:
-            for pname, default, help_ in _schedule_params(run.schedule):
+            params = run.schedule.get("params", {})
+            for pname, default, help_ in _schedule_params(run.schedule["name"]):
                 w = self._make_value_widget(
-                    run.schedule_params.get(pname, default), help_,
+                    params.get(pname, default), help_,
                     lambda v, n=pname: self._schedule_param_edited(n, v))
                 self.schedule_widgets[pname] = w
                 lbl = QtWidgets.QLabel(pname)
                 lbl.setToolTip(help_)
                 self.schedule_form.addRow(lbl, w)
         self._refresh_editor_values()
+        self.wheel_guard.guard_children(self.editor_box)
+
+    # The learning-rate field, for tests and for keyboard users who want it directly.
+    @property
+    def lr_spin(self):
+        w = self.hp_widgets.get("lr")
+        return w.spins[0] if w is not None else None
+
+    @property
+    def lr_slider(self):
+        w = self.hp_widgets.get("lr")
+        return w.slider if w is not None else None
 
     def _schedule_param_edited(self, name, value):
         run = self.model.run(self.current_run_id)
-        params = dict(run.schedule_params)
+        params = dict(run.schedule.get("params", {}))
         params[name] = value
-        self._edit(schedule_params=params)
+        self._edit(schedule={"name": run.schedule["name"], "params": params})
 
-    def _make_hp_widget(self, name, default, help_):
-        if name == "lr":
-            host = QtWidgets.QWidget()
-            h = QtWidgets.QHBoxLayout(host)
-            h.setContentsMargins(0, 0, 0, 0)
-            self.lr_slider = LogSlider(*LR_RANGE)
-            self.lr_slider.setToolTip(help_ + " (log scale)")
-            spin = SciSpinBox(0.0, 1e3, log_steps=True)
-            spin.setToolTip(help_)
-            spin.setMinimumWidth(86)
-            self.lr_slider.floatChanged.connect(lambda v: self._hp_edited("lr", float(f"{v:.3g}")))
-            spin.valueChanged.connect(lambda v: self._hp_edited("lr", float(v)))
-            h.addWidget(self.lr_slider, 1)
-            h.addWidget(spin)
-            self.hp_widgets["lr"] = spin
-            self.lr_spin = spin
-            return host
-        w = self._make_value_widget(default, help_, lambda v, n=name: self._hp_edited(n, v),
-                                    unit=name in _UNIT)
-        self.hp_widgets[name] = w
-        return w
-
-    def _make_value_widget(self, default, help_, on_change, unit=False):
-        """An editor for a value shaped like ``default``: bool, int, float, tuple of floats."""
+    def _make_value_widget(self, default, help_, on_change):
+        """An editor for a schedule parameter shaped like ``default``: bool, int, float or a
+        Python literal (schedules have no range metadata; the core validates the values)."""
         if isinstance(default, bool):
             w = QtWidgets.QCheckBox()
             w.toggled.connect(lambda on: on_change(bool(on)))
-        elif isinstance(default, int) and not isinstance(default, bool):
-            w = QtWidgets.QSpinBox()
-            w.setRange(0, 10_000_000)
-            w.setKeyboardTracking(False)
+        elif isinstance(default, int):
+            w = IntSpinBox(-UNBOUNDED_INT, UNBOUNDED_INT)
             w.valueChanged.connect(lambda v: on_change(int(v)))
+            w.refused.connect(self.show_error)
         elif isinstance(default, float):
-            w = SciSpinBox(0.0, 1.0 if unit else 1e6)
-            w.setSingleStep(0.05 if unit else 0.1)
+            w = SciSpinBox(-UNBOUNDED_FLOAT, UNBOUNDED_FLOAT)
             w.valueChanged.connect(lambda v: on_change(float(v)))
-        elif isinstance(default, tuple):
-            w = QtWidgets.QWidget()
-            h = QtWidgets.QHBoxLayout(w)
-            h.setContentsMargins(0, 0, 0, 0)
-            w.parts = []
-            for _ in default:
-                sp = SciSpinBox(0.0, 1.0)
-                sp.setSingleStep(0.01)
-                sp.setToolTip(help_)
-                sp.valueChanged.connect(lambda _v, w=w: on_change(tuple(p.value() for p in w.parts)))
-                h.addWidget(sp)
-                w.parts.append(sp)
+            w.refused.connect(self.show_error)
         else:  # None or strings (e.g. a schedule's mode): typed as a Python literal
             w = QtWidgets.QLineEdit()
 
@@ -626,19 +766,15 @@ class ControlPanel(QtWidgets.QScrollArea):
         return w
 
     def _set_value_widget(self, w, v):
-        if isinstance(w, QtWidgets.QCheckBox):
+        if isinstance(w, HyperParamField):
+            w.set_value(v)
+        elif isinstance(w, QtWidgets.QCheckBox):
             self._set_checked(w, v)
         elif isinstance(w, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
             self._set(w, v)
         elif isinstance(w, QtWidgets.QLineEdit):
             with _blocked(w):
                 w.setText(repr(v) if not isinstance(v, str) else v)
-        elif hasattr(w, "parts"):
-            for sp, x in zip(w.parts, v):
-                self._set(sp, x)
-
-    def _hp_edited(self, name, value):
-        self._edit(hyperparams={name: value})
 
     def _refresh_editor_values(self):
         rid = self.current_run_id
@@ -653,17 +789,22 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(run.optimizer))
         self.color_button.setIcon(color_icon(run.color, 18))
         with _blocked(self.label_edit):
-            self.label_edit.setText(run.label)
-            self.label_edit.setPlaceholderText(run.default_label())
+            if not self.label_edit.hasFocus() or self.label_edit.text() == run.label:
+                self.label_edit.setText(run.label)
+            self.label_edit.setPlaceholderText(run.auto_name)
         for name, w in self.hp_widgets.items():
             self._set_value_widget(w, run.hyperparams[name])
-        if self.lr_slider is not None:
-            self.lr_slider.set_float(run.hyperparams["lr"])
         self._set(self.noise_spin, run.noise)
         self._set(self.clip_spin, run.clip or 0.0)
         self._set(self.seed_spin, run.seed)
         with _blocked(self.schedule_combo):
-            self.schedule_combo.setCurrentIndex(max(0, self.schedule_combo.findData(run.schedule)))
+            self.schedule_combo.setCurrentIndex(
+                max(0, self.schedule_combo.findData(_schedule_name(run))))
+        params = run.schedule.get("params", {}) if run.schedule else {}
         for pname, w in self.schedule_widgets.items():
-            if pname in run.schedule_params:
-                self._set_value_widget(w, run.schedule_params[pname])
+            if pname in params:
+                self._set_value_widget(w, params[pname])
+
+
+def _schedule_name(run):
+    return run.schedule["name"] if run.schedule else None

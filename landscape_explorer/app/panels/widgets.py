@@ -6,9 +6,81 @@ import math
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 
-class SciSpinBox(QtWidgets.QDoubleSpinBox):
+class _SaysOutOfRange:
+    """Mixin for spin boxes: a number typed beyond the range is not silently capped or dropped;
+    on Enter or leaving the field, ``refused`` carries a one-line reason and the box shows its
+    value again. Enter commits a number in range (keyboard tracking is off)."""
+
+    def _typed_number(self, text: str):
+        raise NotImplementedError
+
+    def _typed_out_of_range(self):
+        v = self._typed_number(self.cleanText())
+        if v is None or self.minimum() <= v <= self.maximum():
+            return None
+        return (f"{v:g} is out of range: {self._fmt(self.minimum())} to "
+                f"{self._fmt(self.maximum())}")
+
+    @staticmethod
+    def _fmt(v) -> str:
+        return f"{v:,}" if isinstance(v, int) else f"{v:g}"
+
+    def _refuse_if_out_of_range(self) -> bool:
+        msg = self._typed_out_of_range()
+        if msg is None:
+            return False
+        self.refused.emit(msg)
+        with QtCore.QSignalBlocker(self):
+            self.setValue(self.value())  # show the value it still has
+        self.lineEdit().setText(self.textFromValue(self.value()))
+        return True
+
+    def keyPressEvent(self, ev):
+        if ev.key() in (QtCore.Qt.Key.Key_Return, QtCore.Qt.Key.Key_Enter):
+            if self._refuse_if_out_of_range():
+                ev.accept()
+                return
+        super().keyPressEvent(ev)
+
+    def focusOutEvent(self, ev):
+        self._refuse_if_out_of_range()
+        super().focusOutEvent(ev)
+
+
+class IntSpinBox(_SaysOutOfRange, QtWidgets.QSpinBox):
+    """A whole-number spin box that says so when a typed number is out of range."""
+
+    refused = QtCore.pyqtSignal(str)
+
+    def __init__(self, minimum=0, maximum=2**31 - 1, parent=None):
+        super().__init__(parent)
+        self.setRange(int(minimum), int(maximum))
+        self.setKeyboardTracking(False)
+
+    def _typed_number(self, text):
+        try:
+            return int(text.replace(",", "").replace(self.locale().groupSeparator(), "").strip())
+        except ValueError:
+            return None
+
+    def validate(self, text, pos):
+        t = text.replace(",", "").replace(self.locale().groupSeparator(), "").strip()
+        if t in ("", "-", "+"):
+            return QtGui.QValidator.State.Intermediate, text, pos
+        try:
+            v = int(t)
+        except ValueError:
+            return QtGui.QValidator.State.Invalid, text, pos
+        if self.minimum() <= v <= self.maximum():
+            return QtGui.QValidator.State.Acceptable, text, pos
+        return QtGui.QValidator.State.Intermediate, text, pos  # typed on; said so on Enter
+
+
+class SciSpinBox(_SaysOutOfRange, QtWidgets.QDoubleSpinBox):
     """A spin box that shows numbers as %g, so 1e-08 and 0.001 and 250 all read naturally.
     Arrow keys multiply or divide by ``factor`` when ``log_steps`` (for learning rates)."""
+
+    refused = QtCore.pyqtSignal(str)
 
     def __init__(self, minimum=0.0, maximum=1e6, log_steps=False, factor=2.0, parent=None):
         super().__init__(parent)
@@ -22,6 +94,13 @@ class SciSpinBox(QtWidgets.QDoubleSpinBox):
 
     def textFromValue(self, v: float) -> str:
         return f"{v:.6g}"
+
+    def _typed_number(self, text):
+        try:
+            v = float(text.replace(",", ".").strip())
+        except ValueError:
+            return None
+        return v if math.isfinite(v) else None
 
     def valueFromText(self, text: str) -> float:
         try:
@@ -50,27 +129,37 @@ class SciSpinBox(QtWidgets.QDoubleSpinBox):
         self.setValue(min(max(v * self.factor ** steps, self.minimum()), self.maximum()))
 
 
-class LogSlider(QtWidgets.QSlider):
-    """A horizontal slider over [lo, hi] on a log scale; ``floatChanged`` carries the value."""
+class FloatSlider(QtWidgets.QSlider):
+    """A horizontal slider over [lo, hi], on a log or a linear scale; ``floatChanged`` carries
+    the value."""
 
     floatChanged = QtCore.pyqtSignal(float)
     TICKS = 1000
 
-    def __init__(self, lo: float, hi: float, parent=None):
+    def __init__(self, lo: float, hi: float, log: bool = False, parent=None):
         super().__init__(QtCore.Qt.Orientation.Horizontal, parent)
-        self.lo, self.hi = float(lo), float(hi)
+        lo, hi = float(lo), float(hi)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi) or (log and lo <= 0):
+            raise ValueError(f"invalid slider span: {lo:g} to {hi:g}"
+                             + (" (a log scale needs lo > 0)" if log else ""))
+        self.lo, self.hi, self.log = lo, hi, bool(log)
         self.setRange(0, self.TICKS)
         self.setPageStep(self.TICKS // 20)
         self.valueChanged.connect(lambda i: self.floatChanged.emit(self.to_float(i)))
 
+    def _ends(self):
+        return (math.log10(self.lo), math.log10(self.hi)) if self.log else (self.lo, self.hi)
+
     def to_float(self, i: int) -> float:
-        a, b = math.log10(self.lo), math.log10(self.hi)
-        return 10 ** (a + (b - a) * i / self.TICKS)
+        a, b = self._ends()
+        t = a + (b - a) * i / self.TICKS
+        return 10 ** t if self.log else t
 
     def to_int(self, v: float) -> int:
-        a, b = math.log10(self.lo), math.log10(self.hi)
+        a, b = self._ends()
         v = min(max(v, self.lo), self.hi)
-        return int(round((math.log10(v) - a) / (b - a) * self.TICKS))
+        t = math.log10(v) if self.log else v
+        return int(round((t - a) / (b - a) * self.TICKS))
 
     def float_value(self) -> float:
         return self.to_float(self.value())
@@ -78,6 +167,47 @@ class LogSlider(QtWidgets.QSlider):
     def set_float(self, v: float, emit: bool = False):
         with QtCore.QSignalBlocker(self) if not emit else _nullcontext():
             self.setValue(self.to_int(v))
+
+
+class LogSlider(FloatSlider):
+    """A FloatSlider on a log scale (speeds, learning rates)."""
+
+    def __init__(self, lo: float, hi: float, parent=None):
+        super().__init__(lo, hi, log=True, parent=parent)
+
+
+class WheelGuard(QtCore.QObject):
+    """No silent edits: a wheel over a combo box, spin box or slider changes it only when it has
+    keyboard focus (the user clicked it first); otherwise the wheel scrolls ``scroll_area``.
+    Install with ``guard(widget)`` on each editable widget, including ones built later."""
+
+    KINDS = (QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox, QtWidgets.QAbstractSlider)
+
+    def __init__(self, scroll_area: QtWidgets.QAbstractScrollArea):
+        super().__init__(scroll_area)
+        self.scroll_area = scroll_area
+
+    def guard_children(self, root: QtWidgets.QWidget):
+        for w in root.findChildren(QtWidgets.QWidget):
+            if isinstance(w, self.KINDS) and not w.property("wheel_guarded"):
+                w.setProperty("wheel_guarded", True)
+                # A wheel must never give focus either (Qt's WheelFocus would).
+                w.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+                w.installEventFilter(self)
+
+    def eventFilter(self, obj, ev):
+        if ev.type() == QtCore.QEvent.Type.Wheel and isinstance(obj, QtWidgets.QWidget) \
+                and not obj.hasFocus():
+            bar = self.scroll_area.verticalScrollBar()
+            QtCore.QCoreApplication.sendEvent(bar, _wheel_copy(ev, bar))
+            return True  # the widget under the cursor does not change
+        return False
+
+
+def _wheel_copy(ev: QtGui.QWheelEvent, target: QtWidgets.QWidget) -> QtGui.QWheelEvent:
+    pos = QtCore.QPointF(target.width() / 2, target.height() / 2)
+    return QtGui.QWheelEvent(pos, target.mapToGlobal(pos), ev.pixelDelta(), ev.angleDelta(),
+                             ev.buttons(), ev.modifiers(), ev.phase(), ev.inverted())
 
 
 class _nullcontext:
