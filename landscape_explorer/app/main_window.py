@@ -53,6 +53,49 @@ def keep_until_destroyed(window: QtWidgets.QWidget):
     window.destroyed.connect(functools.partial(_LIVE_WINDOWS.pop, key, None))
 
 
+# Keys that act on the whole window whatever widget has focus (only free-text fields, where
+# these keys type, keep them).
+WINDOW_KEYS = (QtCore.Qt.Key.Key_Space, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_R)
+
+
+def types_text(widget) -> bool:
+    """A field where Space, R and Right type or move the cursor: a free-text line or text edit
+    (a number field is not one: there they would only blank or garble the number)."""
+    if isinstance(widget, (QtWidgets.QTextEdit, QtWidgets.QPlainTextEdit)):
+        return not widget.isReadOnly()
+    if isinstance(widget, QtWidgets.QLineEdit):
+        parent = widget.parentWidget()
+        in_number = isinstance(parent, QtWidgets.QAbstractSpinBox)
+        in_combo = isinstance(parent, QtWidgets.QComboBox)
+        return not (in_number or in_combo) and not widget.isReadOnly()
+    return False
+
+
+class WindowKeys(QtCore.QObject):
+    """Space, Right and R are the window's, whatever has focus: a focused spin box, combo box,
+    slider or button would otherwise take them (Qt lets the focus widget override a shortcut)."""
+
+    def __init__(self, window: QtWidgets.QWidget):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, ev):
+        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and isinstance(obj, QtWidgets.QWidget) \
+                and ev.key() in WINDOW_KEYS and ev.modifiers() in (
+                    QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.KeyboardModifier.KeypadModifier) \
+                and obj.window() is self.window and not types_text(obj):
+            ev.ignore()
+            return True  # not overridden: the window's shortcut runs
+        return False
+
+
+def _remove_filter(app, filt, *_):
+    try:
+        app.removeEventFilter(filt)
+    except RuntimeError:  # already gone with the window
+        pass
+
+
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, model: AppModel | None = None, settings: QtCore.QSettings | None = None,
                  restore: bool = True, parent=None):
@@ -130,6 +173,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.step_label)
         self._build_actions()
+        self.window_keys = WindowKeys(self)
+        app = QtWidgets.QApplication.instance()
+        app.installEventFilter(self.window_keys)
+        self.destroyed.connect(functools.partial(_remove_filter, app, self.window_keys))
         from .export.dialog import install_file_actions
 
         install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)

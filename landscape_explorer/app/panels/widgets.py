@@ -64,6 +64,8 @@ class IntSpinBox(_SaysOutOfRange, QtWidgets.QSpinBox):
             return None
 
     def validate(self, text, pos):
+        if any(c.isspace() for c in text.replace(self.locale().groupSeparator(), "")):
+            return QtGui.QValidator.State.Invalid, text, pos  # a space never blanks a number
         t = text.replace(",", "").replace(self.locale().groupSeparator(), "").strip()
         if t in ("", "-", "+"):
             return QtGui.QValidator.State.Intermediate, text, pos
@@ -109,6 +111,8 @@ class SciSpinBox(_SaysOutOfRange, QtWidgets.QDoubleSpinBox):
             return self.value()
 
     def validate(self, text, pos):
+        if any(c.isspace() for c in text):
+            return QtGui.QValidator.State.Invalid, text, pos  # a space never blanks a number
         t = text.strip().replace(",", ".")
         if t in ("", "-", ".", "e", "-.", "+"):
             return QtGui.QValidator.State.Intermediate, text, pos
@@ -189,7 +193,8 @@ class WheelGuard(QtCore.QObject):
 
     def guard_children(self, root: QtWidgets.QWidget):
         for w in root.findChildren(QtWidgets.QWidget):
-            if isinstance(w, self.KINDS) and not w.property("wheel_guarded"):
+            if isinstance(w, self.KINDS) and not isinstance(w, QtWidgets.QScrollBar) \
+                    and not w.property("wheel_guarded"):
                 w.setProperty("wheel_guarded", True)
                 # A wheel must never give focus either (Qt's WheelFocus would).
                 w.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
