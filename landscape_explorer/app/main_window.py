@@ -145,8 +145,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bottom_split.setObjectName("bottom_split")
         self.bottom_split.addWidget(self.loss_plot)
         self.bottom_split.addWidget(self.run_table)
-        self.bottom_split.setStretchFactor(0, 3)
-        self.bottom_split.setStretchFactor(1, 2)
+        # The table needs about as much room as the plot to show names and numbers in full.
+        self.bottom_split.setStretchFactor(0, 1)
+        self.bottom_split.setStretchFactor(1, 1)
         self.main_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.main_split.setObjectName("main_split")
         self.main_split.addWidget(self.top_split)
@@ -156,7 +157,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setCentralWidget(self.main_split)
         self.top_split.setSizes([700, 460])
         self.main_split.setSizes([620, 240])
-        self.bottom_split.setSizes([700, 460])
+        self.bottom_split.setSizes([580, 580])
         for sp in (self.top_split, self.bottom_split, self.main_split):
             sp.setChildrenCollapsible(False)  # no view can be dragged away to nothing
             # Remembered as soon as they move, not only on a clean quit.
@@ -279,6 +280,8 @@ class MainWindow(QtWidgets.QMainWindow):
         steps = [s.step for s in self.engine.states()
                  if self.model.run(s.id).enabled]
         self.step_label.setText(f"step {max(steps, default=0):,} / {self.model.max_steps:,}")
+        # Never squeezed by a long status message: a cut-off number would be a wrong number.
+        self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
 
     def reset_camera(self):
         if self.view3d is not None:

@@ -1,6 +1,7 @@
 """One truth on screen: the run table, the status bar, the loss plot and the views show the same
 step for the same run, after every way a person changes what is running. Also: the window's keys
 work whatever has focus, and the layout holds from 1024×700 up and is remembered."""
+import numpy as np
 import pytest
 from PyQt6 import QtCore, QtWidgets
 
@@ -43,7 +44,8 @@ def assert_one_truth(window):
         assert window.view2d._drawn[rid] == key, "2D map shows another step"
         line, head = window.view2d._paths[rid]
         hx, hy = head.getData()
-        assert (hx[0], hy[0]) == pytest.approx(tuple(st.position), abs=1e-9)
+        at = window.view2d.geometry_.clip_xy(np.array([st.position]))[0]  # kept in the plot
+        assert (hx[0], hy[0]) == pytest.approx(tuple(at), abs=1e-9)
         if window.view3d is not None:
             assert window.view3d._drawn[rid][0] == key, "3D view shows another step"
     top = max(s.step for s in states.values())
@@ -78,17 +80,19 @@ def test_after_a_preset(qtbot, window):
     assert_one_truth(window)
 
 
-def test_after_adding_a_run_while_paused(qtbot, window):
-    window.engine.run_until_done()
-    window.model.set_max_steps(500)
+def test_after_adding_a_run_while_paused(qtbot, make_window):
+    window = make_window(bowl_state(max_steps=5000, speed=2000.0, runs=[
+        {"optimizer": "gd", "hyperparams": {"lr": 0.0005}, "color": "#E69F00"},
+        {"optimizer": "adam", "hyperparams": {"lr": 0.001}, "color": "#56B4E9"}]))
     window.model.set_playing(True)
-    qtbot.waitUntil(lambda: window.engine.target_step >= 350, timeout=20000)
+    qtbot.waitUntil(lambda: window.engine.target_step >= 300, timeout=20000)
     window.model.set_playing(False)
     settle(qtbot, window)
+    paused_at = window.engine.state(1).step
     window.controls.add_run("sgd")
     settle(qtbot, window)
     new = window.model.runs[-1].id
-    assert window.engine.state(new).step > 0  # caught up with the others, though paused
+    assert window.engine.state(new).step == paused_at  # caught up with the others, though paused
     assert_one_truth(window)
 
 

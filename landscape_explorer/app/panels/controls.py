@@ -19,6 +19,7 @@ _COMMON_HELP = {p.name: p.help for p in COMMON_PARAMS}
 # Where the registry leaves a side of a range open (None), a field still needs some end.
 UNBOUNDED_FLOAT = 1e12
 UNBOUNDED_INT = 2**31 - 1
+MIN_PANEL_WIDTH = 300
 
 
 def _schedule_params(name):
@@ -181,7 +182,6 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QtWidgets.QWidget()
         self.setWidget(inner)
-        self.setMinimumWidth(330)
         self.wheel_guard = WheelGuard(self)
         lay = QtWidgets.QVBoxLayout(inner)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -227,6 +227,20 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._set_checked(self.log_loss_check, m.log_loss)
         self._on_runs()
         self.wheel_guard.guard_children(self)
+        self._fit_width()
+
+    def _fit_width(self):
+        """Combo boxes size to a short text, not their longest item; the panel is as wide as its
+        content needs (plus the scroll bar), so nothing is cut off at the right."""
+        inner = self.widget()
+        for combo in inner.findChildren(QtWidgets.QComboBox):
+            combo.setSizeAdjustPolicy(
+                QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            if combo.minimumContentsLength() == 0:  # not chosen where it was built
+                combo.setMinimumContentsLength(10)
+        need = inner.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() \
+            + 2 * self.frameWidth()
+        self.setMinimumWidth(max(MIN_PANEL_WIDTH, need))
 
     # ================================================================== helpers
     @staticmethod
@@ -345,6 +359,8 @@ class ControlPanel(QtWidgets.QScrollArea):
                                      "area looks flat). Each surface keeps its own choice.")
         self.z_mode_combo.currentTextChanged.connect(
             lambda t: self._try(self.model.set_z_mode, t))
+        self.colormap_combo.setMinimumContentsLength(7)
+        self.z_mode_combo.setMinimumContentsLength(5)
         row.addWidget(self.colormap_combo, 1)
         row.addWidget(QtWidgets.QLabel("height"))
         row.addWidget(self.z_mode_combo)
@@ -719,6 +735,7 @@ class ControlPanel(QtWidgets.QScrollArea):
                 self.schedule_form.addRow(lbl, w)
         self._refresh_editor_values()
         self.wheel_guard.guard_children(self.editor_box)
+        self._fit_width()
 
     # The learning-rate field, for tests and for keyboard users who want it directly.
     @property
@@ -784,7 +801,8 @@ class ControlPanel(QtWidgets.QScrollArea):
             run = self.model.run(rid)
         except KeyError:
             return
-        self.editor_box.setTitle(f"Selected run: {run.name}")
+        name = run.name if len(run.name) <= 32 else run.name[:31] + "…"
+        self.editor_box.setTitle(f"Selected run: {name}")
         with _blocked(self.optimizer_combo):
             self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(run.optimizer))
         self.color_button.setIcon(color_icon(run.color, 18))

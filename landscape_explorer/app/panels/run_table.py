@@ -21,6 +21,9 @@ class RunTable(QtWidgets.QTableWidget):
         self.engine = engine
         self._ids: list[int] = []
         self._last = 0.0
+        self._trailing = QtCore.QTimer(self)
+        self._trailing.setSingleShot(True)
+        self._trailing.timeout.connect(self.refresh)
         self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -66,6 +69,10 @@ class RunTable(QtWidgets.QTableWidget):
         now = time.perf_counter()
         if now - self._last >= REFRESH_S:
             self.refresh()
+        elif not self._trailing.isActive():
+            # A step skipped now is shown when the interval is over: the last step of a burst
+            # (the end of a run, an opened scenario) must not be left unshown.
+            self._trailing.start(max(1, int((REFRESH_S - (now - self._last)) * 1000) + 1))
 
     def refresh(self):
         self._last = time.perf_counter()
