@@ -1,6 +1,4 @@
 """Fixtures for the app tests: real OpenGL under pytest-xvfb (Mesa llvmpipe), isolated settings."""
-import os
-
 import pytest
 
 from app_helpers import bowl_state, scenario_dict

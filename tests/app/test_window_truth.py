@@ -180,7 +180,7 @@ def test_ctrl_s_works_from_a_text_field_and_keys_type_there(qtbot, window, monke
 
 
 # ------------------------------------------------------------------------------- sizes
-@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
+@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000), (3840, 2160)])
 def test_any_window_size_keeps_a_usable_map_and_a_scrolling_panel(qtbot, make_window, size):
     w = make_window(size=size)
     qtbot.waitUntil(lambda: w.width() <= size[0] + 1)
