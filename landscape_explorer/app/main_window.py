@@ -79,6 +79,17 @@ class WindowKeys(QtCore.QObject):
         super().__init__(window)
         self.window = window
 
+    def focus_changed(self, _old, new):
+        if new is None or new.window() is not self.window:
+            return
+        # A number field's or combo box's own line edit may be the one asked, not the field.
+        edit = new.lineEdit() if isinstance(new, (QtWidgets.QAbstractSpinBox,
+                                                  QtWidgets.QComboBox)) else None
+        for w in (new, edit):
+            if w is not None and not w.property("window_keys"):
+                w.setProperty("window_keys", True)
+                w.installEventFilter(self)
+
     def eventFilter(self, obj, ev):
         if ev.type() == QtCore.QEvent.Type.ShortcutOverride and isinstance(obj, QtWidgets.QWidget) \
                 and ev.key() in WINDOW_KEYS and ev.modifiers() in (
@@ -87,13 +98,6 @@ class WindowKeys(QtCore.QObject):
             ev.ignore()
             return True  # not overridden: the window's shortcut runs
         return False
-
-
-def _remove_filter(app, filt, *_):
-    try:
-        app.removeEventFilter(filt)
-    except RuntimeError:  # already gone with the window
-        pass
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -175,9 +179,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(self.step_label)
         self._build_actions()
         self.window_keys = WindowKeys(self)
-        app = QtWidgets.QApplication.instance()
-        app.installEventFilter(self.window_keys)
-        self.destroyed.connect(functools.partial(_remove_filter, app, self.window_keys))
+        # Only the focus widget is asked whether it overrides a shortcut: watch that one (an
+        # application-wide filter would see every event of every window).
+        QtWidgets.QApplication.instance().focusChanged.connect(self.window_keys.focus_changed)
         from .export.dialog import install_file_actions
 
         install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)

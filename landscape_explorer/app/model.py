@@ -142,11 +142,6 @@ class AppModel(QtCore.QObject):
         self.scenarioLoaded.emit()
         self.set_playing(playing)
 
-    @property
-    def scenario_steps(self) -> int:
-        """How far the last scenario put in asked the runs to go (what its picture shows)."""
-        return self._sc.steps
-
     # JSON: the scenario file format, nothing else.
     def to_dict(self) -> dict:
         return self.scenario().to_dict()

@@ -145,21 +145,24 @@ def test_space_right_r_work_with_focus_anywhere(qtbot, window, where):
     _focus(qtbot, widget)
     before_lr = window.model.run(1).hyperparams["lr"]
     before_speed = window.model.speed
-    target = widget.lineEdit() if isinstance(widget, QtWidgets.QAbstractSpinBox) else widget
-    text = target.text() if isinstance(target, QtWidgets.QLineEdit) else None
-    qtbot.keyClick(target, QtCore.Qt.Key.Key_Space)
+    edit = widget.lineEdit() if isinstance(widget, QtWidgets.QAbstractSpinBox) else None
+    text = edit.text() if edit is not None else None
+    # Through the window system, as a real key press: Qt delivers it to the focus widget.
+    keys = window.windowHandle()
+    qtbot.keyClick(keys, QtCore.Qt.Key.Key_Space)
     assert window.model.playing
-    qtbot.keyClick(target, QtCore.Qt.Key.Key_Space)
+    qtbot.keyClick(keys, QtCore.Qt.Key.Key_Space)
     assert not window.model.playing
     settle(qtbot, window)
     step = window.engine.state(1).step
-    qtbot.keyClick(target, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(keys, QtCore.Qt.Key.Key_Right)
     assert window.engine.state(1).step == step + 1
-    qtbot.keyClick(target, QtCore.Qt.Key.Key_R)
+    qtbot.keyClick(keys, QtCore.Qt.Key.Key_R)
     assert window.engine.state(1).step == 0
+    assert widget.hasFocus()
     # The focused field itself did not change.
     if text is not None:
-        assert target.text() == text
+        assert edit.text() == text
     assert window.model.run(1).hyperparams["lr"] == before_lr
     assert window.model.speed == before_speed
     assert window.model.run(1).optimizer == "gd"
@@ -170,12 +173,14 @@ def test_ctrl_s_works_from_a_text_field_and_keys_type_there(qtbot, window, monke
     panel = window.controls
     panel.select_run(1)
     _focus(qtbot, panel.label_edit)
-    qtbot.keyClicks(panel.label_edit, "R un")  # in a name, R and Space are letters
+    keys = window.windowHandle()
+    for ch in "R un":  # in a name, R and Space are letters
+        qtbot.keyClick(keys, ch)
     assert panel.label_edit.text() == "R un" and not window.model.playing
     asked = []
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
                         lambda *a, **k: (asked.append(a) or ("", "")))
-    qtbot.keyClick(panel.label_edit, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(keys, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert asked  # the save dialog was asked for
 
 
