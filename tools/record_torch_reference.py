@@ -8,7 +8,7 @@ torch is never a dependency of landscape-explorer; this tool runs in a separate 
     PYTHONPATH=$PWD /tmp/torchvenv/bin/python tools/record_torch_reference.py
 
 It writes tests/data/torch_reference.npz (np.savez_compressed; rows every RECORD_EVERY steps,
-about 0.4 MB) in a few minutes. What is recorded:
+about 0.4 MB) in about ten minutes. What is recorded:
 
 - For every configuration in OPTIMIZER_CONFIGS and SCHEDULE_CONFIGS, on every surface in
   SURFACES, from that surface's starts: the path of torch.optim's optimizer (lion: lion-pytorch's

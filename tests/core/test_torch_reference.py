@@ -19,11 +19,13 @@ our own analytic surfaces), every RECORD_EVERY-th row, twice:
     call, and in 1.25 % of calls), and stores per row and particle 4x the largest distance any
     of them had put between itself and the IEEE run so far, and at least 4 ulps of the
     particle's largest coordinate so far (one perturbed step can round a coordinate to the
-    neighbouring float), rounded up to a power of two. Where the dynamics contract this is a
-    few ulps; where they amplify (adadelta with rho=0.5 on Rosenbrock) it grows to ~1e-5, and
-    torch's own run moves that far from the IEEE one too. It is derived from the trajectory's
-    own sensitivity, not a hand-picked rtol, and the tool refuses to write a recording in which
-    torch's own run leaves it.
+    neighbouring float), rounded up to a power of two. Where the dynamics contract, that is a
+    few ulps of the coordinates; where they amplify rounding errors it grows: to 1e-4 for
+    adadelta with rho=0.5 on Rosenbrock (where torch's own run ends 5e-6 from the IEEE one) and
+    to 0.06 for Adam with betas (0.3, 0.7) on Rastrigin (a chaotic path that torch's own run
+    happens to follow exactly). It is derived from each trajectory's own sensitivity, not a
+    hand-picked rtol, and the tool refuses to write a recording in which torch's own run
+    leaves it. The bit-for-bit comparison above is the sharp one.
 """
 from __future__ import annotations
 
@@ -280,9 +282,9 @@ def test_schedule_parameters_and_defaults_are_torchs(name):
 
 
 @pytest.mark.parametrize("case", META["validation"],
-                         ids=[f"{c['optimizer']}-" + "-".join(f"{k}={v}" for k, v in
-                                                              c["hyperparams"].items())
-                              for c in META["validation"]])
+                         ids=[f"{c['optimizer']}-" + "-".join(
+                             f"{k}={tuple(v) if isinstance(v, list) else v}".replace(" ", "")
+                             for k, v in c["hyperparams"].items()) for c in META["validation"]])
 def test_validation_agrees_with_torch(case):
     hp = {k: tuple(v) if isinstance(v, list) else v for k, v in case["hyperparams"].items()}
     if case["rejected"]:
