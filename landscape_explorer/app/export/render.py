@@ -149,7 +149,7 @@ class Scene:
             _check_opengl()
             from ..views.view3d import SurfaceView3D
 
-        from ..main_window import keep_until_destroyed
+        from ..views.lifetime import keep_until_destroyed
 
         def hidden(w):
             # Destroyed by close() (deleteLater), never by the garbage collector mid-event.

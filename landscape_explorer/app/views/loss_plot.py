@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from .lifetime import Subscriptions
+
 GAP_FLOOR = 1e-16
 MAX_POINTS = 2000  # per curve: more than the plot has pixels across
 
@@ -22,14 +24,21 @@ class LossPlot(pg.PlotWidget):
                                      pen=(90, 90, 100))
         self._curves: dict[int, pg.PlotDataItem] = {}
         self._drawn: dict[int, tuple] = {}
-        model.runsChanged.connect(self._sync_runs)
-        model.runChanged.connect(lambda _id: self._sync_runs())
-        model.logLossChanged.connect(self._on_log)
-        model.surfaceChanged.connect(lambda _: self.refresh(force=True))
-        engine.stepped.connect(self.refresh)
-        engine.restarted.connect(self.refresh)
+        self.subscriptions = subs = Subscriptions(self)
+        subs.connect(model.runsChanged, self._sync_runs)
+        subs.connect(model.runChanged, self._on_run_changed)
+        subs.connect(model.logLossChanged, self._on_log)
+        subs.connect(model.surfaceChanged, self._on_surface)
+        subs.connect(engine.stepped, self.refresh)
+        subs.connect(engine.restarted, self.refresh)
         self._on_log(model.log_loss)
         self._sync_runs()
+
+    def _on_run_changed(self, _run_id):
+        self._sync_runs()
+
+    def _on_surface(self, _name):
+        self.refresh(force=True)
 
     def f_star(self) -> float:
         gm = self.model.surface.global_minimum

@@ -8,7 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
-from ..views.geometry import Geometry
+from .geometry import Geometry
+from .lifetime import Subscriptions
 from ..palette import OUTLINE, colormap
 
 N_CONTOURS = 14
@@ -44,16 +45,19 @@ class SurfaceView2D(pg.PlotWidget):
         self.start_target.sigPositionChanged.connect(self._target_moved)
         self.scene().sigMouseClicked.connect(self._on_click)
 
-        model.surfaceChanged.connect(self.rebuild)
-        model.boundsChanged.connect(self.rebuild)
-        model.resolutionChanged.connect(self.rebuild)
-        model.appearanceChanged.connect(self.rebuild)
-        model.startChanged.connect(self._update_start)
-        model.runsChanged.connect(self._sync_runs)
-        model.runChanged.connect(lambda _id: self._sync_runs())
-        engine.stepped.connect(self.refresh_runs)
-        engine.restarted.connect(self.refresh_runs)
+        self.subscriptions = subs = Subscriptions(self)
+        for sig in (model.surfaceChanged, model.boundsChanged, model.resolutionChanged,
+                    model.appearanceChanged):
+            subs.connect(sig, self.rebuild)
+        subs.connect(model.startChanged, self._update_start)
+        subs.connect(model.runsChanged, self._sync_runs)
+        subs.connect(model.runChanged, self._on_run_changed)
+        subs.connect(engine.stepped, self.refresh_runs)
+        subs.connect(engine.restarted, self.refresh_runs)
         self.rebuild()
+
+    def _on_run_changed(self, _run_id):
+        self._sync_runs()
 
     def rebuild(self, *_):
         self._drawn = {}

@@ -15,7 +15,8 @@ from OpenGL import GL
 from pyqtgraph.opengl import MeshData, shaders
 from PyQt6 import QtCore, QtGui, QtOpenGL
 
-from ..views.geometry import Geometry
+from .geometry import Geometry
+from .lifetime import Subscriptions
 from ..palette import OUTLINE, START_MARKER, rgbf
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ BACKGROUND = (32, 34, 40)
 # the moving parts; and while the user orbits, a lighter mesh stands in until the camera rests.
 LOD_RESOLUTION = 90
 LOD_SETTLE_S = 0.25
+FRAME_FILL = 0.92  # the framed surface reaches this fraction of the view's half-width/height
 
 # Height colors stay recognizable (they match the 2D heatmap) while a soft two-sided light gives
 # the shape; pyqtgraph's 'shaded' shader darkens colors to 20% on faces turned from its light.
@@ -149,7 +151,8 @@ class SurfaceView3D(gl.GLViewWidget):
         self.opts["fov"] = 40
         self._press = None
         self._dragging_start = False
-        self._camera_touched = False  # until the user moves the camera, resizes re-frame it
+        self._frame_size = None  # (w, h) that framing computes for, if not the widget's
+        self.camera_touched = False  # until the user moves the camera, resizes re-frame it
 
         self.mesh = GridSurfaceItem()
         self.addItem(self.mesh)
@@ -180,15 +183,16 @@ class SurfaceView3D(gl.GLViewWidget):
             item.setDepthValue(depth)
             self.addItem(item)
 
-        model.surfaceChanged.connect(self.rebuild)
-        model.boundsChanged.connect(self.rebuild)
-        model.resolutionChanged.connect(self.rebuild)
-        model.appearanceChanged.connect(self._on_appearance)
-        model.startChanged.connect(self._update_start)
-        model.runsChanged.connect(self._sync_runs)
-        model.runChanged.connect(lambda _id: self._sync_runs())
-        engine.stepped.connect(self.refresh_runs)
-        engine.restarted.connect(self.refresh_runs)
+        # Broken when this view is destroyed: the model and the engine outlive split views.
+        self.subscriptions = subs = Subscriptions(self)
+        for sig in (model.surfaceChanged, model.boundsChanged, model.resolutionChanged):
+            subs.connect(sig, self.rebuild)
+        subs.connect(model.appearanceChanged, self.apply_appearance)
+        subs.connect(model.startChanged, self._update_start)
+        subs.connect(model.runsChanged, self._sync_runs)
+        subs.connect(model.runChanged, self._on_run_changed)
+        subs.connect(engine.stepped, self.refresh_runs)
+        subs.connect(engine.restarted, self.refresh_runs)
         self.rebuild()
 
     # ------------------------------------------------------------------ scene
@@ -204,7 +208,12 @@ class SurfaceView3D(gl.GLViewWidget):
         self._update_start()
         self._sync_runs()
 
-    def _on_appearance(self):
+    def _on_run_changed(self, _run_id):
+        self._sync_runs()
+
+    def apply_appearance(self):
+        """Color the mesh from the model's colormap and height mode (also what takes an
+        overlay's colors, such as a basins map, off the mesh)."""
         m, geo = self.model, self.geometry_
         if geo is None or m.z_mode not in ("auto", geo.z_mode) or (
                 m.z_mode == "auto" and Geometry(m.surface, m.bounds, 24, "auto").z_mode != geo.z_mode):
@@ -241,25 +250,79 @@ class SurfaceView3D(gl.GLViewWidget):
             segs.append(np.repeat(pts, 2, axis=0)[1:-1])
         self.wire.setData(pos=np.concatenate(segs).astype(np.float32))
 
-    def frame_camera(self):
-        """Look at the whole surface from above a front corner."""
+    def frame_camera(self, size=None):
+        """Look at the whole surface from above a front corner, as close as the widget's shape
+        (or ``size``, (width, height) of a picture) allows: the mesh's projection fills the view
+        up to a small margin, centered."""
+        self._frame_size = size
+        try:
+            self._frame()
+        finally:
+            self._frame_size = None
+
+    def _frame(self):
         geo = self.geometry_
         (x0, x1), (y0, y1) = geo.bounds
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        radius = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + geo.height ** 2)
-        # fov is horizontal; a widget taller than wide sees less vertically. The margin allows
-        # for perspective: the near corner looks bigger than the radius says.
-        tan_half = math.tan(math.radians(self.opts["fov"] / 2))
-        tan_half *= min(1.0, max(self.height(), 1) / max(self.width(), 1))
-        dist = radius / tan_half * 1.3
-        self.setCameraPosition(pos=QtGui.QVector3D(cx, cy, geo.height * 0.35), distance=dist,
-                               elevation=38, azimuth=-115)
-        self._camera_touched = False
+        self.opts["center"] = QtGui.QVector3D((x0 + x1) / 2, (y0 + y1) / 2, geo.height * 0.35)
+        self.opts["elevation"], self.opts["azimuth"] = 38, -115
+        pts = self._outline_points()
+        for _ in range(3):  # distance for the current center, then center the picture; twice
+            self.opts["distance"] = self._fitting_distance(pts)
+            self._center_projection(pts)
+        self.opts["distance"] = self._fitting_distance(pts)
+        self.update()
+        self.camera_touched = False
         self.cameraChanged.emit()
+
+    def _outline_points(self) -> np.ndarray:
+        """Points of the mesh that bound its picture from any angle: its rim and a coarse grid."""
+        geo = self.geometry_
+        n = len(geo.xs)
+        idx = np.unique(np.linspace(0, n - 1, min(n, 25)).astype(np.intp))
+        gx, gy = np.meshgrid(geo.xs[idx], geo.ys[idx], indexing="ij")
+        z = geo.z_grid[np.ix_(idx, idx)]
+        return np.column_stack([gx.ravel(), gy.ravel(), z.ravel(), np.ones(z.size)])
+
+    def _ndc(self, pts) -> np.ndarray:
+        h = pts @ self._mvp().T
+        with np.errstate(all="ignore"):
+            return h[:, :2] / h[:, 3:4]
+
+    def _fitting_distance(self, pts, fill: float = FRAME_FILL) -> float:
+        """The camera distance at which the points' projection just fits within ``fill`` of
+        the view (bisection: the projection shrinks as the camera backs away)."""
+        geo = self.geometry_
+        span = max(geo.bounds[0][1] - geo.bounds[0][0], geo.bounds[1][1] - geo.bounds[1][0])
+        lo, hi = 0.05 * span, 50.0 * span
+
+        def fits(d):
+            self.opts["distance"] = d
+            ndc = self._ndc(pts)
+            return bool(np.all(np.isfinite(ndc))) and float(np.abs(ndc).max()) <= fill
+
+        for _ in range(40):
+            mid = math.sqrt(lo * hi)
+            if fits(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    def _center_projection(self, pts):
+        """Move the look-at point so that the projection's bounding box is centered."""
+        ndc = self._ndc(pts)
+        cx = 0.5 * (ndc[:, 0].min() + ndc[:, 0].max())
+        cy = 0.5 * (ndc[:, 1].min() + ndc[:, 1].max())
+        c = self.opts["center"]
+        mvp = self._mvp()
+        h = mvp @ np.array([c.x(), c.y(), c.z(), 1.0])
+        target = np.linalg.inv(mvp) @ np.array([cx * h[3], cy * h[3], h[2], h[3]])
+        target = target[:3] / target[3]
+        self.opts["center"] = QtGui.QVector3D(*(float(v) for v in target))
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
-        if not self._camera_touched and self.geometry_ is not None:
+        if not self.camera_touched and self.geometry_ is not None:
             self.frame_camera()
 
     def _update_start(self, *_):
@@ -340,7 +403,7 @@ class SurfaceView3D(gl.GLViewWidget):
             self.cameraChanged.emit()
 
     def _user_moved(self):
-        self._camera_touched = True
+        self.camera_touched = True
         self._last_user_move = time.perf_counter()
         self._settle_timer.start()
 
@@ -360,7 +423,8 @@ class SurfaceView3D(gl.GLViewWidget):
         self.cameraChanged.emit()
 
     def _mvp(self) -> np.ndarray:
-        w, h = max(self.width(), 1), max(self.height(), 1)
+        w, h = self._frame_size or (self.width(), self.height())
+        w, h = max(int(w), 1), max(int(h), 1)
         proj = self.projectionMatrix((0, 0, w, h), (0, 0, w, h))
         m = proj * self.viewMatrix()
         return np.array(m.data(), dtype=np.float64).reshape(4, 4).T  # QMatrix4x4 is column-major
