@@ -240,7 +240,21 @@ class ExportDialog(QtWidgets.QDialog):
         self.kind.currentIndexChanged.connect(self._update)
         self.size_combo.currentIndexChanged.connect(self._update)
         self.kind.setCurrentIndex(list(KINDS).index(kind))
+        self.restore(remembered_options(window))
         self._update()
+
+    def restore(self, opts: dict):
+        """Show remembered options (size, transparency, legend, frame rate)."""
+        size = opts.get("size")
+        i = self.size_combo.findData(tuple(size) if size else None)
+        if size and i < 0:
+            i = self.size_combo.findData("custom")
+            self.width_spin.setValue(int(size[0]))
+            self.height_spin.setValue(int(size[1]))
+        self.size_combo.setCurrentIndex(max(i, 0))
+        self.transparent.setChecked(bool(opts.get("transparent", False)))
+        self.legend.setChecked(bool(opts.get("legend", True)))
+        self.fps.setValue(int(opts.get("fps", render.DEFAULT_FPS)))
 
     def selected_kind(self) -> str:
         return self.kind.currentData()
@@ -302,6 +316,40 @@ def _last_dir(window) -> str:
 
 def _remember_dir(window, path):
     _settings(window).setValue("export/last_dir", os.path.dirname(os.path.abspath(path)))
+
+
+REMEMBERED = ("size", "transparent", "legend", "fps")
+
+
+def remembered_options(window) -> dict:
+    """The options of the last export (size, transparency, legend, frame rate), or defaults."""
+    s = _settings(window)
+    out = {"size": None, "transparent": False, "legend": True, "fps": render.DEFAULT_FPS}
+    size = s.value("export/size")
+    if isinstance(size, str) and "x" in size:
+        try:
+            w, h = (int(v) for v in size.split("x"))
+            if render.MIN_SIDE <= w <= render.MAX_SIDE and render.MIN_SIDE <= h <= render.MAX_SIDE:
+                out["size"] = (w, h)
+        except ValueError:
+            pass  # a hand-edited setting: the default size
+    for key in ("transparent", "legend"):
+        v = s.value(f"export/{key}")
+        if v is not None:
+            out[key] = v is True or str(v).lower() == "true"
+    fps = s.value("export/fps")
+    if fps is not None and str(fps).isdigit() and 1 <= int(fps) <= 120:
+        out["fps"] = int(fps)
+    return out
+
+
+def remember_options(window, opts: dict):
+    s = _settings(window)
+    size = opts.get("size")
+    s.setValue("export/size", f"{size[0]}x{size[1]}" if size else "")
+    for key in ("transparent", "legend"):
+        s.setValue(f"export/{key}", bool(opts.get(key)))
+    s.setValue("export/fps", int(opts.get("fps", render.DEFAULT_FPS)))
 
 
 def run_export(window, opts: dict, progress=None) -> str:
@@ -476,10 +524,22 @@ class FileActions(QtCore.QObject):
 
     # ------------------------------------------------------------------ export
     def export(self, kind=None):
+        """The Export dialog, showing the last export's folder and options; OK exports."""
         dlg = ExportDialog(self.window, kind or "png3d")
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
-        return self.export_with_progress(dlg.options())
+        opts = dlg.options()
+        remember_options(self.window, opts)
+        return self.export_with_progress(opts)
+
+    def export_now(self, kind, path, size=None):
+        """Export without the dialog, with the last export's options (and ``size`` if given);
+        returns the path written or None."""
+        opts = dict(remembered_options(self.window), kind=kind, path=path)
+        if size is not None:
+            opts["size"] = tuple(size)
+        opts.setdefault("frames", None)
+        return self.export_with_progress(opts)
 
     def export_with_progress(self, opts):
         """Run an export with a cancellable progress dialog; returns the path or None."""

@@ -190,13 +190,15 @@ class Scene:
         """The scenario's show_markers / show_trails (pictures only; the app shows both)."""
         v = self.scenario.view
         for view in self.views3d:
-            for item in (getattr(view, "start_outline", None), getattr(view, "start_marker", None)):
-                if item is not None:
-                    item.setVisible(v.show_markers)
+            if not v.show_markers:
+                for item in view.marker_items():
+                    item.setVisible(False)
             if not v.show_trails:
-                for items in getattr(view, "_trails", {}).values():
-                    for item in items[:2]:  # (outline line, colored line, ball outline, ball)
-                        item.setVisible(False)
+                for rid in [r.id for r in self.model.runs if r.enabled]:
+                    items = view.trail_items(rid) if rid in view.run_ids() else {}
+                    for name in ("outline", "line", "ghost"):
+                        if name in items:
+                            items[name].setVisible(False)
         if self.view2d is not None and hasattr(self.view2d, "start_target"):
             self.view2d.start_target.setVisible(v.show_markers)
 
@@ -319,6 +321,9 @@ def render_gl_view(view, width: int, height: int, transparent: bool = False):
     import pyqtgraph.opengl as gl
 
     keep = view.opts["bgcolor"]
+    reframe = not view.camera_touched
+    if reframe:  # framed for the picture's shape, not the widget's
+        view.frame_camera(size=(int(width), int(height)))
     if transparent:
         view.opts["bgcolor"] = (*keep[:3], 0.0)
     k = max(1.0, int(height) / MARK_SCALE_FROM)
@@ -338,6 +343,8 @@ def render_gl_view(view, width: int, height: int, transparent: bool = False):
         for item, attr, value in scaled:
             setattr(item, attr, value)
         view.opts["bgcolor"] = keep
+        if reframe:
+            view.frame_camera()
         view.update()
 
 

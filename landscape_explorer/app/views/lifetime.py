@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 
 class Subscriptions:
@@ -22,15 +22,16 @@ class Subscriptions:
         owner.destroyed.connect(self.disconnect_all)
 
     def connect(self, signal, slot) -> None:
-        signal.connect(slot)
-        self._links.append((signal, slot))
+        # The connection handle, not the signal: disconnecting through it is safe even when
+        # the sender went first (at exit), where the bound signal would touch freed memory.
+        self._links.append(signal.connect(slot))
 
     def disconnect_all(self, *_) -> None:
         links, self._links = self._links, []
-        for signal, slot in links:
+        for link in links:
             try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):  # already gone with the sender
+                QtCore.QObject.disconnect(link)
+            except (TypeError, RuntimeError):  # already broken with the sender
                 pass
 
     def __len__(self) -> int:

@@ -123,9 +123,22 @@ class SplitView(QtWidgets.QWidget):
             tile.set_verdict(run_verdict(self.engine, self.model, tile.run_id))
 
     def share_camera(self, cam: dict):
-        """Every tile looks from ``cam`` (a SurfaceView3D.camera_state())."""
-        for view in self.views.values():
-            view.set_camera_state(cam)
+        """Every tile looks from the direction of ``cam`` (a SurfaceView3D.camera_state() of a
+        view of another shape), as close as fills the tile."""
+        views = list(self.views.values())
+        if not views:
+            return
+        self._syncing = True
+        try:
+            views[0].set_camera_state(cam)
+            views[0].fit_to_view()
+            fitted = views[0].camera_state()
+            for view in views[1:]:
+                view.set_camera_state(fitted)
+            for view in views:
+                view.fit_on_resize = True  # the tiles get their size later
+        finally:
+            self._syncing = False
 
     def rebuild(self):
         wanted = self._wanted()

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
-from .geometry import Geometry
+from .geometry import Geometry, path_to_exit
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, colormap
 
@@ -153,9 +153,19 @@ class SurfaceView2D(pg.PlotWidget):
             except KeyError:
                 continue
             self._drawn[rid] = key
+            diverged = self._run_diverged(rid)
+            if diverged:
+                path = path_to_exit(path, geo.bounds)  # to the edge, a cross marks the end
             p = geo.clip_xy(decimate(path, MAX_PATH_POINTS))
             line.setData(p[:, 0], p[:, 1])
-            head.setData([p[-1, 0]], [p[-1, 1]])
+            head.setData([p[-1, 0]], [p[-1, 1]], symbol="x" if diverged else "o",
+                         size=16 if diverged else 12)
+
+    def _run_diverged(self, rid) -> bool:
+        try:
+            return str(self.engine.stepper(rid).status[0]) == "diverged"
+        except KeyError:
+            return False
 
 
 def decimate(a, n: int):

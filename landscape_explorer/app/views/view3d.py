@@ -15,7 +15,7 @@ from OpenGL import GL
 from pyqtgraph.opengl import MeshData, shaders
 from PyQt6 import QtCore, QtGui, QtOpenGL
 
-from .geometry import Geometry
+from .geometry import Geometry, path_to_exit
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, START_MARKER, rgbf
 
@@ -79,6 +79,13 @@ _LINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
             GL.GL_POLYGON_OFFSET_FILL: False}
 # Balls are drawn over everything: a run hidden behind a hill must still be seen.
 _BALL_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: False, GL.GL_CULL_FACE: False}
+# A trail's hidden parts: drawn without the depth test, blended, before the trail itself.
+_GHOST_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
+             "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
+GHOST_ALPHA = 0.45  # how strongly a trail shows through the hill in front of it
+BALL_RING_STEP = 8  # px: a ball under another one in the same spot is this much larger
+START_RING = 0.035  # the start ring's radius, as a fraction of the plotting area's width
+MINIMUM_COLOR = "#00E676"  # the global minimum's marker (as the analysis' critical points)
 
 
 class _GridMeshData(MeshData):
@@ -151,6 +158,9 @@ class SurfaceView3D(gl.GLViewWidget):
         self.opts["fov"] = 40
         self._press = None
         self._dragging_start = False
+        # A camera shared from a view of another shape keeps its direction and is fitted to
+        # this one's size until the user moves it.
+        self.fit_on_resize = False
         self._frame_size = None  # (w, h) that framing computes for, if not the widget's
         self.camera_touched = False  # until the user moves the camera, resizes re-frame it
 
@@ -179,10 +189,26 @@ class SurfaceView3D(gl.GLViewWidget):
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
         self.start_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=10,
                                                  color=rgbf(START_MARKER), glOptions=_BALL_GL)
-        for item, depth in ((self.start_outline, 10), (self.start_marker, 11)):  # under balls
+        # A white ring on the ground around the start, drawn over the balls: a ball sitting at
+        # the start (not moved yet, or stuck there) does not hide where the runs began.
+        self.start_ring_outline = gl.GLLinePlotItem(pos=np.zeros((2, 3)), width=5,
+                                                    color=rgbf(OUTLINE), mode="line_strip",
+                                                    glOptions=_BALL_GL)
+        self.start_ring = gl.GLLinePlotItem(pos=np.zeros((2, 3)), width=2.5,
+                                            color=rgbf(START_MARKER), mode="line_strip",
+                                            glOptions=_BALL_GL)
+        # The global minimum, under the balls: where the runs should end up.
+        self.minimum_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=14,
+                                                    color=rgbf(OUTLINE), glOptions=_BALL_GL)
+        self.minimum_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=9,
+                                                   color=rgbf(MINIMUM_COLOR), glOptions=_BALL_GL)
+        for item, depth in ((self.minimum_outline, 8), (self.minimum_marker, 9),
+                            (self.start_outline, 10), (self.start_marker, 11),
+                            (self.start_ring_outline, 60), (self.start_ring, 61)):
             item.setDepthValue(depth)
             self.addItem(item)
 
+        self.cameraChanged.connect(self.layout_balls)
         # Broken when this view is destroyed: the model and the engine outlive split views.
         self.subscriptions = subs = Subscriptions(self)
         for sig in (model.surfaceChanged, model.boundsChanged, model.resolutionChanged):
@@ -206,6 +232,7 @@ class SurfaceView3D(gl.GLViewWidget):
         self._update_wire()
         self.frame_camera()
         self._update_start()
+        self._update_minimum()
         self._sync_runs()
 
     def _on_run_changed(self, _run_id):
@@ -265,14 +292,26 @@ class SurfaceView3D(gl.GLViewWidget):
         (x0, x1), (y0, y1) = geo.bounds
         self.opts["center"] = QtGui.QVector3D((x0 + x1) / 2, (y0 + y1) / 2, geo.height * 0.35)
         self.opts["elevation"], self.opts["azimuth"] = 38, -115
+        self._fit()
+        self.update()
+        self.camera_touched = False
+        self.cameraChanged.emit()
+
+    def fit_to_view(self):
+        """Keep the viewing direction, and move the camera so that the surface fills the view
+        (a camera shared from a view of another shape, such as the main view's in split mode)."""
+        if self.geometry_ is None:
+            return
+        self._fit()
+        self.update()
+        self.layout_balls()
+
+    def _fit(self):
         pts = self._outline_points()
         for _ in range(3):  # distance for the current center, then center the picture; twice
             self.opts["distance"] = self._fitting_distance(pts)
             self._center_projection(pts)
         self.opts["distance"] = self._fitting_distance(pts)
-        self.update()
-        self.camera_touched = False
-        self.cameraChanged.emit()
 
     def _outline_points(self) -> np.ndarray:
         """Points of the mesh that bound its picture from any angle: its rim and a coarse grid."""
@@ -322,8 +361,12 @@ class SurfaceView3D(gl.GLViewWidget):
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
-        if not self.camera_touched and self.geometry_ is not None:
+        if self.geometry_ is None:
+            return
+        if not self.camera_touched:
             self.frame_camera()
+        elif self.fit_on_resize:
+            self.fit_to_view()
 
     def _update_start(self, *_):
         geo = self.geometry_
@@ -332,6 +375,28 @@ class SurfaceView3D(gl.GLViewWidget):
         pos = np.nan_to_num(pos)
         self.start_outline.setData(pos=pos)
         self.start_marker.setData(pos=pos)
+        (x0, x1), (y0, y1) = geo.bounds
+        a = np.linspace(0, 2 * np.pi, 33)
+        r = START_RING * max(x1 - x0, y1 - y0)
+        ring = geo.clip_xy(xy[0] + r * np.column_stack([np.cos(a), np.sin(a)]))
+        verts = np.column_stack([ring, geo.z_on_mesh(ring) + geo.lift]).astype(np.float32)
+        verts = np.nan_to_num(verts)
+        self.start_ring_outline.setData(pos=verts)
+        self.start_ring.setData(pos=verts)
+
+    def _update_minimum(self):
+        geo = self.geometry_
+        gm = self.model.surface.global_minimum
+        (x0, x1), (y0, y1) = geo.bounds
+        shown = gm is not None and x0 <= gm.xy[0] <= x1 and y0 <= gm.xy[1] <= y1
+        for item in (self.minimum_outline, self.minimum_marker):
+            item.setVisible(shown)
+        if shown:
+            xy = np.array([gm.xy], dtype=np.float64)
+            pos = np.nan_to_num(np.column_stack([xy, geo.z_on_mesh(xy) + geo.lift])
+                                .astype(np.float32))
+            self.minimum_outline.setData(pos=pos)
+            self.minimum_marker.setData(pos=pos)
 
     def _visible_runs(self):
         return [r for r in self.model.runs if r.enabled
@@ -346,8 +411,13 @@ class SurfaceView3D(gl.GLViewWidget):
         for rid, spec in wanted.items():
             if rid not in self._trails:
                 zeros = np.zeros((TRAIL_CAPACITY, 3), dtype=np.float32)
-                under = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX + 3, color=rgbf(OUTLINE),
-                                          glOptions=_LINE_GL, mode="line_strip")
+                # Where a hill hides the trail, a dimmed copy drawn without the depth test
+                # shows it through the surface; where it is in sight the full color covers it.
+                ghost = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX, glOptions=_GHOST_GL,
+                                          mode="line_strip")
+                under = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX + 3,
+                                          color=rgbf(OUTLINE), glOptions=_LINE_GL,
+                                          mode="line_strip")
                 line = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX, glOptions=_LINE_GL,
                                          mode="line_strip")
                 ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
@@ -356,21 +426,49 @@ class SurfaceView3D(gl.GLViewWidget):
                                             glOptions=_BALL_GL)
                 # The colored line is drawn first: the dark line, at the same depth, then only
                 # shows where it is wider (an outline). Balls come last, over everything.
-                for item, depth in ((line, 1), (under, 2), (ball_under, 20), (ball, 21)):
+                for item, depth in ((ghost, 0.5), (line, 1), (under, 2), (ball_under, 20),
+                                    (ball, 21)):
                     item.setDepthValue(depth)
                     self.addItem(item)
-                self._trails[rid] = (under, line, ball_under, ball)
-            _, line, _, ball = self._trails[rid]
+                self._trails[rid] = (under, line, ball_under, ball, ghost)
+            _, line, _, ball, ghost = self._trails[rid]
             line.setData(color=rgbf(spec.color))
             ball.setData(color=rgbf(spec.color))
+            ghost.setData(color=rgbf(spec.color, GHOST_ALPHA))
+        order = [r.id for r in self._visible_runs()]
+        for i, rid in enumerate(order):  # balls of later runs are drawn over earlier ones
+            self._trails[rid][2].setDepthValue(20 + 2 * i)
+            self._trails[rid][3].setDepthValue(21 + 2 * i)
         self._drawn = {}
         self.refresh_runs()
+
+    def run_ids(self) -> list:
+        """The runs this view draws."""
+        return list(self._trails)
+
+    def trail_items(self, run_id) -> dict:
+        """The GL items of a run: 'outline', 'line', 'ghost' (trail), 'ball_outline', 'ball'."""
+        under, line, ball_under, ball, ghost = self._trails[run_id]
+        return {"outline": under, "line": line, "ghost": ghost, "ball_outline": ball_under,
+                "ball": ball}
+
+    def marker_items(self) -> list:
+        """The start marker's and global minimum's GL items (pictures may hide them)."""
+        return [self.start_outline, self.start_marker, self.start_ring_outline, self.start_ring,
+                self.minimum_outline, self.minimum_marker]
+
+    def _run_diverged(self, rid) -> bool:
+        try:
+            return str(self.engine.stepper(rid).status[0]) == "diverged"
+        except KeyError:
+            return False
 
     def refresh_runs(self):
         geo = self.geometry_
         if geo is None:
             return
-        for rid, (under, line, ball_under, ball) in self._trails.items():
+        moved = False
+        for rid, (under, line, ball_under, ball, ghost) in self._trails.items():
             try:
                 key = (self.engine.draw_key(rid), id(geo))
                 if self._drawn.get(rid) == key:
@@ -379,12 +477,39 @@ class SurfaceView3D(gl.GLViewWidget):
             except KeyError:
                 continue
             self._drawn[rid] = key
+            if self._run_diverged(rid):
+                path = path_to_exit(path, geo.bounds)  # drawn to the edge, its ball there
             verts = geo.trail_vertices(path, TRAIL_CAPACITY)
-            under.setData(pos=verts)
-            line.setData(pos=verts)
+            for item in (under, line, ghost):
+                item.setData(pos=verts)
             head = verts[-1:].copy()
             ball_under.setData(pos=head)
             ball.setData(pos=head)
+            moved = True
+        if moved:
+            self.layout_balls()
+
+    def layout_balls(self):
+        """Balls that land on the same spot on screen (runs that reached the same minimum, or
+        have not moved from the start) are drawn as concentric rings, the earliest run outermost,
+        so that none hides another."""
+        order = [rid for rid in (r.id for r in self._visible_runs()) if rid in self._trails]
+        if not order:
+            return
+        heads = np.array([self._trails[rid][3].pos[0] for rid in order], dtype=np.float64)
+        h = np.column_stack([heads, np.ones(len(heads))]) @ self._mvp().T
+        with np.errstate(all="ignore"):
+            px = h[:, :2] / h[:, 3:4] * 0.5 * np.array([self.width(), self.height()])
+        px = np.nan_to_num(px, nan=1e9, posinf=1e9, neginf=-1e9)
+        near = np.hypot(px[:, None, 0] - px[None, :, 0], px[:, None, 1] - px[None, :, 1]) \
+            < BALL_PX
+        for i, rid in enumerate(order):
+            later = int(near[i, i + 1:].sum())  # balls drawn over this one, in the same spot
+            covered = bool(near[i, :i].any())  # it lies inside an earlier, larger ball
+            size = BALL_PX + BALL_RING_STEP * later
+            _, _, ball_under, ball, _ = self._trails[rid]
+            ball.setData(size=size)
+            ball_under.setData(size=size + (2 if covered else BALL_OUTLINE_PX - BALL_PX))
 
     # ------------------------------------------------------------------ camera helpers
     def camera_state(self) -> dict:
@@ -404,6 +529,7 @@ class SurfaceView3D(gl.GLViewWidget):
 
     def _user_moved(self):
         self.camera_touched = True
+        self.fit_on_resize = False
         self._last_user_move = time.perf_counter()
         self._settle_timer.start()
 
