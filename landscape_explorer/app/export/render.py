@@ -348,16 +348,31 @@ def render_gl_view(view, width: int, height: int, transparent: bool = False):
         view.update()
 
 
+PRINT_REFERENCE = (560, 380)  # a plot this size or smaller is drawn as on screen
+
+
+def print_scale(width: int, height: int) -> float:
+    """How much larger than on screen a plot's text and lines are drawn in a picture of this
+    size: a 2D map filling a 1920×1080 slide, or the loss plot in a 4K composite, read at 100 %."""
+    return max(1.0, min(width / PRINT_REFERENCE[0], height / PRINT_REFERENCE[1]))
+
+
 def grab_widget(widget, width: int, height: int):
-    """QImage of a QWidget laid out at exactly width x height (then put back as it was)."""
+    """QImage of a QWidget laid out at exactly width x height (then put back as it was); plots
+    with ``set_print_scale`` get text and lines to match the size."""
     from PyQt6 import QtWidgets
 
     # Laid out at the requested size (not a scaled screenshot), then put back; a widget in a
     # layout is resized back by it on the next event anyway.
     keep = widget.size()
+    scalable = hasattr(widget, "set_print_scale")
+    if scalable:
+        widget.set_print_scale(print_scale(width, height))
     widget.resize(int(width), int(height))
     QtWidgets.QApplication.processEvents()
     img = widget.grab().toImage()
+    if scalable:
+        widget.set_print_scale(1.0)
     widget.resize(keep)
     dpr = img.devicePixelRatio()
     if img.width() != width or img.height() != height or dpr != 1:
