@@ -516,17 +516,8 @@ def save_palette_png(img, path, colors: int = 256, keep=()) -> None:
     arr = qimage_to_array(img)
     opaque = bool((arr[..., 3] == 255).all())
     rgb = Image.fromarray(np.ascontiguousarray(arr[..., :3]), "RGB")
-    # The palette comes from the picture plus a block of each color to keep, big enough that
-    # the median cut gives each its own entry.
-    keep = [c for c in dict.fromkeys(k.upper() for k in keep)]
-    h, w = arr.shape[:2]
-    block = max(8, h // 12)
-    sample = Image.new("RGB", (w, h + block * max(1, len(keep))))
-    sample.paste(rgb, (0, 0))
-    for i, c in enumerate(keep):
-        sample.paste(Image.new("RGB", (w, block), c), (0, h + i * block))
     n = int(colors) - (0 if opaque else 1)
-    palette = sample.quantize(n, method=Image.Quantize.MEDIANCUT)
+    palette = palette_image([arr[..., :3]], n, keep)
     pic = rgb.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG)
     if not opaque:
         # One more palette entry for transparent pixels.
@@ -539,6 +530,23 @@ def save_palette_png(img, path, colors: int = 256, keep=()) -> None:
     with atomic_path(path) as tmp:
         pic.save(tmp, format="PNG", optimize=True,
                  **({} if opaque else {"transparency": n}))
+
+
+def palette_image(frames, colors: int, keep=()):
+    """A Pillow palette image of ``colors`` colors for RGB arrays ``frames``, with a block of
+    each '#RRGGBB' in ``keep`` big enough that the median cut gives it its own entry (the runs'
+    colors cover few pixels, and a plain quantizer would shift them)."""
+    from PIL import Image
+
+    keep = list(dict.fromkeys(k.upper() for k in keep))
+    h, w = frames[0].shape[:2]
+    block = max(8, h // 12)
+    sample = Image.new("RGB", (w, h * len(frames) + block * max(1, len(keep))))
+    for i, f in enumerate(frames):
+        sample.paste(Image.fromarray(np.ascontiguousarray(f[..., :3]), "RGB"), (0, i * h))
+    for i, c in enumerate(keep):
+        sample.paste(Image.new("RGB", (w, block), c), (0, h * len(frames) + i * block))
+    return sample.quantize(int(colors), method=Image.Quantize.MEDIANCUT)
 
 
 def _frames(scene, size, view, steps, frames, progress, overlay, transparent=False):
@@ -561,12 +569,18 @@ def write_gif(scene: Scene, path, size, fps=DEFAULT_FPS, frames=None, view="3d",
     last = scene.scenario.steps if steps is None else int(steps)
     n = default_frames(last, fps) if frames is None else int(frames)
     at = frame_steps(last, n)
-    # One palette for every frame, from the final frame (which holds every trail), so colors
-    # do not shimmer from frame to frame; no dithering, so still areas stay still.
-    scene.advance_to(last)
-    final = Image.fromarray(qimage_to_array(scene.image(view, *size, overlay=overlay))[..., :3])
-    palette = final.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    pics = [Image.fromarray(a[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
+    # One palette for every frame, so colors do not shimmer from frame to frame: from the first,
+    # a middle and the final frame (which holds every trail), with the runs' colors kept
+    # exact. Floyd–Steinberg dithering then hides the steps a 256-color palette would leave in
+    # the surface's smooth shading (banding).
+    samples = []
+    for s in sorted({at[0], at[len(at) // 2], last}):
+        scene.advance_to(s)
+        samples.append(qimage_to_array(scene.image(view, *size, overlay=overlay))[..., :3])
+    keep = [r.color for r in scene.scenario.enabled_runs()] + ["#FFFFFF", "#111111"]
+    palette = palette_image(samples, 256, keep)
+    pics = [Image.fromarray(a[..., :3]).quantize(palette=palette,
+                                                 dither=Image.Dither.FLOYDSTEINBERG)
             for a in _frames(scene, size, view, at, n, progress, overlay)]
     frame_ms = max(20, int(round(1000 / fps)))  # GIF delays are in 1/100 s; browsers clamp < 20
     durations = [frame_ms] * n

@@ -251,6 +251,17 @@ class SurfaceView3D(gl.GLViewWidget):
         self._set_lod_mesh(colors)
         self._update_wire()
 
+    def set_mesh_colors(self, colors: np.ndarray):
+        """Color the mesh (and its coarse stand-in used while the camera moves) with (nx, ny, 4)
+        float colors on the current grid: an overlay such as a basins map. apply_appearance()
+        puts the height colors back."""
+        self.mesh.set_colors(colors)
+        n = colors.shape[0]
+        idx = np.unique(np.linspace(0, n - 1, min(n, LOD_RESOLUTION)).astype(np.intp))
+        self.lod_mesh.set_colors(colors[np.ix_(idx, idx)])
+        self._scene_version += 1  # the cached mesh layer is stale
+        self.update()
+
     def _set_lod_mesh(self, full_colors):
         """Every k-th vertex of the full mesh: the same heights and colors, fewer triangles."""
         geo = self.geometry_
@@ -554,6 +565,10 @@ class SurfaceView3D(gl.GLViewWidget):
         proj = self.projectionMatrix((0, 0, w, h), (0, 0, w, h))
         m = proj * self.viewMatrix()
         return np.array(m.data(), dtype=np.float64).reshape(4, 4).T  # QMatrix4x4 is column-major
+
+    def mvp_matrix(self) -> np.ndarray:
+        """(4, 4) projection × view matrix: scene coordinates to clip space (overlays)."""
+        return self._mvp()
 
     def project(self, xyz) -> tuple[float, float]:
         """Widget pixel coordinates of a scene point (for tests and overlays)."""
