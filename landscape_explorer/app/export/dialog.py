@@ -145,7 +145,9 @@ def export_animation(window, path, size=None, fps=render.DEFAULT_FPS, frames=Non
         w, h = w - w % 2, h - h % 2  # H.264 wants even sides
     render.check_output(path)
     views = ("3d", "2d", "loss") if view == "composite" else (view,)
-    with render.Scene(sc, views=views) as scene:
+    # A camera the user moved is kept as it is; the default one fills the frames.
+    touched = window.view3d is not None and window.view3d.camera_touched
+    with render.Scene(sc, views=views, fit_camera=not touched) as scene:
         if ext == ".gif":
             render.write_gif(scene, path, (w, h), fps=fps, frames=frames, view=view,
                              progress=progress, overlay=legend)

@@ -131,7 +131,9 @@ def save_qimage(img, path) -> None:
 class Scene:
     """The app's views for one scenario, offscreen. ``views`` picks which are built."""
 
-    def __init__(self, scenario: Scenario, views=("3d",)):
+    def __init__(self, scenario: Scenario, views=("3d",), fit_camera: bool = True):
+        """``fit_camera``: pictures keep the scenario camera's direction and move it so the
+        surface fills them (False: exactly the scenario's camera, e.g. a user's zoom)."""
         from PyQt6 import QtCore
 
         from ..model import AppModel
@@ -173,6 +175,7 @@ class Scene:
             for v in self.views3d:
                 if sc.camera is not None:
                     v.set_camera_state(camera_dict(sc.camera))
+                v.fit_pictures = fit_camera
         if any(v in ("2d", "composite") for v in views):
             from ..views.view2d import SurfaceView2D
 
@@ -311,6 +314,7 @@ def compose(img3d, img2d, img_loss, width: int, height: int, transparent: bool =
     return img
 
 
+MINIMUM_KEY, START_KEY = "global minimum", "start"  # legend rows that are markers, not runs
 MARK_SCALE_FROM = 720  # above this output height, balls and lines grow with the picture
 
 
@@ -322,8 +326,11 @@ def render_gl_view(view, width: int, height: int, transparent: bool = False):
 
     keep = view.opts["bgcolor"]
     reframe = not view.camera_touched
+    camera = view.camera_state()
     if reframe:  # framed for the picture's shape, not the widget's
         view.frame_camera(size=(int(width), int(height)))
+    elif view.fit_pictures:
+        view.fit_to_view(size=(int(width), int(height)))
     if transparent:
         view.opts["bgcolor"] = (*keep[:3], 0.0)
     k = max(1.0, int(height) / MARK_SCALE_FROM)
@@ -345,6 +352,8 @@ def render_gl_view(view, width: int, height: int, transparent: bool = False):
         view.opts["bgcolor"] = keep
         if reframe:
             view.frame_camera()
+        elif view.fit_pictures:
+            view.set_camera_state(camera)
         view.update()
 
 
@@ -412,8 +421,11 @@ def draw_run_label(p, x, y, text, color, height, bottom=False):
 
 
 def draw_overlay(img, scenario: Scenario, step: int) -> None:
-    """Title, the runs' colors and names, and the step counter, painted on ``img``."""
+    """Title, the runs' colors and names, the markers' meaning and the step counter, painted
+    on ``img``."""
     from PyQt6 import QtCore, QtGui
+
+    from ..views.view3d import MINIMUM_COLOR
 
     h = img.height()
     p = QtGui.QPainter(img)
@@ -425,21 +437,35 @@ def draw_overlay(img, scenario: Scenario, step: int) -> None:
     line = fm.height()
     pad = max(4, line // 2)
     runs = [r for r in scenario.runs if r.enabled]
-    title = scenario.title or scenario.build_surface().title
+    surface = scenario.build_surface()
+    title = scenario.title or surface.title
     rows = [(None, title)] + [(r.color, r.display_name) for r in runs]
+    if scenario.view.show_markers:  # what the green dot and the white ring are
+        if surface.global_minimum is not None:
+            rows.append((MINIMUM_KEY, "global minimum"))
+        rows.append((START_KEY, "start"))
     width = max(fm.horizontalAdvance(t) + (line if c else 0) for c, t in rows) + 2 * pad
     box = QtCore.QRectF(pad, pad, width, len(rows) * line + pad)
     p.setPen(QtCore.Qt.PenStyle.NoPen)
     p.setBrush(QtGui.QColor(0, 0, 0, 140))
     p.drawRoundedRect(box, pad / 2, pad / 2)
     y = pad + pad / 2
+    outline = QtGui.QPen(QtGui.QColor(17, 17, 17), max(1.0, line * 0.08))
     for color, text in rows:
         x = 2 * pad
         if color:
             r = line * 0.32
-            p.setPen(QtGui.QPen(QtGui.QColor(17, 17, 17), max(1.0, line * 0.08)))
-            p.setBrush(QtGui.QColor(color))
-            p.drawEllipse(QtCore.QPointF(x + r, y + line / 2), r, r)
+            center = QtCore.QPointF(x + r, y + line / 2)
+            if color == START_KEY:
+                p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                p.setPen(QtGui.QPen(QtGui.QColor(17, 17, 17), max(2.0, line * 0.18)))
+                p.drawEllipse(center, r, r * 0.7)
+                p.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255), max(1.0, line * 0.09)))
+                p.drawEllipse(center, r, r * 0.7)
+            else:
+                p.setPen(outline)
+                p.setBrush(QtGui.QColor(MINIMUM_COLOR if color == MINIMUM_KEY else color))
+                p.drawEllipse(center, r, r)
             x += line
         p.setPen(QtGui.QColor(255, 255, 255) if color else QtGui.QColor(235, 235, 235))
         p.drawText(QtCore.QPointF(x, y + fm.ascent()), text)

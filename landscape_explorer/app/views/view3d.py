@@ -85,6 +85,7 @@ _GHOST_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
 GHOST_ALPHA = 0.45  # how strongly a trail shows through the hill in front of it
 BALL_RING_STEP = 8  # px: a ball under another one in the same spot is this much larger
 START_RING = 0.035  # the start ring's radius, as a fraction of the plotting area's width
+MINIMUM_PX = BALL_OUTLINE_PX + 6
 MINIMUM_COLOR = "#00E676"  # the global minimum's marker (as the analysis' critical points)
 
 
@@ -161,6 +162,7 @@ class SurfaceView3D(gl.GLViewWidget):
         # A camera shared from a view of another shape keeps its direction and is fitted to
         # this one's size until the user moves it.
         self.fit_on_resize = False
+        self.fit_pictures = False  # pictures keep the camera's direction, fitted to their shape
         self._frame_size = None  # (w, h) that framing computes for, if not the widget's
         self.camera_touched = False  # until the user moves the camera, resizes re-frame it
 
@@ -198,9 +200,10 @@ class SurfaceView3D(gl.GLViewWidget):
                                             color=rgbf(START_MARKER), mode="line_strip",
                                             glOptions=_BALL_GL)
         # The global minimum, under the balls: where the runs should end up.
-        self.minimum_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=14,
+        # Larger than a ball: one sitting there shows a green ring around it.
+        self.minimum_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX + 4,
                                                     color=rgbf(OUTLINE), glOptions=_BALL_GL)
-        self.minimum_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=9,
+        self.minimum_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX,
                                                    color=rgbf(MINIMUM_COLOR), glOptions=_BALL_GL)
         for item, depth in ((self.minimum_outline, 8), (self.minimum_marker, 9),
                             (self.start_outline, 10), (self.start_marker, 11),
@@ -308,12 +311,17 @@ class SurfaceView3D(gl.GLViewWidget):
         self.camera_touched = False
         self.cameraChanged.emit()
 
-    def fit_to_view(self):
+    def fit_to_view(self, size=None):
         """Keep the viewing direction, and move the camera so that the surface fills the view
-        (a camera shared from a view of another shape, such as the main view's in split mode)."""
+        (or a picture of ``size``): a camera shared from a view of another shape, such as the
+        main view's in split mode, or a scenario's camera in a picture."""
         if self.geometry_ is None:
             return
-        self._fit()
+        self._frame_size = size
+        try:
+            self._fit()
+        finally:
+            self._frame_size = None
         self.update()
         self.layout_balls()
 
