@@ -247,16 +247,21 @@ class ExportDialog(QtWidgets.QDialog):
 
     def restore(self, opts: dict):
         """Show remembered options (size, transparency, legend, frame rate)."""
-        size = opts.get("size")
-        i = self.size_combo.findData(tuple(size) if size else None)
-        if size and i < 0:
-            i = self.size_combo.findData("custom")
-            self.width_spin.setValue(int(size[0]))
-            self.height_spin.setValue(int(size[1]))
-        self.size_combo.setCurrentIndex(max(i, 0))
+        self.select_size(opts.get("size"))
         self.transparent.setChecked(bool(opts.get("transparent", False)))
         self.legend.setChecked(bool(opts.get("legend", True)))
         self.fps.setValue(int(opts.get("fps", render.DEFAULT_FPS)))
+
+    def select_size(self, size):
+        """Show ``size`` ((w, h), or None for the window's size): a preset, or Custom."""
+        size = tuple(int(v) for v in size) if size else None
+        presets = [self.size_combo.itemData(i) for i in range(self.size_combo.count())]
+        if size in presets:
+            self.size_combo.setCurrentIndex(presets.index(size))
+            return
+        self.width_spin.setValue(size[0])
+        self.height_spin.setValue(size[1])
+        self.size_combo.setCurrentIndex(presets.index("custom"))
 
     def selected_kind(self) -> str:
         return self.kind.currentData()

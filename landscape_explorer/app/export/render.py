@@ -315,7 +315,7 @@ def compose(img3d, img2d, img_loss, width: int, height: int, transparent: bool =
 
 
 MINIMUM_KEY, START_KEY = "global minimum", "start"  # legend rows that are markers, not runs
-MARK_SCALE_FROM = 720  # above this output height, balls and lines grow with the picture
+MARK_SCALE_FROM = 600  # above this output height, balls and lines grow with the picture
 
 
 def render_gl_view(view, width: int, height: int, transparent: bool = False):

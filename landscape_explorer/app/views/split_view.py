@@ -13,6 +13,7 @@ from ..verdict_style import verdict_style
 from .lifetime import Subscriptions
 from .view3d import BACKGROUND, SurfaceView3D
 
+TILE_ASPECT = 1.5  # width / height that shows a framed surface best
 MAX_SPLIT = 8  # more GL views than this would crowd the screen and slow software OpenGL
 VERDICT_INTERVAL_MS = 400  # verdicts in the tile labels are refreshed at most this often
 
@@ -30,6 +31,21 @@ def run_verdict(engine, model, run_id):
         return None
     v = verdicts(st)[0]
     return v.kind, v.detail
+
+
+def grid_shape(n: int, width: int, height: int) -> tuple[int, int]:
+    """(rows, columns) for n tiles in a width x height area, with tiles as close to the shape of
+    a framed surface as the area allows (two runs side by side when wide, stacked when tall)."""
+    if n <= 1:
+        return 1, 1
+    best = None
+    for cols in range(1, n + 1):
+        rows = math.ceil(n / cols)
+        aspect = (width / cols) / max(height / rows, 1)
+        score = abs(math.log(max(aspect, 1e-6) / TILE_ASPECT)) + 0.05 * (rows * cols - n)
+        if best is None or score < best[0]:
+            best = (score, rows, cols)
+    return best[1], best[2]
 
 
 class SplitTile(QtWidgets.QWidget):
@@ -85,6 +101,7 @@ class SplitView(QtWidgets.QWidget):
         self.views: dict[int, SurfaceView3D] = {}
         self.tiles: list[SplitTile] = []
         self._placeholder = None
+        self._shape = None
         self._syncing = False
         self.grid = QtWidgets.QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
@@ -159,21 +176,35 @@ class SplitView(QtWidgets.QWidget):
             self._placeholder = None
         self.tiles = []
         self.views = {}
-        n = len(wanted)
-        cols = max(1, math.ceil(math.sqrt(n))) if n != 2 else 2
-        for i, spec in enumerate(wanted):
+        for spec in wanted:
             tile = SplitTile(self.model, self.engine, spec)
             if camera is not None:
                 tile.view.set_camera_state(camera)
             tile.view.cameraChanged.connect(lambda view=tile.view: self._sync_cameras(view))
-            self.grid.addWidget(tile, i // cols, i % cols)
             self.tiles.append(tile)
             self.views[spec.id] = tile.view
+        self._shape = None
+        self._place_tiles()
         if not wanted:
             self._placeholder = QtWidgets.QLabel("No enabled runs to show")
             self._placeholder.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
             self.grid.addWidget(self._placeholder, 0, 0)
         self.refresh_verdicts()
+
+    def _place_tiles(self):
+        shape = grid_shape(len(self.tiles), self.width(), self.height())
+        if shape == self._shape:
+            return
+        self._shape = shape
+        cols = shape[1]
+        for tile in self.tiles:
+            self.grid.removeWidget(tile)
+        for i, tile in enumerate(self.tiles):
+            self.grid.addWidget(tile, i // cols, i % cols)
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._place_tiles()
 
     def _sync_cameras(self, source):
         if self._syncing or not source.camera_touched:

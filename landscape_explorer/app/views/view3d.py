@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
 CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
 TRAIL_PX = 3.5
-BALL_PX = 13
-BALL_OUTLINE_PX = 19
+BALL_PX = 15
+BALL_OUTLINE_PX = 21
 BACKGROUND = (32, 34, 40)
 # Software OpenGL spends most of a frame on the mesh's triangles. So the mesh is drawn once per
 # camera position into an offscreen buffer (color + depth) that later frames copy before drawing
