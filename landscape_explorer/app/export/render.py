@@ -199,7 +199,7 @@ class Scene:
             if not v.show_trails:
                 for rid in [r.id for r in self.model.runs if r.enabled]:
                     items = view.trail_items(rid) if rid in view.run_ids() else {}
-                    for name in ("outline", "line", "ghost"):
+                    for name in ("outline", "line", "ghost", "joints"):
                         if name in items:
                             items[name].setVisible(False)
         if self.view2d is not None and hasattr(self.view2d, "start_target"):

@@ -74,9 +74,20 @@ _MESH_GL = {
     GL.GL_POLYGON_OFFSET_FILL: True,
     # The factor scales with the slope: steep walls seen edge-on are pushed back the most.
     "glPolygonOffset": (3.0, 3.0),
+    "glDepthRange": (0.0, 1.0),
+    "glDepthFunc": (GL.GL_LESS,),
 }
+# A trail is its dark outline (a wide line) with the colored line over it. Both are depth-tested
+# against the mesh; the colored line is drawn after the outline and a little nearer (its depth
+# range ends a little before the outline's), so that it always wins over its own outline: at
+# equal depth, a wide line's depth interpolation differs from a narrow one's, and a 4K picture's
+# outline would bite into the line along one side. Polygon offset does not apply to lines.
+_OUTLINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
+               GL.GL_POLYGON_OFFSET_FILL: False, "glDepthFunc": (GL.GL_LESS,),
+               "glDepthRange": (0.0, 0.99995)}
 _LINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
-            GL.GL_POLYGON_OFFSET_FILL: False}
+            GL.GL_POLYGON_OFFSET_FILL: False, "glDepthFunc": (GL.GL_LEQUAL,),
+            "glDepthRange": (0.0, 0.9999)}
 # Balls are drawn over everything: a run hidden behind a hill must still be seen.
 _BALL_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: False, GL.GL_CULL_FACE: False}
 # A trail's hidden parts: drawn without the depth test, blended, before the trail itself.
@@ -434,24 +445,30 @@ class SurfaceView3D(gl.GLViewWidget):
                 # shows it through the surface; where it is in sight the full color covers it.
                 ghost = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX, glOptions=_GHOST_GL,
                                           mode="line_strip")
+                # Smooth lines: Mesa widens aliased wide lines to one side of the path, which
+                # leaves a thick outline on one side only; antialiased ones are centered.
                 under = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX + 3,
-                                          color=rgbf(OUTLINE), glOptions=_LINE_GL,
-                                          mode="line_strip")
+                                          color=rgbf(OUTLINE), glOptions=_OUTLINE_GL,
+                                          mode="line_strip", antialias=True)
                 line = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX, glOptions=_LINE_GL,
-                                         mode="line_strip")
+                                         mode="line_strip", antialias=True)
+                # Smooth lines fade at their ends: round dots at the vertices join the pieces.
+                joints = gl.GLScatterPlotItem(pos=zeros.copy(), size=TRAIL_PX,
+                                              glOptions=_LINE_GL)
                 ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
                 ball = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_PX,
                                             glOptions=_BALL_GL)
-                # The colored line is drawn first: the dark line, at the same depth, then only
-                # shows where it is wider (an outline). Balls come last, over everything.
-                for item, depth in ((ghost, 0.5), (line, 1), (under, 2), (ball_under, 20),
-                                    (ball, 21)):
+                # The outline first, the colored line over it (see _LINE_GL). Balls come last,
+                # over everything.
+                for item, depth in ((ghost, 0.5), (under, 1), (line, 2), (joints, 2.5),
+                                    (ball_under, 20), (ball, 21)):
                     item.setDepthValue(depth)
                     self.addItem(item)
-                self._trails[rid] = (under, line, ball_under, ball, ghost)
-            _, line, _, ball, ghost = self._trails[rid]
+                self._trails[rid] = (under, line, ball_under, ball, ghost, joints)
+            _, line, _, ball, ghost, joints = self._trails[rid]
             line.setData(color=rgbf(spec.color))
+            joints.setData(color=rgbf(spec.color))
             ball.setData(color=rgbf(spec.color))
             ghost.setData(color=rgbf(spec.color, GHOST_ALPHA))
         order = [r.id for r in self._visible_runs()]
@@ -466,10 +483,11 @@ class SurfaceView3D(gl.GLViewWidget):
         return list(self._trails)
 
     def trail_items(self, run_id) -> dict:
-        """The GL items of a run: 'outline', 'line', 'ghost' (trail), 'ball_outline', 'ball'."""
-        under, line, ball_under, ball, ghost = self._trails[run_id]
-        return {"outline": under, "line": line, "ghost": ghost, "ball_outline": ball_under,
-                "ball": ball}
+        """The GL items of a run: 'outline', 'line', 'ghost', 'joints' (trail), 'ball_outline',
+        'ball'."""
+        under, line, ball_under, ball, ghost, joints = self._trails[run_id]
+        return {"outline": under, "line": line, "ghost": ghost, "joints": joints,
+                "ball_outline": ball_under, "ball": ball}
 
     def marker_items(self) -> list:
         """The start marker's and global minimum's GL items (pictures may hide them)."""
@@ -487,7 +505,7 @@ class SurfaceView3D(gl.GLViewWidget):
         if geo is None:
             return
         moved = False
-        for rid, (under, line, ball_under, ball, ghost) in self._trails.items():
+        for rid, (under, line, ball_under, ball, ghost, joints) in self._trails.items():
             try:
                 key = (self.engine.draw_key(rid), id(geo))
                 if self._drawn.get(rid) == key:
@@ -499,7 +517,7 @@ class SurfaceView3D(gl.GLViewWidget):
             if self._run_diverged(rid):
                 path = path_to_exit(path, geo.bounds)  # drawn to the edge, its ball there
             verts = geo.trail_vertices(path, TRAIL_CAPACITY)
-            for item in (under, line, ghost):
+            for item in (under, line, ghost, joints):
                 item.setData(pos=verts)
             head = verts[-1:].copy()
             ball_under.setData(pos=head)
@@ -526,7 +544,7 @@ class SurfaceView3D(gl.GLViewWidget):
             later = int(near[i, i + 1:].sum())  # balls drawn over this one, in the same spot
             covered = bool(near[i, :i].any())  # it lies inside an earlier, larger ball
             size = BALL_PX + BALL_RING_STEP * later
-            _, _, ball_under, ball, _ = self._trails[rid]
+            ball_under, ball = self._trails[rid][2:4]
             ball.setData(size=size)
             ball_under.setData(size=size + (2 if covered else BALL_OUTLINE_PX - BALL_PX))
 
