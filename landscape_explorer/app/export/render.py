@@ -462,9 +462,15 @@ def draw_overlay(img, scenario: Scenario, step: int) -> None:
                 p.drawEllipse(center, r, r * 0.7)
                 p.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255), max(1.0, line * 0.09)))
                 p.drawEllipse(center, r, r * 0.7)
+            elif color == MINIMUM_KEY:  # a green ring, as in the picture
+                p.setPen(outline)
+                p.setBrush(QtGui.QColor(MINIMUM_COLOR))
+                p.drawEllipse(center, r, r)
+                p.setBrush(QtGui.QColor(17, 17, 17))
+                p.drawEllipse(center, r * 0.55, r * 0.55)
             else:
                 p.setPen(outline)
-                p.setBrush(QtGui.QColor(MINIMUM_COLOR if color == MINIMUM_KEY else color))
+                p.setBrush(QtGui.QColor(color))
                 p.drawEllipse(center, r, r)
             x += line
         p.setPen(QtGui.QColor(255, 255, 255) if color else QtGui.QColor(235, 235, 235))

@@ -96,7 +96,7 @@ _GHOST_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
 GHOST_ALPHA = 0.45  # how strongly a trail shows through the hill in front of it
 BALL_RING_STEP = 8  # px: a ball under another one in the same spot is this much larger
 START_RING = 0.035  # the start ring's radius, as a fraction of the plotting area's width
-MINIMUM_PX = BALL_OUTLINE_PX + 6
+MINIMUM_PX = BALL_OUTLINE_PX + 4
 MINIMUM_COLOR = "#00E676"  # the global minimum's marker (as the analysis' critical points)
 
 
@@ -211,12 +211,15 @@ class SurfaceView3D(gl.GLViewWidget):
                                             color=rgbf(START_MARKER), mode="line_strip",
                                             glOptions=_BALL_GL)
         # The global minimum, under the balls: where the runs should end up.
-        # Larger than a ball: one sitting there shows a green ring around it.
+        # A green ring a little larger than a ball: one sitting there shows the ring around it.
         self.minimum_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX + 4,
                                                     color=rgbf(OUTLINE), glOptions=_BALL_GL)
         self.minimum_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX,
                                                    color=rgbf(MINIMUM_COLOR), glOptions=_BALL_GL)
+        self.minimum_hole = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX - 8,
+                                                 color=rgbf(OUTLINE), glOptions=_BALL_GL)
         for item, depth in ((self.minimum_outline, 8), (self.minimum_marker, 9),
+                            (self.minimum_hole, 9.5),
                             (self.start_outline, 10), (self.start_marker, 11),
                             (self.start_ring_outline, 60), (self.start_ring, 61)):
             item.setDepthValue(depth)
@@ -419,14 +422,14 @@ class SurfaceView3D(gl.GLViewWidget):
         gm = self.model.surface.global_minimum
         (x0, x1), (y0, y1) = geo.bounds
         shown = gm is not None and x0 <= gm.xy[0] <= x1 and y0 <= gm.xy[1] <= y1
-        for item in (self.minimum_outline, self.minimum_marker):
+        for item in (self.minimum_outline, self.minimum_marker, self.minimum_hole):
             item.setVisible(shown)
         if shown:
             xy = np.array([gm.xy], dtype=np.float64)
             pos = np.nan_to_num(np.column_stack([xy, geo.z_on_mesh(xy) + geo.lift])
                                 .astype(np.float32))
-            self.minimum_outline.setData(pos=pos)
-            self.minimum_marker.setData(pos=pos)
+            for item in (self.minimum_outline, self.minimum_marker, self.minimum_hole):
+                item.setData(pos=pos)
 
     def _visible_runs(self):
         return [r for r in self.model.runs if r.enabled
@@ -492,7 +495,7 @@ class SurfaceView3D(gl.GLViewWidget):
     def marker_items(self) -> list:
         """The start marker's and global minimum's GL items (pictures may hide them)."""
         return [self.start_outline, self.start_marker, self.start_ring_outline, self.start_ring,
-                self.minimum_outline, self.minimum_marker]
+                self.minimum_outline, self.minimum_marker, self.minimum_hole]
 
     def _run_diverged(self, rid) -> bool:
         try:
