@@ -82,8 +82,9 @@ def window_size(widget) -> tuple[int, int]:
     return max(16, int(widget.width() * dpr)), max(16, int(widget.height() * dpr))
 
 
-def image_3d(window, size=None, transparent=False):
-    """QImage of what the 3D area shows (all split views side by side in split mode)."""
+def image_3d(window, size=None, transparent=False, legend=False):
+    """QImage of what the 3D area shows (all split views side by side in split mode); with
+    ``legend``, a framed camera keeps the legend's band free."""
     views = views3d(window)
     if not views:
         raise render.RenderError(f"no 3D view: {getattr(window, 'gl_reason', 'OpenGL is off')}")
@@ -91,7 +92,8 @@ def image_3d(window, size=None, transparent=False):
         size = window_size(window.stack3d if len(views) > 1 else views[0])
     w, h = size
     if len(views) == 1:
-        return render.render_gl_view(views[0], w, h, transparent)
+        top = render.overlay_height(window_scenario(window), h) / h if legend else 0.0
+        return render.render_gl_view(views[0], w, h, transparent, top)
     img = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32)
     img.fill(QtGui.QColor(32, 34, 40, 0 if transparent else 255))
     p = QtGui.QPainter(img)
@@ -108,7 +110,7 @@ def image_3d(window, size=None, transparent=False):
 def export_image(window, kind: str, path, size=None, transparent=False, legend=False):
     """Write a PNG of one view (kind: png3d, png2d, pngloss, composite) atomically."""
     if kind == "png3d":
-        img = image_3d(window, size, transparent)
+        img = image_3d(window, size, transparent, legend)
     elif kind == "png2d":
         img = render.grab_widget(window.view2d, *(size or window_size(window.view2d)))
     elif kind == "pngloss":
@@ -118,7 +120,7 @@ def export_image(window, kind: str, path, size=None, transparent=False, legend=F
             size = window_size(window.centralWidget())
         w, h = size
         left, right, top = render.composite_layout(w, h)
-        img3d = image_3d(window, (left, h), transparent) if views3d(window) else None
+        img3d = image_3d(window, (left, h), transparent, legend) if views3d(window) else None
         if legend and img3d is not None:
             img3d = img3d.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
             render.draw_overlay(img3d, window_scenario(window), current_step(window))

@@ -245,7 +245,8 @@ class Scene:
         if overlay is None:
             overlay = self.scenario.view.show_legend
         if view == "3d":
-            img = self._image_3d(width, height, transparent)
+            top = overlay_height(self.scenario, height) / height if overlay else 0.0
+            img = self._image_3d(width, height, transparent, top)
             if overlay:
                 img = img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
                 draw_overlay(img, self.scenario, self.step)
@@ -259,12 +260,12 @@ class Scene:
             raise RenderError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
         return img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
 
-    def _image_3d(self, width, height, transparent):
+    def _image_3d(self, width, height, transparent, top=0.0):
         from PyQt6 import QtGui
 
         views = self.views3d
         if len(views) == 1:
-            return render_gl_view(views[0], width, height, transparent)
+            return render_gl_view(views[0], width, height, transparent, top)
         # Split mode: one view per run, side by side, each with its run's name.
         img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
         img.fill(0)
@@ -282,7 +283,8 @@ class Scene:
         from PyQt6 import QtGui
 
         left, right, top = composite_layout(width, height)
-        img3d = self._image_3d(left, height, transparent)
+        legend = overlay_height(self.scenario, height) / height if overlay else 0.0
+        img3d = self._image_3d(left, height, transparent, legend)
         if overlay:
             img3d = img3d.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
             draw_overlay(img3d, self.scenario, self.step)
@@ -318,19 +320,20 @@ MINIMUM_KEY, START_KEY = "global minimum", "start"  # legend rows that are marke
 MARK_SCALE_FROM = 600  # above this output height, balls and lines grow with the picture
 
 
-def render_gl_view(view, width: int, height: int, transparent: bool = False):
+def render_gl_view(view, width: int, height: int, transparent: bool = False, top: float = 0.0):
     """QImage of a GLViewWidget at any size, offscreen (renderToArray); with ``transparent`` the
     background is fully transparent. Balls and lines are sized in pixels, so for a large
-    picture (a 4K slide) they are scaled up with it, to look as they do on screen."""
+    picture (a 4K slide) they are scaled up with it, to look as they do on screen. A framed
+    camera keeps ``top`` (a fraction of the height) free for the legend."""
     import pyqtgraph.opengl as gl
 
     keep = view.opts["bgcolor"]
     reframe = not view.camera_touched
     camera = view.camera_state()
     if reframe:  # framed for the picture's shape, not the widget's
-        view.frame_camera(size=(int(width), int(height)))
+        view.frame_camera(size=(int(width), int(height)), top=top)
     elif view.fit_pictures:
-        view.fit_to_view(size=(int(width), int(height)))
+        view.fit_to_view(size=(int(width), int(height)), top=top)
     if transparent:
         view.opts["bgcolor"] = (*keep[:3], 0.0)
     k = max(1.0, int(height) / MARK_SCALE_FROM)
@@ -420,6 +423,27 @@ def draw_run_label(p, x, y, text, color, height, bottom=False):
     p.drawText(x + 2 * pad + sw + pad, y + pad + pad // 2 + fm.ascent(), text)
 
 
+def overlay_rows(scenario: Scenario) -> list:
+    """(swatch, text) rows of a picture's legend: the title, the runs, the markers."""
+    surface = scenario.build_surface()
+    rows = [(None, scenario.title or surface.title)]
+    rows += [(r.color, r.display_name) for r in scenario.runs if r.enabled]
+    if scenario.view.show_markers:  # what the green ring and the white ring are
+        if surface.global_minimum is not None:
+            rows.append((MINIMUM_KEY, "global minimum"))
+        rows.append((START_KEY, "start"))
+    return rows
+
+
+def overlay_height(scenario: Scenario, height: int) -> int:
+    """Pixels from the top of a picture of this height to the bottom of its legend box."""
+    from PyQt6 import QtGui
+
+    line = QtGui.QFontMetrics(_font(height)).height()
+    pad = max(4, line // 2)
+    return int(pad + len(overlay_rows(scenario)) * line + pad)
+
+
 def draw_overlay(img, scenario: Scenario, step: int) -> None:
     """Title, the runs' colors and names, the markers' meaning and the step counter, painted
     on ``img``."""
@@ -436,14 +460,7 @@ def draw_overlay(img, scenario: Scenario, step: int) -> None:
     fm = p.fontMetrics()
     line = fm.height()
     pad = max(4, line // 2)
-    runs = [r for r in scenario.runs if r.enabled]
-    surface = scenario.build_surface()
-    title = scenario.title or surface.title
-    rows = [(None, title)] + [(r.color, r.display_name) for r in runs]
-    if scenario.view.show_markers:  # what the green dot and the white ring are
-        if surface.global_minimum is not None:
-            rows.append((MINIMUM_KEY, "global minimum"))
-        rows.append((START_KEY, "start"))
+    rows = overlay_rows(scenario)
     width = max(fm.horizontalAdvance(t) + (line if c else 0) for c, t in rows) + 2 * pad
     box = QtCore.QRectF(pad, pad, width, len(rows) * line + pad)
     p.setPen(QtCore.Qt.PenStyle.NoPen)

@@ -175,6 +175,7 @@ class SurfaceView3D(gl.GLViewWidget):
         self.fit_on_resize = False
         self.fit_pictures = False  # pictures keep the camera's direction, fitted to their shape
         self._frame_size = None  # (w, h) that framing computes for, if not the widget's
+        self._frame_top = 0.0  # and the fraction of its height kept free at the top
         self.camera_touched = False  # until the user moves the camera, resizes re-frame it
 
         self.mesh = GridSurfaceItem()
@@ -305,15 +306,16 @@ class SurfaceView3D(gl.GLViewWidget):
             segs.append(np.repeat(pts, 2, axis=0)[1:-1])
         self.wire.setData(pos=np.concatenate(segs).astype(np.float32))
 
-    def frame_camera(self, size=None):
+    def frame_camera(self, size=None, top: float = 0.0):
         """Look at the whole surface from above a front corner, as close as the widget's shape
         (or ``size``, (width, height) of a picture) allows: the mesh's projection fills the view
-        up to a small margin, centered."""
-        self._frame_size = size
+        up to a small margin, centered; ``top``: a fraction of the height kept free at the top
+        (a picture's legend)."""
+        self._frame_size, self._frame_top = size, float(top)
         try:
             self._frame()
         finally:
-            self._frame_size = None
+            self._frame_size, self._frame_top = None, 0.0
 
     def _frame(self):
         geo = self.geometry_
@@ -325,17 +327,17 @@ class SurfaceView3D(gl.GLViewWidget):
         self.camera_touched = False
         self.cameraChanged.emit()
 
-    def fit_to_view(self, size=None):
+    def fit_to_view(self, size=None, top: float = 0.0):
         """Keep the viewing direction, and move the camera so that the surface fills the view
         (or a picture of ``size``): a camera shared from a view of another shape, such as the
         main view's in split mode, or a scenario's camera in a picture."""
         if self.geometry_ is None:
             return
-        self._frame_size = size
+        self._frame_size, self._frame_top = size, float(top)
         try:
             self._fit()
         finally:
-            self._frame_size = None
+            self._frame_size, self._frame_top = None, 0.0
         self.update()
         self.layout_balls()
 
@@ -367,10 +369,13 @@ class SurfaceView3D(gl.GLViewWidget):
         span = max(geo.bounds[0][1] - geo.bounds[0][0], geo.bounds[1][1] - geo.bounds[1][0])
         lo, hi = 0.05 * span, 50.0 * span
 
+        ceiling = fill - 2 * self._frame_top
+
         def fits(d):
             self.opts["distance"] = d
             ndc = self._ndc(pts)
-            return bool(np.all(np.isfinite(ndc))) and float(np.abs(ndc).max()) <= fill
+            return (bool(np.all(np.isfinite(ndc))) and float(np.abs(ndc[:, 0]).max()) <= fill
+                    and float(ndc[:, 1].min()) >= -fill and float(ndc[:, 1].max()) <= ceiling)
 
         for _ in range(40):
             mid = math.sqrt(lo * hi)
@@ -381,10 +386,11 @@ class SurfaceView3D(gl.GLViewWidget):
         return hi
 
     def _center_projection(self, pts):
-        """Move the look-at point so that the projection's bounding box is centered."""
+        """Move the look-at point so that the projection's bounding box is centered (below a
+        kept-free top band)."""
         ndc = self._ndc(pts)
         cx = 0.5 * (ndc[:, 0].min() + ndc[:, 0].max())
-        cy = 0.5 * (ndc[:, 1].min() + ndc[:, 1].max())
+        cy = 0.5 * (ndc[:, 1].min() + ndc[:, 1].max()) + self._frame_top
         c = self.opts["center"]
         mvp = self._mvp()
         h = mvp @ np.array([c.x(), c.y(), c.z(), 1.0])
