@@ -2,7 +2,7 @@
 picture, and Ctrl+S exports with the Export dialog's remembered options."""
 import numpy as np
 import pytest
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtWidgets
 
 from app_helpers import bowl_state
 
