@@ -109,7 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label = QtWidgets.QLabel()
         self.statusBar().addPermanentWidget(self.step_label)
         self._build_actions()
-        from .export.dialog import install_file_actions
+        from .export.file_actions import install_file_actions
 
         install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)
         from .analysis.panel import install_analysis

@@ -49,7 +49,7 @@ def test_split_on_and_off_then_edits_raise_nothing(make_window, qtbot, qt_errors
     w.engine.single_step()
     m.request_reset()
     flush_deletes()
-    from landscape_explorer.app.export.dialog import run_export
+    from landscape_explorer.app.export.from_window import run_export
     with tempfile.TemporaryDirectory() as d:
         run_export(w, {"kind": "png3d", "path": os.path.join(d, "a.png"), "size": (320, 200)})
         run_export(w, {"kind": "composite", "path": os.path.join(d, "b.png"),
