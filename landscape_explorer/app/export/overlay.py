@@ -40,8 +40,9 @@ def overlay_rows(scenario: Scenario) -> list:
     rows = [(None, scenario.title or surface.title)]
     rows += [(r.color, r.display_name) for r in scenario.runs if r.enabled]
     if scenario.view.show_markers:  # what the green ring and the white ring are
-        if surface.global_minimum is not None:
-            rows.append((MINIMUM_KEY, "global minimum"))
+        n = sum(k.kind == "global_min" for k in surface.known_points)
+        if n:
+            rows.append((MINIMUM_KEY, "global minimum" if n == 1 else "global minima"))
         rows.append((START_KEY, "start"))
     return rows
 

@@ -64,6 +64,7 @@ def style_axes(plot_item, scale: float = 1.0) -> None:
     """Fonts, tick lengths and pens of a PlotItem's axes, ``scale`` times the screen's."""
     for name in ("left", "bottom"):
         ax = plot_item.getAxis(name)
+        ax.enableAutoSIPrefix(False)  # "loss (x0.001)" would make every tick label wrong by 1000
         font = QtGui.QFont()
         font.setPixelSize(max(8, int(round(TICK_FONT_PX * scale))))
         ax.setStyle(tickFont=font, tickLength=int(round(-5 * scale)),

@@ -165,3 +165,11 @@ def path_to_exit(path, bounds) -> np.ndarray:
     if crossing is None:
         return p[:max(k, 1)]
     return np.concatenate([p[:k], crossing[None]], axis=0)
+
+
+def global_minima_in(surface, bounds) -> np.ndarray:
+    """(k, 2) the surface's known global minima inside the bounds (six-hump camel has two)."""
+    (x0, x1), (y0, y1) = bounds
+    pts = [k.xy for k in surface.known_points if k.kind == "global_min"
+           and x0 <= k.xy[0] <= x1 and y0 <= k.xy[1] <= y1]
+    return np.array(pts, dtype=np.float64).reshape(-1, 2)

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
-from .geometry import Geometry, path_to_exit
+from .geometry import Geometry, global_minima_in, path_to_exit
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, colormap
 from .axes import distinct_axes, style_axes
@@ -103,11 +103,8 @@ class SurfaceView2D(pg.PlotWidget):
             c.setTransform(QtGui.QTransform.fromScale(k, k))
             c.setData(coarse, float(level))
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
-        gm = m.surface.global_minimum
-        if gm is not None and x0 <= gm.xy[0] <= x1 and y0 <= gm.xy[1] <= y1:
-            self.minimum_marker.setData([gm.xy[0]], [gm.xy[1]])
-        else:
-            self.minimum_marker.setData([], [])
+        minima = global_minima_in(m.surface, geo.bounds)
+        self.minimum_marker.setData(minima[:, 0], minima[:, 1])
         self._update_start()
         self._sync_runs()
 

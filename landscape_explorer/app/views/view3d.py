@@ -14,7 +14,7 @@ from OpenGL import GL
 from PyQt6 import QtCore, QtGui, QtOpenGL
 
 from .camera import CameraMixin
-from .geometry import Geometry, path_to_exit
+from .geometry import Geometry, global_minima_in, path_to_exit
 from .mesh import GridSurfaceItem
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, START_MARKER, rgbf
@@ -239,13 +239,11 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
 
     def _update_minimum(self):
         geo = self.geometry_
-        gm = self.model.surface.global_minimum
-        (x0, x1), (y0, y1) = geo.bounds
-        shown = gm is not None and x0 <= gm.xy[0] <= x1 and y0 <= gm.xy[1] <= y1
+        xy = global_minima_in(self.model.surface, geo.bounds)
+        shown = len(xy) > 0
         for item in (self.minimum_outline, self.minimum_marker, self.minimum_hole):
             item.setVisible(shown)
         if shown:
-            xy = np.array([gm.xy], dtype=np.float64)
             pos = np.nan_to_num(np.column_stack([xy, geo.z_on_mesh(xy) + geo.lift])
                                 .astype(np.float32))
             for item in (self.minimum_outline, self.minimum_marker, self.minimum_hole):
