@@ -7,7 +7,6 @@ OpenGL is unavailable), ``window.view2d``, ``window.loss_plot``, ``window.run_ta
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
 
@@ -22,6 +21,7 @@ from .panels.run_table import RunTable
 from .runs import RunEngine, start_warm_up
 from .views.split_view import SplitView
 from .views.view2d import SurfaceView2D
+from .views import lifetime
 from .views.view3d import SurfaceView3D, opengl_available
 
 log = logging.getLogger(__name__)
@@ -36,21 +36,8 @@ def default_settings() -> QtCore.QSettings:
     return QtCore.QSettings(SETTINGS_ORG, SETTINGS_APP)
 
 
-# Every top-level MainWindow, until Qt destroys it. A window's Python object sits in reference
-# cycles (slots that capture it, the model's connections to its views), so without this the
-# cyclic garbage collector would delete the C++ window whenever it happens to run: in the middle
-# of Qt code, e.g. while a QGraphicsScene iterates its items (itemsBoundingRect) and calls an
-# item's Python boundingRect, which deleted the scene under it (a segfault), or with half of the
-# window's Python state already cleared. Windows are destroyed by Qt instead (deleteLater, or
-# their parent), at a safe point of the event loop; the entry goes with the C++ object.
-_LIVE_WINDOWS: dict[int, QtWidgets.QWidget] = {}
-
-
-def keep_until_destroyed(window: QtWidgets.QWidget):
-    key = id(window)
-    _LIVE_WINDOWS[key] = window
-    # Only an int and the dict's method: nothing the garbage collector could clear under it.
-    window.destroyed.connect(functools.partial(_LIVE_WINDOWS.pop, key, None))
+# Held until Qt destroys it, never by the cyclic garbage collector mid-event (views.lifetime).
+keep_until_destroyed = lifetime.keep_until_destroyed
 
 
 # Keys that act on the whole window whatever widget has focus (only free-text fields, where
@@ -182,7 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Only the focus widget is asked whether it overrides a shortcut: watch that one (an
         # application-wide filter would see every event of every window).
         QtWidgets.QApplication.instance().focusChanged.connect(self.window_keys.focus_changed)
-        from .export.dialog import install_file_actions
+        from .export.file_actions import install_file_actions
 
         install_file_actions(self)  # File › Open/Save/Examples/Export (export.py)
         from .analysis.panel import install_analysis
@@ -302,10 +289,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.split_view = SplitView(self.model, self.engine)
             # Share the main view's camera only if the user moved it; otherwise each split view
             # frames the surface for its own (smaller) size.
-            if self.view3d is not None and self.view3d._camera_touched and self.split_view.views:
-                cam = self.view3d.camera_state()
-                for v in self.split_view.views.values():
-                    v.set_camera_state(cam)
+            if self.view3d is not None and self.view3d.camera_touched:
+                self.split_view.share_camera(self.view3d.camera_state())
             self.stack3d.addWidget(self.split_view)
         if on:
             self.stack3d.setCurrentWidget(self.split_view)
@@ -319,34 +304,18 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ files and dialogs
     def save_png(self):
+        """Ctrl+S: the Export dialog for a PNG of the 3D view, with the last export's folder,
+        size and options (title, legend, step counter, transparency)."""
         if self.view3d is None:
             self.statusBar().showMessage("No 3D view to save: " + self.gl_reason, 5000)
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Save 3D view as PNG", f"{self.model.surface_name}.png", "PNG images (*.png)")
-        if not path:
-            return
-        if not path.lower().endswith(".png"):
-            path += ".png"
-        self.save_png_to(path)
+        self.file_actions.export("png3d")
 
     def save_png_to(self, path: str, width: int | None = None, height: int | None = None):
-        if self.split_view is not None and self.model.split:
-            img = self.split_view.grab().toImage()
-        else:
-            dpr = self.view3d.devicePixelRatioF()
-            w = width or int(self.view3d.width() * dpr)
-            h = height or int(self.view3d.height() * dpr)
-            img = self.view3d.render_image(w, h)
-        from .export.render import RenderError, save_qimage
-
-        try:
-            save_qimage(img, path)  # temp file + rename: never a half-written PNG
-        except (OSError, RenderError) as e:
-            self.statusBar().showMessage(f"Could not save {path}: {e}", 8000)
-            return False
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
+        """A PNG of the 3D view (split tiles side by side in split mode) through the same export
+        as File › Export, with the last export's options; True when written."""
+        size = (width, height) if width and height else None
+        return self.file_actions.export_now("png3d", path, size=size) is not None
 
     def about(self):
         QtWidgets.QMessageBox.about(

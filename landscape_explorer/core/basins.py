@@ -62,8 +62,11 @@ class BasinsResult:
                      / c.sum())
 
     def colors(self) -> np.ndarray:
-        """(len(outcomes), 3) uint8: global minima in greens, other minima from a qualitative
-        palette, diverged near black, not converged light gray."""
+        """(len(outcomes), 3) uint8, keyed to the critical points (outcome i is the i-th
+        critical point of the surface in these bounds, whatever the optimizer): two maps of one
+        surface color each minimum alike. Global minima in greens, other points from a palette
+        of their own (not the runs' colors, which are drawn over the map), diverged near black,
+        not converged light gray."""
         return outcome_colors(self.outcomes)
 
     def image(self) -> np.ndarray:
@@ -71,11 +74,15 @@ class BasinsResult:
         return self.colors()[self.labels[::-1]]
 
 
-_GREENS = [(27, 158, 119), (102, 194, 102), (0, 109, 44), (161, 217, 155)]
-_PALETTE = [(230, 159, 0), (86, 180, 233), (213, 94, 0), (0, 114, 178), (204, 121, 167),
-            (240, 228, 66), (148, 103, 189), (140, 86, 75), (23, 190, 207), (255, 152, 150),
-            (197, 176, 213), (196, 156, 148), (158, 218, 229), (219, 219, 141), (255, 187, 120),
-            (174, 199, 232)]
+# Paul Tol's "muted" scheme without its green (the global minimum's) and olive (a run color),
+# then his "dark" and "pale" ones: distinguishable, and apart from the runs' Okabe–Ito colors.
+GLOBAL_MIN_COLORS = [(27, 158, 119), (102, 194, 102), (0, 109, 44), (161, 217, 155)]
+BASIN_COLORS = [(204, 102, 119), (136, 204, 238), (221, 204, 119), (51, 34, 136), (68, 170, 153),
+                (170, 68, 153), (136, 34, 85), (68, 119, 170), (102, 51, 0), (187, 204, 238),
+                (238, 204, 221), (204, 221, 170), (119, 119, 119), (255, 204, 204),
+                (170, 170, 0), (102, 17, 0)]
+DIVERGED_COLOR = (40, 40, 40)
+NOT_CONVERGED_COLOR = (200, 200, 200)
 
 
 def outcome_colors(outcomes) -> np.ndarray:
@@ -83,14 +90,14 @@ def outcome_colors(outcomes) -> np.ndarray:
     gi = oi = 0
     for i, o in enumerate(outcomes):
         if o.kind == "global_min":
-            out[i] = _GREENS[gi % len(_GREENS)]
+            out[i] = GLOBAL_MIN_COLORS[gi % len(GLOBAL_MIN_COLORS)]
             gi += 1
         elif o.kind == "diverged":
-            out[i] = (40, 40, 40)
+            out[i] = DIVERGED_COLOR
         elif o.kind == "not_converged":
-            out[i] = (200, 200, 200)
+            out[i] = NOT_CONVERGED_COLOR
         else:
-            out[i] = _PALETTE[oi % len(_PALETTE)]
+            out[i] = BASIN_COLORS[oi % len(BASIN_COLORS)]
             oi += 1
     return out
 

@@ -51,10 +51,10 @@ from .atomic import atomic_write_text
 SCHEMA = "landscape-explorer/scenario"
 VERSION = 1
 
-# The app's run palette (app/palette.RUN_COLORS, Okabe–Ito, colorblind-safe), repeated here
-# because the core may not import the app; a test keeps the two equal.
+# The app's run palette (app/palette.RUN_COLORS, colorblind-safe), repeated here because the
+# core may not import the app; a test keeps the two equal.
 DEFAULT_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
-                  "#000000")
+                  "#8F7FD0", "#999933", "#EE8866", "#CAB2D6", "#EEDD88")
 Z_MODES = ("auto", "linear", "log")
 MAX_STEPS = 1_000_000
 MAX_STARTS = 100_000

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PyQt6 import QtGui, QtWidgets
 
-from landscape_explorer.app.export import dialog as export
+from landscape_explorer.app.export import dialog, file_actions
+from landscape_explorer.app.export import from_window as export
 from landscape_explorer.app.export import render
 from landscape_explorer.app.scenario_io import advance_to
 from landscape_explorer.core.atomic import Cancelled
@@ -19,7 +20,7 @@ COLORS = ("#E69F00", "#56B4E9")
 
 @pytest.fixture
 def win(window):
-    fa = getattr(window, "file_actions", None) or export.install_file_actions(window)
+    fa = getattr(window, "file_actions", None) or file_actions.install_file_actions(window)
     advance_to(window.model, window.engine, 40)
     window.file_actions = fa
     return window
@@ -236,7 +237,7 @@ def test_examples_open(win, warnings):
 
 
 def test_export_dialog_follows_the_chosen_kind(win, tmp_path):
-    dlg = export.ExportDialog(win, "png3d")
+    dlg = dialog.ExportDialog(win, "png3d")
     dlg.path.setText(str(tmp_path / "pic.png"))
     assert dlg.transparent.isEnabled() and not dlg.fps.isEnabled()
     dlg.kind.setCurrentIndex(list(export.KINDS).index("mp4"))

@@ -335,8 +335,10 @@ def test_example_plateau_gd_barely_moves_adam_walks_in():
     start = sc.start_points()[0]
     gd = _final(sc, "gd lr=0.5")
     assert np.hypot(*(gd.final[0] - start)) < 0.3
-    assert np.hypot(*_final(sc, "adam lr=0.05").final[0]) < 1e-3
-    assert np.hypot(*_final(sc, "sgd+momentum 0.9 lr=0.5").final[0]) < 1e-3
+    # The picture is taken mid-lesson: Adam is in the well (r ~ 0.3), momentum is on its way.
+    assert np.hypot(*_final(sc, "adam lr=0.05").final[0]) < 0.05
+    momentum = np.hypot(*_final(sc, "sgd+momentum 0.9 lr=0.5").final[0])
+    assert 0.3 < momentum < np.hypot(*start) - 0.5
 
 
 def test_trajectories_csv_one_row_per_run_step_particle(tmp_path):

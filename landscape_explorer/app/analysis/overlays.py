@@ -5,7 +5,7 @@
   Hessian's eigenvalues in both views;
 - a basins-of-attraction map: an image in the 2D view and a texture on the 3D mesh;
 - a particle cloud: points with short fading trails;
-- random restarts: every end point, and the best one with its path;
+- random restarts: every path and end point, the best one highlighted;
 - step arrows at a run's ball: gradient, momentum and the next update.
 
 Each overlay follows the view's geometry (``view.geometry_``): it redraws when the surface, bounds
@@ -162,7 +162,7 @@ class CriticalMarkers3D(QtCore.QObject):
         if not self._visible or not self.points:
             return None
         pos = self.positions()
-        mvp = self.view._mvp()
+        mvp = self.view.mvp_matrix()
         h = np.column_stack([pos.astype(np.float64), np.ones(len(pos))]) @ mvp.T
         with np.errstate(all="ignore"):
             ndc = h[:, :3] / h[:, 3:4]
@@ -230,22 +230,30 @@ class CriticalMarkers2D:
 
 
 class BasinsOverlay:
-    """A basins map as a translucent image in 2D and as the 3D mesh's colors."""
+    """A basins map as a translucent image in 2D, labelled with its optimizer, and as the 3D
+    mesh's colors."""
 
     def __init__(self, view2d, view3d=None):
         self.view2d = view2d
         self.view3d = view3d
         self.result: BasinsResult | None = None
+        self.name = ""
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-5)  # over the heatmap, under paths and markers
         self.image.setOpacity(0.8)
         self.image.setVisible(False)
         view2d.addItem(self.image)
+        self.caption = pg.TextItem(anchor=(0, 0), color="#FFFFFF", fill=(0, 0, 0, 150))
+        self.caption.setZValue(44)
+        self.caption.setVisible(False)
+        view2d.addItem(self.caption)
         self._visible = True
         self._textured = False
 
-    def set_result(self, result: BasinsResult | None):
+    def set_result(self, result: BasinsResult | None, name: str = ""):
+        """The map to show (None: none), and the name of the run whose optimizer made it."""
         self.result = result
+        self.name = name
         self.redraw()
 
     def set_visible(self, on: bool):
@@ -260,11 +268,11 @@ class BasinsOverlay:
         r = self.result
         if not self.showing:
             self.image.setVisible(False)
+            self.caption.setVisible(False)
             v = self.view3d
             if v is not None and v.geometry_ is not None and self._textured:
                 self._textured = False
-                v._on_appearance()  # the height colors back
-                _mesh_colors_changed(v)
+                v.apply_appearance()  # the height colors back
             return
         # Row 0 of labels is the lowest y: with row-major order and a rect from y0 up, that is
         # the image's bottom row, as in the plot.
@@ -273,6 +281,9 @@ class BasinsOverlay:
         (x0, x1), (y0, y1) = r.bounds
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self.image.setVisible(True)
+        self.caption.setText(f"Basins: {self.name or r.optimizer.spec()}")
+        self.caption.setPos(x0, y1)
+        self.caption.setVisible(True)
         self.texture_3d()
 
     def texture_3d(self, *_):
@@ -280,35 +291,8 @@ class BasinsOverlay:
         if v is None or v.geometry_ is None or not self.showing:
             return
         geo = v.geometry_
-        set_mesh_colors(v, mesh_colors(self.result, geo.xs, geo.ys))
+        v.set_mesh_colors(mesh_colors(self.result, geo.xs, geo.ys))
         self._textured = True
-
-
-def set_mesh_colors(view3d, colors: np.ndarray):
-    """Recolor the 3D view's mesh (and its coarse stand-in used while the camera moves) with
-    (nx, ny, 4) float colors, and tell the view its cached mesh layer is stale."""
-    mesh = view3d.mesh
-    if hasattr(mesh, "set_colors"):
-        mesh.set_colors(colors)
-    else:
-        mesh.setData(colors=colors.reshape(-1, 4))
-    lod = getattr(view3d, "lod_mesh", None)
-    if lod is not None and hasattr(lod, "set_colors"):
-        from ..views import view3d as v3
-
-        n = colors.shape[0]
-        idx = np.unique(np.linspace(0, n - 1, min(n, getattr(v3, "LOD_RESOLUTION", 90)))
-                        .astype(np.intp))
-        lod.set_colors(colors[np.ix_(idx, idx)])
-    _mesh_colors_changed(view3d)
-
-
-def _mesh_colors_changed(view3d):
-    # A color-only setData does not mark the mesh for upload; the view caches its mesh layer.
-    view3d.mesh.meshDataChanged()
-    if hasattr(view3d, "_scene_version"):
-        view3d._scene_version += 1
-    view3d.update()
 
 
 def mesh_colors(r: BasinsResult, xs, ys) -> np.ndarray:
@@ -339,8 +323,9 @@ class CloudOverlay:
         self.trail_particles = trail_particles
         self.max_2d = max_2d
         self._frames: list[np.ndarray] = []
-        self.scatter2d = pg.ScatterPlotItem(size=3, pen=None, brush=pg.mkBrush(color),
-                                            symbol="o")
+        # A dark rim keeps particles visible over a basins map of similar colors.
+        self.scatter2d = pg.ScatterPlotItem(size=4, pen=pg.mkPen(17, 17, 17, 200, width=0.6),
+                                            brush=pg.mkBrush(color), symbol="o")
         self.scatter2d.setZValue(30)
         view2d.addItem(self.scatter2d)
         self.points3d = self.trails3d = None
@@ -420,31 +405,40 @@ class CloudOverlay:
 
 
 class RestartsOverlay:
-    """Every restart's end point (small) and the best one (a large star) with its path."""
+    """Every restart's path and end point (thin, gray) and the best one highlighted (a thick
+    gold path and a star)."""
 
     BEST = "#FFD600"
+    OTHERS = (220, 220, 220, 150)
 
     def __init__(self, view2d, view3d=None):
         self.view2d, self.view3d = view2d, view3d
+        self.paths2d = pg.PlotCurveItem(pen=pg.mkPen(self.OTHERS, width=1.2), connect="finite")
         self.ends2d = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#111111"),
-                                         brush=pg.mkBrush(200, 200, 200, 200))
+                                         brush=pg.mkBrush(200, 200, 200, 220))
         self.best2d = pg.ScatterPlotItem(size=22, symbol="star", pen=pg.mkPen("#111111", width=1.5),
                                          brush=pg.mkBrush(self.BEST))
-        self.path2d = pg.PlotCurveItem(pen=pg.mkPen(self.BEST, width=2))
-        for item, z in ((self.ends2d, 41), (self.path2d, 42), (self.best2d, 43)):
+        self.path2d = pg.PlotCurveItem(pen=pg.mkPen(self.BEST, width=3),
+                                       shadowPen=pg.mkPen("#111111", width=5))
+        for item, z in ((self.paths2d, 40), (self.ends2d, 41), (self.path2d, 42),
+                        (self.best2d, 43)):
             item.setZValue(z)
             item.setVisible(False)
             view2d.addItem(item)
-        self.ends3d = self.best3d = self.path3d = None
+        self.paths3d = self.ends3d = self.best3d = self.path3d = None
         if view3d is not None:
+            self.paths3d = gl.GLLinePlotItem(pos=np.zeros((2, 3), np.float32), width=1.5,
+                                             color=tuple(c / 255 for c in self.OTHERS),
+                                             mode="lines", glOptions=_LINE_GL)
             self.ends3d = gl.GLScatterPlotItem(pos=np.zeros((1, 3), np.float32), size=6,
                                                color=(0.8, 0.8, 0.8, 1), glOptions=_OVER_GL)
             self.best3d = gl.GLScatterPlotItem(pos=np.zeros((1, 3), np.float32), size=18,
                                                color=_rgbaf(self.BEST), glOptions=_OVER_GL)
-            self.path3d = gl.GLLinePlotItem(pos=np.zeros((2, 3), np.float32), width=3,
+            self.path3d = gl.GLLinePlotItem(pos=np.zeros((2, 3), np.float32), width=3.5,
                                             color=_rgbaf(self.BEST), mode="line_strip",
                                             glOptions=_LINE_GL)
-            for item, depth in ((self.ends3d, 13), (self.path3d, 13), (self.best3d, 14)):
+            for item, depth in ((self.paths3d, 12), (self.ends3d, 13), (self.path3d, 13),
+                                (self.best3d, 14)):
                 item.setDepthValue(depth)
                 item.setVisible(False)
                 view3d.addItem(item)
@@ -456,28 +450,43 @@ class RestartsOverlay:
 
     def redraw(self, *_):
         rr = self.result
-        items2d = (self.ends2d, self.best2d, self.path2d)
-        items3d = (self.ends3d, self.best3d, self.path3d)
-        for item in items2d + (items3d if self.view3d is not None else ()):
+        items = [self.paths2d, self.ends2d, self.best2d, self.path2d]
+        if self.view3d is not None:
+            items += [self.paths3d, self.ends3d, self.best3d, self.path3d]
+        for item in items:
             item.setVisible(rr is not None)
         if rr is None:
             return
         geo2 = self.view2d.geometry_
+        paths = rr.result.path  # (rows, K, 2)
         ends = geo2.clip_xy(rr.result.final)
         best = ends[rr.best]
-        path = geo2.clip_xy(rr.result.path[:, rr.best])
+        # All paths in one item, separated by a NaN row (connect="finite" breaks there).
+        k = paths.shape[1]
+        stacked = np.full((k, paths.shape[0] + 1, 2), np.nan)
+        stacked[:, :-1] = np.swapaxes(geo2.clip_xy(paths), 0, 1)
+        flat = stacked.reshape(-1, 2)
+        self.paths2d.setData(flat[:, 0], flat[:, 1])
         self.ends2d.setData(ends[:, 0], ends[:, 1])
         self.best2d.setData([best[0]], [best[1]])
+        path = geo2.clip_xy(paths[:, rr.best])
         self.path2d.setData(path[:, 0], path[:, 1])
         v = self.view3d
         if v is None or v.geometry_ is None:
             return
         geo = v.geometry_
         e = geo.clip_xy(rr.result.final)
-        self.ends3d.setData(pos=_finite32(np.column_stack([e, geo.z_at(e) + 2 * geo.lift])))
+        lift = 2 * geo.lift
+        self.ends3d.setData(pos=_finite32(np.column_stack([e, geo.z_on_mesh(e) + lift])))
         self.best3d.setData(pos=_finite32(np.column_stack(
-            [e[rr.best:rr.best + 1], geo.z_at(e[rr.best:rr.best + 1]) + 2 * geo.lift])))
-        self.path3d.setData(pos=geo.trail_vertices(rr.result.path[:, rr.best], 4096))
+            [e[rr.best:rr.best + 1], geo.z_on_mesh(e[rr.best:rr.best + 1]) + lift])))
+        segs = []
+        for j in range(k):  # each path as segments ("lines" mode): no line joins two paths
+            p = geo.clip_xy(paths[:, j])
+            pts = np.column_stack([p, geo.z_on_mesh(p) + geo.lift])
+            segs.append(np.repeat(pts, 2, axis=0)[1:-1])
+        self.paths3d.setData(pos=_finite32(np.concatenate(segs)))
+        self.path3d.setData(pos=geo.trail_vertices(paths[:, rr.best], 4096))
 
 
 # ---------------------------------------------------------------------------------------------

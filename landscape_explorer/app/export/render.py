@@ -21,6 +21,8 @@ import numpy as np
 from landscape_explorer.core.atomic import Cancelled, atomic_path, check_writable
 from landscape_explorer.core.scenario import Scenario
 
+from .overlay import draw_overlay, draw_run_label, overlay_height
+
 FORMATS = (".png", ".gif", ".mp4", ".csv", ".json")  # the last two: trajectories, no display
 VIEWS = ("3d", "2d", "loss", "composite")
 MIN_SIDE, MAX_SIDE = 16, 8192
@@ -131,7 +133,9 @@ def save_qimage(img, path) -> None:
 class Scene:
     """The app's views for one scenario, offscreen. ``views`` picks which are built."""
 
-    def __init__(self, scenario: Scenario, views=("3d",)):
+    def __init__(self, scenario: Scenario, views=("3d",), fit_camera: bool = True):
+        """``fit_camera``: pictures keep the scenario camera's direction and move it so the
+        surface fills them (False: exactly the scenario's camera, e.g. a user's zoom)."""
         from PyQt6 import QtCore
 
         from ..model import AppModel
@@ -149,7 +153,7 @@ class Scene:
             _check_opengl()
             from ..views.view3d import SurfaceView3D
 
-        from ..main_window import keep_until_destroyed
+        from ..views.lifetime import keep_until_destroyed
 
         def hidden(w):
             # Destroyed by close() (deleteLater), never by the garbage collector mid-event.
@@ -173,6 +177,7 @@ class Scene:
             for v in self.views3d:
                 if sc.camera is not None:
                     v.set_camera_state(camera_dict(sc.camera))
+                v.fit_pictures = fit_camera
         if any(v in ("2d", "composite") for v in views):
             from ..views.view2d import SurfaceView2D
 
@@ -190,13 +195,15 @@ class Scene:
         """The scenario's show_markers / show_trails (pictures only; the app shows both)."""
         v = self.scenario.view
         for view in self.views3d:
-            for item in (getattr(view, "start_outline", None), getattr(view, "start_marker", None)):
-                if item is not None:
-                    item.setVisible(v.show_markers)
+            if not v.show_markers:
+                for item in view.marker_items():
+                    item.setVisible(False)
             if not v.show_trails:
-                for items in getattr(view, "_trails", {}).values():
-                    for item in items[:2]:  # (outline line, colored line, ball outline, ball)
-                        item.setVisible(False)
+                for rid in [r.id for r in self.model.runs if r.enabled]:
+                    items = view.trail_items(rid) if rid in view.run_ids() else {}
+                    for name in ("outline", "line", "ghost", "joints"):
+                        if name in items:
+                            items[name].setVisible(False)
         if self.view2d is not None and hasattr(self.view2d, "start_target"):
             self.view2d.start_target.setVisible(v.show_markers)
 
@@ -240,7 +247,8 @@ class Scene:
         if overlay is None:
             overlay = self.scenario.view.show_legend
         if view == "3d":
-            img = self._image_3d(width, height, transparent)
+            top = overlay_height(self.scenario, height) / height if overlay else 0.0
+            img = self._image_3d(width, height, transparent, top)
             if overlay:
                 img = img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
                 draw_overlay(img, self.scenario, self.step)
@@ -254,12 +262,12 @@ class Scene:
             raise RenderError(f"unknown view {view!r}; valid: {', '.join(VIEWS)}")
         return img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
 
-    def _image_3d(self, width, height, transparent):
+    def _image_3d(self, width, height, transparent, top=0.0):
         from PyQt6 import QtGui
 
         views = self.views3d
         if len(views) == 1:
-            return render_gl_view(views[0], width, height, transparent)
+            return render_gl_view(views[0], width, height, transparent, top)
         # Split mode: one view per run, side by side, each with its run's name.
         img = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32)
         img.fill(0)
@@ -277,7 +285,8 @@ class Scene:
         from PyQt6 import QtGui
 
         left, right, top = composite_layout(width, height)
-        img3d = self._image_3d(left, height, transparent)
+        legend = overlay_height(self.scenario, height) / height if overlay else 0.0
+        img3d = self._image_3d(left, height, transparent, legend)
         if overlay:
             img3d = img3d.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
             draw_overlay(img3d, self.scenario, self.step)
@@ -309,16 +318,23 @@ def compose(img3d, img2d, img_loss, width: int, height: int, transparent: bool =
     return img
 
 
-MARK_SCALE_FROM = 720  # above this output height, balls and lines grow with the picture
+MARK_SCALE_FROM = 600  # above this output height, balls and lines grow with the picture
 
 
-def render_gl_view(view, width: int, height: int, transparent: bool = False):
+def render_gl_view(view, width: int, height: int, transparent: bool = False, top: float = 0.0):
     """QImage of a GLViewWidget at any size, offscreen (renderToArray); with ``transparent`` the
     background is fully transparent. Balls and lines are sized in pixels, so for a large
-    picture (a 4K slide) they are scaled up with it, to look as they do on screen."""
+    picture (a 4K slide) they are scaled up with it, to look as they do on screen. A framed
+    camera keeps ``top`` (a fraction of the height) free for the legend."""
     import pyqtgraph.opengl as gl
 
     keep = view.opts["bgcolor"]
+    reframe = not view.camera_touched
+    camera = view.camera_state()
+    if reframe:  # framed for the picture's shape, not the widget's
+        view.frame_camera(size=(int(width), int(height)), top=top)
+    elif view.fit_pictures:
+        view.fit_to_view(size=(int(width), int(height)), top=top)
     if transparent:
         view.opts["bgcolor"] = (*keep[:3], 0.0)
     k = max(1.0, int(height) / MARK_SCALE_FROM)
@@ -338,19 +354,38 @@ def render_gl_view(view, width: int, height: int, transparent: bool = False):
         for item, attr, value in scaled:
             setattr(item, attr, value)
         view.opts["bgcolor"] = keep
+        if reframe:
+            view.frame_camera()
+        elif view.fit_pictures:
+            view.set_camera_state(camera)
         view.update()
 
 
+PRINT_REFERENCE = (560, 380)  # a plot this size or smaller is drawn as on screen
+
+
+def print_scale(width: int, height: int) -> float:
+    """How much larger than on screen a plot's text and lines are drawn in a picture of this
+    size: a 2D map filling a 1920×1080 slide, or the loss plot in a 4K composite, read at 100 %."""
+    return max(1.0, min(width / PRINT_REFERENCE[0], height / PRINT_REFERENCE[1]))
+
+
 def grab_widget(widget, width: int, height: int):
-    """QImage of a QWidget laid out at exactly width x height (then put back as it was)."""
+    """QImage of a QWidget laid out at exactly width x height (then put back as it was); plots
+    with ``set_print_scale`` get text and lines to match the size."""
     from PyQt6 import QtWidgets
 
     # Laid out at the requested size (not a scaled screenshot), then put back; a widget in a
     # layout is resized back by it on the next event anyway.
     keep = widget.size()
+    scalable = hasattr(widget, "set_print_scale")
+    if scalable:
+        widget.set_print_scale(print_scale(width, height))
     widget.resize(int(width), int(height))
     QtWidgets.QApplication.processEvents()
     img = widget.grab().toImage()
+    if scalable:
+        widget.set_print_scale(1.0)
     widget.resize(keep)
     dpr = img.devicePixelRatio()
     if img.width() != width or img.height() != height or dpr != 1:
@@ -360,78 +395,6 @@ def grab_widget(widget, width: int, height: int):
                          QtCore.Qt.TransformationMode.SmoothTransformation)
         img.setDevicePixelRatio(1.0)
     return img
-
-
-def _font(height: int, scale: float = 1.0):
-    from PyQt6 import QtGui
-
-    f = QtGui.QFont()
-    f.setPixelSize(max(10, int(round(height * 0.028 * scale))))
-    return f
-
-
-def draw_run_label(p, x, y, text, color, height, bottom=False):
-    """A run's color and name in a dark box at (x, y), or at the bottom-left of a tile of the
-    given height with ``bottom`` (clear of the legend, which sits top-left)."""
-    from PyQt6 import QtCore, QtGui
-
-    p.setFont(_font(height))
-    fm = p.fontMetrics()
-    pad = fm.height() // 3
-    if bottom:
-        y = y + height - fm.height() - 3 * pad
-    w = fm.horizontalAdvance(text) + 2 * pad + fm.height()
-    p.fillRect(QtCore.QRect(x + pad, y + pad, w, fm.height() + pad), QtGui.QColor(0, 0, 0, 150))
-    sw = fm.height() // 2
-    p.fillRect(QtCore.QRect(x + 2 * pad, y + pad + (fm.height() + pad - sw) // 2, sw, sw),
-               QtGui.QColor(color))
-    p.setPen(QtGui.QColor("white"))
-    p.drawText(x + 2 * pad + sw + pad, y + pad + pad // 2 + fm.ascent(), text)
-
-
-def draw_overlay(img, scenario: Scenario, step: int) -> None:
-    """Title, the runs' colors and names, and the step counter, painted on ``img``."""
-    from PyQt6 import QtCore, QtGui
-
-    h = img.height()
-    p = QtGui.QPainter(img)
-    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    font = _font(h)
-    p.setFont(font)
-    fm = p.fontMetrics()
-    line = fm.height()
-    pad = max(4, line // 2)
-    runs = [r for r in scenario.runs if r.enabled]
-    title = scenario.title or scenario.build_surface().title
-    rows = [(None, title)] + [(r.color, r.display_name) for r in runs]
-    width = max(fm.horizontalAdvance(t) + (line if c else 0) for c, t in rows) + 2 * pad
-    box = QtCore.QRectF(pad, pad, width, len(rows) * line + pad)
-    p.setPen(QtCore.Qt.PenStyle.NoPen)
-    p.setBrush(QtGui.QColor(0, 0, 0, 140))
-    p.drawRoundedRect(box, pad / 2, pad / 2)
-    y = pad + pad / 2
-    for color, text in rows:
-        x = 2 * pad
-        if color:
-            r = line * 0.32
-            p.setPen(QtGui.QPen(QtGui.QColor(17, 17, 17), max(1.0, line * 0.08)))
-            p.setBrush(QtGui.QColor(color))
-            p.drawEllipse(QtCore.QPointF(x + r, y + line / 2), r, r)
-            x += line
-        p.setPen(QtGui.QColor(255, 255, 255) if color else QtGui.QColor(235, 235, 235))
-        p.drawText(QtCore.QPointF(x, y + fm.ascent()), text)
-        y += line
-    counter = f"step {step}"
-    cw = fm.horizontalAdvance(counter)
-    p.setPen(QtCore.Qt.PenStyle.NoPen)
-    p.setBrush(QtGui.QColor(0, 0, 0, 140))
-    p.drawRoundedRect(QtCore.QRectF(img.width() - cw - 3 * pad, h - line - 2 * pad,
-                                    cw + 2 * pad, line + pad), pad / 2, pad / 2)
-    p.setPen(QtGui.QColor(235, 235, 235))
-    p.drawText(QtCore.QPointF(img.width() - cw - 2 * pad, h - 1.5 * pad - line + fm.ascent()),
-               counter)
-    p.end()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,17 +457,8 @@ def save_palette_png(img, path, colors: int = 256, keep=()) -> None:
     arr = qimage_to_array(img)
     opaque = bool((arr[..., 3] == 255).all())
     rgb = Image.fromarray(np.ascontiguousarray(arr[..., :3]), "RGB")
-    # The palette comes from the picture plus a block of each color to keep, big enough that
-    # the median cut gives each its own entry.
-    keep = [c for c in dict.fromkeys(k.upper() for k in keep)]
-    h, w = arr.shape[:2]
-    block = max(8, h // 12)
-    sample = Image.new("RGB", (w, h + block * max(1, len(keep))))
-    sample.paste(rgb, (0, 0))
-    for i, c in enumerate(keep):
-        sample.paste(Image.new("RGB", (w, block), c), (0, h + i * block))
     n = int(colors) - (0 if opaque else 1)
-    palette = sample.quantize(n, method=Image.Quantize.MEDIANCUT)
+    palette = palette_image([arr[..., :3]], n, keep)
     pic = rgb.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG)
     if not opaque:
         # One more palette entry for transparent pixels.
@@ -517,6 +471,23 @@ def save_palette_png(img, path, colors: int = 256, keep=()) -> None:
     with atomic_path(path) as tmp:
         pic.save(tmp, format="PNG", optimize=True,
                  **({} if opaque else {"transparency": n}))
+
+
+def palette_image(frames, colors: int, keep=()):
+    """A Pillow palette image of ``colors`` colors for RGB arrays ``frames``, with a block of
+    each '#RRGGBB' in ``keep`` big enough that the median cut gives it its own entry (the runs'
+    colors cover few pixels, and a plain quantizer would shift them)."""
+    from PIL import Image
+
+    keep = list(dict.fromkeys(k.upper() for k in keep))
+    h, w = frames[0].shape[:2]
+    block = max(8, h // 12)
+    sample = Image.new("RGB", (w, h * len(frames) + block * max(1, len(keep))))
+    for i, f in enumerate(frames):
+        sample.paste(Image.fromarray(np.ascontiguousarray(f[..., :3]), "RGB"), (0, i * h))
+    for i, c in enumerate(keep):
+        sample.paste(Image.new("RGB", (w, block), c), (0, h * len(frames) + i * block))
+    return sample.quantize(int(colors), method=Image.Quantize.MEDIANCUT)
 
 
 def _frames(scene, size, view, steps, frames, progress, overlay, transparent=False):
@@ -539,12 +510,18 @@ def write_gif(scene: Scene, path, size, fps=DEFAULT_FPS, frames=None, view="3d",
     last = scene.scenario.steps if steps is None else int(steps)
     n = default_frames(last, fps) if frames is None else int(frames)
     at = frame_steps(last, n)
-    # One palette for every frame, from the final frame (which holds every trail), so colors
-    # do not shimmer from frame to frame; no dithering, so still areas stay still.
-    scene.advance_to(last)
-    final = Image.fromarray(qimage_to_array(scene.image(view, *size, overlay=overlay))[..., :3])
-    palette = final.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    pics = [Image.fromarray(a[..., :3]).quantize(palette=palette, dither=Image.Dither.NONE)
+    # One palette for every frame, so colors do not shimmer from frame to frame: from the first,
+    # a middle and the final frame (which holds every trail), with the runs' colors kept
+    # exact. Floyd–Steinberg dithering then hides the steps a 256-color palette would leave in
+    # the surface's smooth shading (banding).
+    samples = []
+    for s in sorted({at[0], at[len(at) // 2], last}):
+        scene.advance_to(s)
+        samples.append(qimage_to_array(scene.image(view, *size, overlay=overlay))[..., :3])
+    keep = [r.color for r in scene.scenario.enabled_runs()] + ["#FFFFFF", "#111111"]
+    palette = palette_image(samples, 256, keep)
+    pics = [Image.fromarray(a[..., :3]).quantize(palette=palette,
+                                                 dither=Image.Dither.FLOYDSTEINBERG)
             for a in _frames(scene, size, view, at, n, progress, overlay)]
     frame_ms = max(20, int(round(1000 / fps)))  # GIF delays are in 1/100 s; browsers clamp < 20
     durations = [frame_ms] * n

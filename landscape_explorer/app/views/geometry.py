@@ -129,3 +129,47 @@ class Geometry:
         out[:n, 2] = self.z_on_mesh(pts) + self.lift
         out[n:] = out[n - 1]
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def bounds_exit(path, bounds):
+    """Where a path first leaves the plotting area: (k, crossing) with k the index of the first
+    point outside (or not finite) and crossing the point where the segment from point k-1 meets
+    the area's edge; (len(path), None) if it never leaves. A diverged run is drawn up to there."""
+    p = np.asarray(path, dtype=np.float64).reshape(-1, 2)
+    (x0, x1), (y0, y1) = bounds
+    with np.errstate(invalid="ignore"):
+        inside = (np.isfinite(p).all(axis=1) & (p[:, 0] >= x0) & (p[:, 0] <= x1)
+                  & (p[:, 1] >= y0) & (p[:, 1] <= y1))
+    out = np.nonzero(~inside)[0]
+    if len(out) == 0:
+        return len(p), None
+    k = int(out[0])
+    if k == 0:
+        return 0, None
+    a = p[k - 1]
+    b = np.nan_to_num(p[k], nan=0.0, posinf=1e300, neginf=-1e300)
+    d = b - a
+    t = 1.0
+    for axis, (lo, hi) in enumerate(((x0, x1), (y0, y1))):
+        if d[axis] > 0:
+            t = min(t, (hi - a[axis]) / d[axis])
+        elif d[axis] < 0:
+            t = min(t, (lo - a[axis]) / d[axis])
+    return k, a + max(0.0, t) * d
+
+
+def path_to_exit(path, bounds) -> np.ndarray:
+    """The path up to where it leaves the plotting area, ending on the edge (see bounds_exit)."""
+    p = np.asarray(path, dtype=np.float64).reshape(-1, 2)
+    k, crossing = bounds_exit(p, bounds)
+    if crossing is None:
+        return p[:max(k, 1)]
+    return np.concatenate([p[:k], crossing[None]], axis=0)
+
+
+def global_minima_in(surface, bounds) -> np.ndarray:
+    """(k, 2) the surface's known global minima inside the bounds (six-hump camel has two)."""
+    (x0, x1), (y0, y1) = bounds
+    pts = [k.xy for k in surface.known_points if k.kind == "global_min"
+           and x0 <= k.xy[0] <= x1 and y0 <= k.xy[1] <= y1]
+    return np.array(pts, dtype=np.float64).reshape(-1, 2)

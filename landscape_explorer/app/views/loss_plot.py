@@ -1,35 +1,69 @@
 """Loss against step for every run, growing live. The log scale plots the gap to the surface's
-global minimum (loss − f*), which is what "how close did it get" means and stays positive."""
+global minimum (loss − f*), which is what "how close did it get" means and stays positive.
+
+The legend sits above the plot, never over a curve. A run that diverged is plotted up to where
+its path left the plotting area (where the views draw it), with a cross there: its last huge
+losses would squash every other curve into a flat line at the bottom.
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
 
+from .axes import distinct_axes, style_axes
+from .geometry import bounds_exit
+from .lifetime import Subscriptions
+
 GAP_FLOOR = 1e-16
 MAX_POINTS = 2000  # per curve: more than the plot has pixels across
+CURVE_PX = 2.0
+LEGEND_COLUMNS = 4
+LEGEND_FONT_PX = 11
 
 
 class LossPlot(pg.PlotWidget):
     def __init__(self, model, engine, parent=None):
-        super().__init__(parent, background=(32, 34, 40))
+        super().__init__(parent, background=(32, 34, 40),
+                         axisItems=distinct_axes("left", "bottom"))
         self.model = model
         self.engine = engine
+        self.print_scale = 1.0
         pi = self.getPlotItem()
         pi.setLabel("bottom", "step")
         pi.showGrid(x=True, y=True, alpha=0.2)
         pi.setMenuEnabled(False)
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(32, 34, 40, 210),
-                                     pen=(90, 90, 100))
+        # Above the plot, in the title row: a legend inside the axes would cover curves.
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, horSpacing=14, verSpacing=-4)
+        self.legend.setParentItem(pi)
+        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(40, 0))
         self._curves: dict[int, pg.PlotDataItem] = {}
+        self._ends: dict[int, pg.ScatterPlotItem] = {}
         self._drawn: dict[int, tuple] = {}
-        model.runsChanged.connect(self._sync_runs)
-        model.runChanged.connect(lambda _id: self._sync_runs())
-        model.logLossChanged.connect(self._on_log)
-        model.surfaceChanged.connect(lambda _: self.refresh(force=True))
-        engine.stepped.connect(self.refresh)
-        engine.restarted.connect(self.refresh)
+        self.subscriptions = subs = Subscriptions(self)
+        subs.connect(model.runsChanged, self._sync_runs)
+        subs.connect(model.runChanged, self._on_run_changed)
+        subs.connect(model.logLossChanged, self._on_log)
+        subs.connect(model.surfaceChanged, self._on_surface)
+        subs.connect(model.boundsChanged, self._on_surface)
+        subs.connect(engine.stepped, self.refresh)
+        subs.connect(engine.restarted, self._on_restarted)
+        style_axes(pi)
         self._on_log(model.log_loss)
         self._sync_runs()
+
+    def _on_run_changed(self, _run_id):
+        self._sync_runs()
+
+    def _on_surface(self, *_):
+        self.refresh(force=True)
+
+    def _on_restarted(self):
+        """Runs back at step 0: the plot takes its own range again (after a zoom, or a
+        diverged run's range)."""
+        self.getPlotItem().vb.enableAutoRange(x=True, y=True)
+        self.refresh(force=True)
 
     def f_star(self) -> float:
         gm = self.model.surface.global_minimum
@@ -39,25 +73,52 @@ class LossPlot(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setLogMode(x=False, y=bool(on))
         pi.setLabel("left", "loss − f*  (log)" if on else "loss")
+        style_axes(pi, self.print_scale)
         self.refresh(force=True)
+
+    def _pen(self, color):
+        return pg.mkPen(color, width=CURVE_PX * self.print_scale)
 
     def _sync_runs(self):
         wanted = {r.id: r for r in self.model.runs if r.enabled}
         for rid in list(self._curves):
             if rid not in wanted:
                 self.removeItem(self._curves.pop(rid))
+                self.removeItem(self._ends.pop(rid))
         for rid, spec in wanted.items():
             if rid not in self._curves:
-                self._curves[rid] = self.plot(pen=pg.mkPen(spec.color, width=2), name=spec.name)
-            c = self._curves[rid]
-            c.setPen(pg.mkPen(spec.color, width=2))
-            c.opts["name"] = spec.name
-        # Legend entries follow the run list order and names.
+                self._curves[rid] = self.plot(pen=self._pen(spec.color))
+                end = pg.ScatterPlotItem(symbol="x", pen=pg.mkPen("#111111", width=1))
+                end.setZValue(5)
+                self.addItem(end)
+                self._ends[rid] = end
+            self._curves[rid].setPen(self._pen(spec.color))
+            self._ends[rid].setBrush(pg.mkBrush(spec.color))
+            self._ends[rid].setSize(14 * self.print_scale)
+        self._fill_legend()
+        self.refresh(force=True)
+
+    def _fill_legend(self):
+        """Entries in the run list's order; the title row grows to hold them."""
         self.legend.clear()
+        size = f"{max(8, int(round(LEGEND_FONT_PX * self.print_scale)))}px"
+        self.legend.setLabelTextSize(size)
+        n = 0
         for r in self.model.runs:
             if r.id in self._curves:
                 self.legend.addItem(self._curves[r.id], r.name)
-        self.refresh(force=True)
+                n += 1
+        rows = max(1, math.ceil(n / LEGEND_COLUMNS))
+        row_px = (LEGEND_FONT_PX + 9) * self.print_scale
+        self.getPlotItem().layout.setRowFixedHeight(0, rows * row_px + 4 * self.print_scale
+                                                    if n else 0)
+        self.legend.setVisible(n > 0)
+
+    def set_print_scale(self, k: float):
+        """Text, curves and markers ``k`` times their screen size (for a large picture)."""
+        self.print_scale = float(k)
+        style_axes(self.getPlotItem(), self.print_scale)
+        self._sync_runs()
 
     def refresh(self, force: bool = False):
         if force:
@@ -69,10 +130,16 @@ class LossPlot(pg.PlotWidget):
                 key = self.engine.draw_key(rid)
                 if self._drawn.get(rid) == key:
                     continue
-                steps, _, loss = self.engine.history(rid)
+                steps, path, loss = self.engine.history(rid)
+                diverged = str(self.engine.stepper(rid).status[0]) == "diverged"
             except KeyError:
                 continue
             self._drawn[rid] = key
+            end = self._ends[rid]
+            if diverged:
+                k, _ = bounds_exit(path, self.model.bounds)
+                k = max(k, 1)
+                steps, loss = steps[:k], loss[:k]
             if len(steps) > MAX_POINTS:
                 idx = np.unique(np.linspace(0, len(steps) - 1, MAX_POINTS).astype(np.intp))
                 steps, loss = steps[idx], loss[idx]
@@ -82,6 +149,10 @@ class LossPlot(pg.PlotWidget):
             y = np.nan_to_num(y, nan=0.0, posinf=np.finfo(np.float32).max,
                               neginf=-np.finfo(np.float32).max)
             curve.setData(steps, y)
+            if diverged:
+                ey = np.log10(y[-1:]) if log else y[-1:]
+                end.setData(steps[-1:], ey)
+            end.setVisible(diverged)
         # A lone point at step 0 would autorange to ±0.5 around it: show the first steps instead.
         vb = self.getPlotItem().vb
         if self.engine.target_step < 10:

@@ -8,19 +8,27 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
-from ..views.geometry import Geometry
+from .geometry import Geometry, global_minima_in, path_to_exit
+from .lifetime import Subscriptions
 from ..palette import OUTLINE, colormap
+from .axes import distinct_axes, style_axes
 
 N_CONTOURS = 14
 CONTOUR_SAMPLES = 90
 MAX_PATH_POINTS = 1500  # more than the pixels a path crosses; keeps redraws cheap
+PATH_PX = 2.0
+START_PX = 14
+MINIMUM_PX = 15
+MINIMUM_COLOR = "#00E676"  # as the 3D view's and the analysis' global-minimum markers
 
 
 class SurfaceView2D(pg.PlotWidget):
     def __init__(self, model, engine, parent=None):
-        super().__init__(parent, background=(32, 34, 40))
+        super().__init__(parent, background=(32, 34, 40),
+                         axisItems=distinct_axes("left", "bottom"))
         self.model = model
         self.engine = engine
+        self.print_scale = 1.0
         self.geometry_: Geometry | None = None
         pi = self.getPlotItem()
         pi.setAspectLocked(True)
@@ -29,31 +37,42 @@ class SurfaceView2D(pg.PlotWidget):
         pi.setLabel("left", "y")
         pi.setMenuEnabled(False)
         pi.hideButtons()
+        style_axes(pi)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-10)
         self.addItem(self.image)
         self._contours: list[pg.IsocurveItem] = []
         self._paths: dict[int, tuple] = {}
         self._drawn: dict[int, tuple] = {}
-        self.start_target = pg.TargetItem(pos=model.start, size=14, movable=True,
+        self.start_target = pg.TargetItem(pos=model.start, size=START_PX, movable=True,
                                           pen=pg.mkPen("w", width=2), brush=(255, 255, 255, 60),
                                           hoverPen=pg.mkPen("#ffffff", width=3))
         self.start_target.setZValue(50)
+        # Where the runs should end up (as the 3D view's green dot).
+        self.minimum_marker = pg.ScatterPlotItem(symbol="star", size=MINIMUM_PX,
+                                                 pen=pg.mkPen(OUTLINE, width=1.2),
+                                                 brush=pg.mkBrush(MINIMUM_COLOR))
+        self.minimum_marker.setZValue(35)
+        self.minimum_marker.setToolTip("Global minimum")
+        self.addItem(self.minimum_marker)
         self.start_target.setToolTip("Start point: click anywhere or drag this marker")
         self.addItem(self.start_target)
         self.start_target.sigPositionChanged.connect(self._target_moved)
         self.scene().sigMouseClicked.connect(self._on_click)
 
-        model.surfaceChanged.connect(self.rebuild)
-        model.boundsChanged.connect(self.rebuild)
-        model.resolutionChanged.connect(self.rebuild)
-        model.appearanceChanged.connect(self.rebuild)
-        model.startChanged.connect(self._update_start)
-        model.runsChanged.connect(self._sync_runs)
-        model.runChanged.connect(lambda _id: self._sync_runs())
-        engine.stepped.connect(self.refresh_runs)
-        engine.restarted.connect(self.refresh_runs)
+        self.subscriptions = subs = Subscriptions(self)
+        for sig in (model.surfaceChanged, model.boundsChanged, model.resolutionChanged,
+                    model.appearanceChanged):
+            subs.connect(sig, self.rebuild)
+        subs.connect(model.startChanged, self._update_start)
+        subs.connect(model.runsChanged, self._sync_runs)
+        subs.connect(model.runChanged, self._on_run_changed)
+        subs.connect(engine.stepped, self.refresh_runs)
+        subs.connect(engine.restarted, self.refresh_runs)
         self.rebuild()
+
+    def _on_run_changed(self, _run_id):
+        self._sync_runs()
 
     def rebuild(self, *_):
         self._drawn = {}
@@ -84,6 +103,8 @@ class SurfaceView2D(pg.PlotWidget):
             c.setTransform(QtGui.QTransform.fromScale(k, k))
             c.setData(coarse, float(level))
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        minima = global_minima_in(m.surface, geo.bounds)
+        self.minimum_marker.setData(minima[:, 0], minima[:, 1])
         self._update_start()
         self._sync_runs()
 
@@ -124,14 +145,18 @@ class SurfaceView2D(pg.PlotWidget):
         for rid, spec in wanted.items():
             if rid not in self._paths:
                 # The shadow pen draws the dark outline in the same item: one path, two strokes.
-                line = pg.PlotCurveItem(shadowPen=pg.mkPen(OUTLINE, width=4))
-                head = pg.ScatterPlotItem(size=12, pen=pg.mkPen(OUTLINE, width=2))
+                line = pg.PlotCurveItem()
+                head = pg.ScatterPlotItem()
                 for item, z in ((line, 11), (head, 40)):
                     item.setZValue(z)
                     self.addItem(item)
                 self._paths[rid] = (line, head)
             line, head = self._paths[rid]
-            line.setPen(pg.mkPen(spec.color, width=2))
+            k = self.print_scale
+            # The shadow pen draws the dark outline in the same item: one path, two strokes.
+            line.setShadowPen(pg.mkPen(OUTLINE, width=PATH_PX * k + 2 * k))
+            line.setPen(pg.mkPen(spec.color, width=PATH_PX * k))
+            head.setPen(pg.mkPen(OUTLINE, width=2 * k))
             head.setBrush(pg.mkBrush(spec.color))
         self._drawn = {}
         self.refresh_runs()
@@ -149,9 +174,32 @@ class SurfaceView2D(pg.PlotWidget):
             except KeyError:
                 continue
             self._drawn[rid] = key
+            diverged = self._run_diverged(rid)
+            if diverged:
+                path = path_to_exit(path, geo.bounds)  # to the edge, a cross marks the end
             p = geo.clip_xy(decimate(path, MAX_PATH_POINTS))
             line.setData(p[:, 0], p[:, 1])
-            head.setData([p[-1, 0]], [p[-1, 1]])
+            head.setData([p[-1, 0]], [p[-1, 1]], symbol="x" if diverged else "o",
+                         size=(16 if diverged else 12) * self.print_scale)
+
+    def set_print_scale(self, k: float):
+        """Text, paths and markers ``k`` times their screen size (for a large picture)."""
+        self.print_scale = float(k)
+        style_axes(self.getPlotItem(), k)
+        self.minimum_marker.setSize(MINIMUM_PX * k)
+        # TargetItem keeps its size in pixels in its `scale` attribute (pyqtgraph's name).
+        self.start_target.scale = START_PX * k
+        self.start_target.setPen(pg.mkPen("w", width=2 * k))
+        self.start_target.viewTransformChanged()
+        for c in self._contours:
+            c.setPen(pg.mkPen((255, 255, 255, 70), width=k))
+        self._sync_runs()
+
+    def _run_diverged(self, rid) -> bool:
+        try:
+            return str(self.engine.stepper(rid).status[0]) == "diverged"
+        except KeyError:
+            return False
 
 
 def decimate(a, n: int):

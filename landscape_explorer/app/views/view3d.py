@@ -6,16 +6,17 @@ that does not drag sets the start point under the cursor; Shift+drag moves the s
 from __future__ import annotations
 
 import logging
-import math
 import time
 
 import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
-from pyqtgraph.opengl import MeshData, shaders
 from PyQt6 import QtCore, QtGui, QtOpenGL
 
-from ..views.geometry import Geometry
+from .camera import CameraMixin
+from .geometry import Geometry, global_minima_in, path_to_exit
+from .mesh import GridSurfaceItem
+from .lifetime import Subscriptions
 from ..palette import OUTLINE, START_MARKER, rgbf
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,8 @@ log = logging.getLogger(__name__)
 TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
 CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
 TRAIL_PX = 3.5
-BALL_PX = 13
-BALL_OUTLINE_PX = 19
+BALL_PX = 15
+BALL_OUTLINE_PX = 21
 BACKGROUND = (32, 34, 40)
 # Software OpenGL spends most of a frame on the mesh's triangles. So the mesh is drawn once per
 # camera position into an offscreen buffer (color + depth) that later frames copy before drawing
@@ -32,104 +33,30 @@ BACKGROUND = (32, 34, 40)
 LOD_RESOLUTION = 90
 LOD_SETTLE_S = 0.25
 
-# Height colors stay recognizable (they match the 2D heatmap) while a soft two-sided light gives
-# the shape; pyqtgraph's 'shaded' shader darkens colors to 20% on faces turned from its light.
-_SURFACE_SHADER = shaders.ShaderProgram("le_surface", [
-    shaders.VertexShader("""
-        uniform mat4 u_mvp;
-        uniform mat3 u_normal;
-        attribute vec4 a_position;
-        attribute vec3 a_normal;
-        attribute vec4 a_color;
-        varying vec4 v_color;
-        varying vec3 v_normal;
-        void main() {
-            v_normal = normalize(u_normal * a_normal);
-            v_color = a_color;
-            gl_Position = u_mvp * a_position;
-        }
-    """),
-    shaders.FragmentShader("""
-        #ifdef GL_ES
-        precision mediump float;
-        #endif
-        varying vec4 v_color;
-        varying vec3 v_normal;
-        void main() {
-            float p = abs(dot(normalize(v_normal), normalize(vec3(0.35, 0.55, 1.0))));
-            // The underside (seen past a steep near edge) is dimmed so it reads as such.
-            float side = gl_FrontFacing ? 0.55 : 1.0;  // pyqtgraph winds the top clockwise
-            gl_FragColor = vec4(v_color.rgb * (0.5 + 0.5 * p) * side, v_color.a);
-        }
-    """),
-])
-
-_MESH_GL = {
-    GL.GL_DEPTH_TEST: True,
-    GL.GL_BLEND: False,
-    GL.GL_CULL_FACE: False,
-    # Push the mesh back in depth so trails lying on it always win the depth test.
-    GL.GL_POLYGON_OFFSET_FILL: True,
-    # The factor scales with the slope: steep walls seen edge-on are pushed back the most.
-    "glPolygonOffset": (3.0, 3.0),
-}
+# A trail is its dark outline (a wide line) with the colored line over it. Both are depth-tested
+# against the mesh; the colored line is drawn after the outline and a little nearer (its depth
+# range ends a little before the outline's), so that it always wins over its own outline: at
+# equal depth, a wide line's depth interpolation differs from a narrow one's, and a 4K picture's
+# outline would bite into the line along one side. Polygon offset does not apply to lines.
+_OUTLINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
+               GL.GL_POLYGON_OFFSET_FILL: False, "glDepthFunc": (GL.GL_LESS,),
+               "glDepthRange": (0.0, 0.99995)}
 _LINE_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
-            GL.GL_POLYGON_OFFSET_FILL: False}
+            GL.GL_POLYGON_OFFSET_FILL: False, "glDepthFunc": (GL.GL_LEQUAL,),
+            "glDepthRange": (0.0, 0.9999)}
 # Balls are drawn over everything: a run hidden behind a hill must still be seen.
 _BALL_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: False, GL.GL_CULL_FACE: False}
+# A trail's hidden parts: drawn without the depth test, blended, before the trail itself.
+_GHOST_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
+             "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
+GHOST_ALPHA = 0.45  # how strongly a trail shows through the hill in front of it
+BALL_RING_STEP = 8  # px: a ball under another one in the same spot is this much larger
+START_RING = 0.035  # the start ring's radius, as a fraction of the plotting area's width
+MINIMUM_PX = BALL_OUTLINE_PX + 4
+MINIMUM_COLOR = "#00E676"  # the global minimum's marker (as the analysis' critical points)
 
 
-class _GridMeshData(MeshData):
-    """MeshData whose vertex normals come from the grid's finite differences: pyqtgraph's own
-    loop over vertices takes over a second for a 150x150 mesh."""
-
-    def __init__(self, vertexes, faces, colors, normals):
-        super().__init__(vertexes=vertexes, faces=faces, vertexColors=colors)
-        self._grid_normals = normals
-
-    def vertexNormals(self, indexed=None):
-        if indexed is None:
-            return self._grid_normals
-        return self._grid_normals[self.faces()]
-
-
-class GridSurfaceItem(gl.GLMeshItem):
-    """A height field on a regular grid (what GLSurfacePlotItem draws, with fast normals)."""
-
-    def __init__(self):
-        super().__init__(shader=_SURFACE_SHADER, smooth=True, computeNormals=True,
-                         glOptions=_MESH_GL)
-        self._faces_cache = {}
-
-    def _faces(self, nx, ny):
-        if (nx, ny) not in self._faces_cache:
-            idx = np.arange(nx * ny, dtype=np.uint32).reshape(nx, ny)
-            a, b = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()
-            c, d = idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
-            self._faces_cache = {(nx, ny): np.concatenate(
-                [np.stack([a, b, c], 1), np.stack([c, b, d], 1)])}
-        return self._faces_cache[(nx, ny)]
-
-    def set_grid(self, xs, ys, z, colors):
-        """xs (nx,), ys (ny,), z (nx, ny) heights, colors (nx, ny, 4) floats."""
-        nx, ny = z.shape
-        gx, gy = np.meshgrid(xs, ys, indexing="ij")
-        verts = np.stack([gx, gy, z], axis=-1).reshape(-1, 3).astype(np.float32)
-        zx = np.gradient(z.astype(np.float64), xs, axis=0)
-        zy = np.gradient(z.astype(np.float64), ys, axis=1)
-        n = np.stack([-zx, -zy, np.ones_like(zx)], axis=-1)
-        n /= np.linalg.norm(n, axis=-1, keepdims=True)
-        self._md = _GridMeshData(verts, self._faces(nx, ny),
-                                 np.ascontiguousarray(colors, dtype=np.float32).reshape(-1, 4),
-                                 n.reshape(-1, 3).astype(np.float32))
-        self.setMeshData(meshdata=self._md)
-
-    def set_colors(self, colors):
-        self._md.setVertexColors(np.ascontiguousarray(colors, dtype=np.float32).reshape(-1, 4))
-        self.meshDataChanged()
-
-
-class SurfaceView3D(gl.GLViewWidget):
+class SurfaceView3D(CameraMixin, gl.GLViewWidget):
     """Shows the model's surface and the engine's runs. ``run_filter`` (a set of run ids)
     limits it to some runs, for split mode."""
 
@@ -149,7 +76,13 @@ class SurfaceView3D(gl.GLViewWidget):
         self.opts["fov"] = 40
         self._press = None
         self._dragging_start = False
-        self._camera_touched = False  # until the user moves the camera, resizes re-frame it
+        # A camera shared from a view of another shape keeps its direction and is fitted to
+        # this one's size until the user moves it.
+        self.fit_on_resize = False
+        self.fit_pictures = False  # pictures keep the camera's direction, fitted to their shape
+        self._frame_size = None  # (w, h) that framing computes for, if not the widget's
+        self._frame_top = 0.0  # and the fraction of its height kept free at the top
+        self.camera_touched = False  # until the user moves the camera, resizes re-frame it
 
         self.mesh = GridSurfaceItem()
         self.addItem(self.mesh)
@@ -176,19 +109,40 @@ class SurfaceView3D(gl.GLViewWidget):
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
         self.start_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=10,
                                                  color=rgbf(START_MARKER), glOptions=_BALL_GL)
-        for item, depth in ((self.start_outline, 10), (self.start_marker, 11)):  # under balls
+        # A white ring on the ground around the start, drawn over the balls: a ball sitting at
+        # the start (not moved yet, or stuck there) does not hide where the runs began.
+        self.start_ring_outline = gl.GLLinePlotItem(pos=np.zeros((2, 3)), width=5,
+                                                    color=rgbf(OUTLINE), mode="line_strip",
+                                                    glOptions=_BALL_GL)
+        self.start_ring = gl.GLLinePlotItem(pos=np.zeros((2, 3)), width=2.5,
+                                            color=rgbf(START_MARKER), mode="line_strip",
+                                            glOptions=_BALL_GL)
+        # The global minimum, under the balls: where the runs should end up.
+        # A green ring a little larger than a ball: one sitting there shows the ring around it.
+        self.minimum_outline = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX + 4,
+                                                    color=rgbf(OUTLINE), glOptions=_BALL_GL)
+        self.minimum_marker = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX,
+                                                   color=rgbf(MINIMUM_COLOR), glOptions=_BALL_GL)
+        self.minimum_hole = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=MINIMUM_PX - 8,
+                                                 color=rgbf(OUTLINE), glOptions=_BALL_GL)
+        for item, depth in ((self.minimum_outline, 8), (self.minimum_marker, 9),
+                            (self.minimum_hole, 9.5),
+                            (self.start_outline, 10), (self.start_marker, 11),
+                            (self.start_ring_outline, 60), (self.start_ring, 61)):
             item.setDepthValue(depth)
             self.addItem(item)
 
-        model.surfaceChanged.connect(self.rebuild)
-        model.boundsChanged.connect(self.rebuild)
-        model.resolutionChanged.connect(self.rebuild)
-        model.appearanceChanged.connect(self._on_appearance)
-        model.startChanged.connect(self._update_start)
-        model.runsChanged.connect(self._sync_runs)
-        model.runChanged.connect(lambda _id: self._sync_runs())
-        engine.stepped.connect(self.refresh_runs)
-        engine.restarted.connect(self.refresh_runs)
+        self.cameraChanged.connect(self.layout_balls)
+        # Broken when this view is destroyed: the model and the engine outlive split views.
+        self.subscriptions = subs = Subscriptions(self)
+        for sig in (model.surfaceChanged, model.boundsChanged, model.resolutionChanged):
+            subs.connect(sig, self.rebuild)
+        subs.connect(model.appearanceChanged, self.apply_appearance)
+        subs.connect(model.startChanged, self._update_start)
+        subs.connect(model.runsChanged, self._sync_runs)
+        subs.connect(model.runChanged, self._on_run_changed)
+        subs.connect(engine.stepped, self.refresh_runs)
+        subs.connect(engine.restarted, self.refresh_runs)
         self.rebuild()
 
     # ------------------------------------------------------------------ scene
@@ -202,9 +156,15 @@ class SurfaceView3D(gl.GLViewWidget):
         self._update_wire()
         self.frame_camera()
         self._update_start()
+        self._update_minimum()
         self._sync_runs()
 
-    def _on_appearance(self):
+    def _on_run_changed(self, _run_id):
+        self._sync_runs()
+
+    def apply_appearance(self):
+        """Color the mesh from the model's colormap and height mode (also what takes an
+        overlay's colors, such as a basins map, off the mesh)."""
         m, geo = self.model, self.geometry_
         if geo is None or m.z_mode not in ("auto", geo.z_mode) or (
                 m.z_mode == "auto" and Geometry(m.surface, m.bounds, 24, "auto").z_mode != geo.z_mode):
@@ -214,6 +174,17 @@ class SurfaceView3D(gl.GLViewWidget):
         self.mesh.set_colors(colors)
         self._set_lod_mesh(colors)
         self._update_wire()
+
+    def set_mesh_colors(self, colors: np.ndarray):
+        """Color the mesh (and its coarse stand-in used while the camera moves) with (nx, ny, 4)
+        float colors on the current grid: an overlay such as a basins map. apply_appearance()
+        puts the height colors back."""
+        self.mesh.set_colors(colors)
+        n = colors.shape[0]
+        idx = np.unique(np.linspace(0, n - 1, min(n, LOD_RESOLUTION)).astype(np.intp))
+        self.lod_mesh.set_colors(colors[np.ix_(idx, idx)])
+        self._scene_version += 1  # the cached mesh layer is stale
+        self.update()
 
     def _set_lod_mesh(self, full_colors):
         """Every k-th vertex of the full mesh: the same heights and colors, fewer triangles."""
@@ -241,26 +212,14 @@ class SurfaceView3D(gl.GLViewWidget):
             segs.append(np.repeat(pts, 2, axis=0)[1:-1])
         self.wire.setData(pos=np.concatenate(segs).astype(np.float32))
 
-    def frame_camera(self):
-        """Look at the whole surface from above a front corner."""
-        geo = self.geometry_
-        (x0, x1), (y0, y1) = geo.bounds
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        radius = 0.5 * math.sqrt((x1 - x0) ** 2 + (y1 - y0) ** 2 + geo.height ** 2)
-        # fov is horizontal; a widget taller than wide sees less vertically. The margin allows
-        # for perspective: the near corner looks bigger than the radius says.
-        tan_half = math.tan(math.radians(self.opts["fov"] / 2))
-        tan_half *= min(1.0, max(self.height(), 1) / max(self.width(), 1))
-        dist = radius / tan_half * 1.3
-        self.setCameraPosition(pos=QtGui.QVector3D(cx, cy, geo.height * 0.35), distance=dist,
-                               elevation=38, azimuth=-115)
-        self._camera_touched = False
-        self.cameraChanged.emit()
-
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
-        if not self._camera_touched and self.geometry_ is not None:
+        if self.geometry_ is None:
+            return
+        if not self.camera_touched:
             self.frame_camera()
+        elif self.fit_on_resize:
+            self.fit_to_view()
 
     def _update_start(self, *_):
         geo = self.geometry_
@@ -269,6 +228,26 @@ class SurfaceView3D(gl.GLViewWidget):
         pos = np.nan_to_num(pos)
         self.start_outline.setData(pos=pos)
         self.start_marker.setData(pos=pos)
+        (x0, x1), (y0, y1) = geo.bounds
+        a = np.linspace(0, 2 * np.pi, 33)
+        r = START_RING * max(x1 - x0, y1 - y0)
+        ring = geo.clip_xy(xy[0] + r * np.column_stack([np.cos(a), np.sin(a)]))
+        verts = np.column_stack([ring, geo.z_on_mesh(ring) + geo.lift]).astype(np.float32)
+        verts = np.nan_to_num(verts)
+        self.start_ring_outline.setData(pos=verts)
+        self.start_ring.setData(pos=verts)
+
+    def _update_minimum(self):
+        geo = self.geometry_
+        xy = global_minima_in(self.model.surface, geo.bounds)
+        shown = len(xy) > 0
+        for item in (self.minimum_outline, self.minimum_marker, self.minimum_hole):
+            item.setVisible(shown)
+        if shown:
+            pos = np.nan_to_num(np.column_stack([xy, geo.z_on_mesh(xy) + geo.lift])
+                                .astype(np.float32))
+            for item in (self.minimum_outline, self.minimum_marker, self.minimum_hole):
+                item.setData(pos=pos)
 
     def _visible_runs(self):
         return [r for r in self.model.runs if r.enabled
@@ -283,31 +262,71 @@ class SurfaceView3D(gl.GLViewWidget):
         for rid, spec in wanted.items():
             if rid not in self._trails:
                 zeros = np.zeros((TRAIL_CAPACITY, 3), dtype=np.float32)
-                under = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX + 3, color=rgbf(OUTLINE),
-                                          glOptions=_LINE_GL, mode="line_strip")
+                # Where a hill hides the trail, a dimmed copy drawn without the depth test
+                # shows it through the surface; where it is in sight the full color covers it.
+                ghost = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX, glOptions=_GHOST_GL,
+                                          mode="line_strip")
+                # Smooth lines: Mesa widens aliased wide lines to one side of the path, which
+                # leaves a thick outline on one side only; antialiased ones are centered.
+                under = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX + 3,
+                                          color=rgbf(OUTLINE), glOptions=_OUTLINE_GL,
+                                          mode="line_strip", antialias=True)
                 line = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX, glOptions=_LINE_GL,
-                                         mode="line_strip")
+                                         mode="line_strip", antialias=True)
+                # Smooth lines fade at their ends: round dots at the vertices join the pieces.
+                joints = gl.GLScatterPlotItem(pos=zeros.copy(), size=TRAIL_PX,
+                                              glOptions=_LINE_GL)
                 ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
                 ball = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_PX,
                                             glOptions=_BALL_GL)
-                # The colored line is drawn first: the dark line, at the same depth, then only
-                # shows where it is wider (an outline). Balls come last, over everything.
-                for item, depth in ((line, 1), (under, 2), (ball_under, 20), (ball, 21)):
+                # The outline first, the colored line over it (see _LINE_GL). Balls come last,
+                # over everything.
+                for item, depth in ((ghost, 0.5), (under, 1), (line, 2), (joints, 2.5),
+                                    (ball_under, 20), (ball, 21)):
                     item.setDepthValue(depth)
                     self.addItem(item)
-                self._trails[rid] = (under, line, ball_under, ball)
-            _, line, _, ball = self._trails[rid]
+                self._trails[rid] = (under, line, ball_under, ball, ghost, joints)
+            _, line, _, ball, ghost, joints = self._trails[rid]
             line.setData(color=rgbf(spec.color))
+            joints.setData(color=rgbf(spec.color))
             ball.setData(color=rgbf(spec.color))
+            ghost.setData(color=rgbf(spec.color, GHOST_ALPHA))
+        order = [r.id for r in self._visible_runs()]
+        for i, rid in enumerate(order):  # balls of later runs are drawn over earlier ones
+            self._trails[rid][2].setDepthValue(20 + 2 * i)
+            self._trails[rid][3].setDepthValue(21 + 2 * i)
         self._drawn = {}
         self.refresh_runs()
+
+    def run_ids(self) -> list:
+        """The runs this view draws."""
+        return list(self._trails)
+
+    def trail_items(self, run_id) -> dict:
+        """The GL items of a run: 'outline', 'line', 'ghost', 'joints' (trail), 'ball_outline',
+        'ball'."""
+        under, line, ball_under, ball, ghost, joints = self._trails[run_id]
+        return {"outline": under, "line": line, "ghost": ghost, "joints": joints,
+                "ball_outline": ball_under, "ball": ball}
+
+    def marker_items(self) -> list:
+        """The start marker's and global minimum's GL items (pictures may hide them)."""
+        return [self.start_outline, self.start_marker, self.start_ring_outline, self.start_ring,
+                self.minimum_outline, self.minimum_marker, self.minimum_hole]
+
+    def _run_diverged(self, rid) -> bool:
+        try:
+            return str(self.engine.stepper(rid).status[0]) == "diverged"
+        except KeyError:
+            return False
 
     def refresh_runs(self):
         geo = self.geometry_
         if geo is None:
             return
-        for rid, (under, line, ball_under, ball) in self._trails.items():
+        moved = False
+        for rid, (under, line, ball_under, ball, ghost, joints) in self._trails.items():
             try:
                 key = (self.engine.draw_key(rid), id(geo))
                 if self._drawn.get(rid) == key:
@@ -316,31 +335,43 @@ class SurfaceView3D(gl.GLViewWidget):
             except KeyError:
                 continue
             self._drawn[rid] = key
+            if self._run_diverged(rid):
+                path = path_to_exit(path, geo.bounds)  # drawn to the edge, its ball there
             verts = geo.trail_vertices(path, TRAIL_CAPACITY)
-            under.setData(pos=verts)
-            line.setData(pos=verts)
+            for item in (under, line, ghost, joints):
+                item.setData(pos=verts)
             head = verts[-1:].copy()
             ball_under.setData(pos=head)
             ball.setData(pos=head)
+            moved = True
+        if moved:
+            self.layout_balls()
 
-    # ------------------------------------------------------------------ camera helpers
-    def camera_state(self) -> dict:
-        c = self.opts["center"]
-        return {"center": (c.x(), c.y(), c.z()), "distance": self.opts["distance"],
-                "elevation": self.opts["elevation"], "azimuth": self.opts["azimuth"],
-                "fov": self.opts["fov"]}
-
-    def set_camera_state(self, cam: dict, emit: bool = False):
-        self.opts["center"] = QtGui.QVector3D(*cam["center"])
-        for k in ("distance", "elevation", "azimuth", "fov"):
-            self.opts[k] = cam[k]
-        self._user_moved()  # a synced view moves with the one the user drags
-        self.update()
-        if emit:
-            self.cameraChanged.emit()
+    def layout_balls(self):
+        """Balls that land on the same spot on screen (runs that reached the same minimum, or
+        have not moved from the start) are drawn as concentric rings, the earliest run outermost,
+        so that none hides another."""
+        order = [rid for rid in (r.id for r in self._visible_runs()) if rid in self._trails]
+        if not order:
+            return
+        heads = np.array([self._trails[rid][3].pos[0] for rid in order], dtype=np.float64)
+        h = np.column_stack([heads, np.ones(len(heads))]) @ self._mvp().T
+        with np.errstate(all="ignore"):
+            px = h[:, :2] / h[:, 3:4] * 0.5 * np.array([self.width(), self.height()])
+        px = np.nan_to_num(px, nan=1e9, posinf=1e9, neginf=-1e9)
+        near = np.hypot(px[:, None, 0] - px[None, :, 0], px[:, None, 1] - px[None, :, 1]) \
+            < BALL_PX
+        for i, rid in enumerate(order):
+            later = int(near[i, i + 1:].sum())  # balls drawn over this one, in the same spot
+            covered = bool(near[i, :i].any())  # it lies inside an earlier, larger ball
+            size = BALL_PX + BALL_RING_STEP * later
+            ball_under, ball = self._trails[rid][2:4]
+            ball.setData(size=size)
+            ball_under.setData(size=size + (2 if covered else BALL_OUTLINE_PX - BALL_PX))
 
     def _user_moved(self):
-        self._camera_touched = True
+        self.camera_touched = True
+        self.fit_on_resize = False
         self._last_user_move = time.perf_counter()
         self._settle_timer.start()
 
@@ -358,70 +389,6 @@ class SurfaceView3D(gl.GLViewWidget):
         super().wheelEvent(ev)
         self._user_moved()
         self.cameraChanged.emit()
-
-    def _mvp(self) -> np.ndarray:
-        w, h = max(self.width(), 1), max(self.height(), 1)
-        proj = self.projectionMatrix((0, 0, w, h), (0, 0, w, h))
-        m = proj * self.viewMatrix()
-        return np.array(m.data(), dtype=np.float64).reshape(4, 4).T  # QMatrix4x4 is column-major
-
-    def project(self, xyz) -> tuple[float, float]:
-        """Widget pixel coordinates of a scene point (for tests and overlays)."""
-        v = self._mvp() @ np.array([*xyz, 1.0])
-        ndc = v[:3] / v[3]
-        return ((ndc[0] + 1) / 2 * self.width(), (1 - ndc[1]) / 2 * self.height())
-
-    def surface_point_at(self, px: float, py: float):
-        """The (x, y) of the surface point under widget pixel (px, py), or None: a ray from the
-        camera through the pixel, marched until it passes below the surface, then bisected on
-        the surface's exact value."""
-        geo = self.geometry_
-        if geo is None:
-            return None
-        inv = np.linalg.inv(self._mvp())
-        nx = 2.0 * px / max(self.width(), 1) - 1.0
-        ny = 1.0 - 2.0 * py / max(self.height(), 1)
-        a = inv @ np.array([nx, ny, -1.0, 1.0])
-        b = inv @ np.array([nx, ny, 1.0, 1.0])
-        a, b = a[:3] / a[3], b[:3] / b[3]
-        d = b - a
-        (x0, x1), (y0, y1) = geo.bounds
-        zlo, zhi = -0.3 * geo.height, 1.3 * geo.height
-        # Clip the ray to the box that holds the mesh.
-        t0, t1 = 0.0, 1.0
-        for lo, hi, o, dd in ((x0, x1, a[0], d[0]), (y0, y1, a[1], d[1]), (zlo, zhi, a[2], d[2])):
-            if abs(dd) < 1e-15:
-                if not lo <= o <= hi:
-                    return None
-                continue
-            ta, tb = sorted(((lo - o) / dd, (hi - o) / dd))
-            t0, t1 = max(t0, ta), min(t1, tb)
-        if t0 >= t1:
-            return None
-
-        def above(t):
-            p = a[None, :] + np.asarray(t)[:, None] * d[None, :]
-            return p[:, 2] - geo.z_at(p[:, :2])
-
-        ts = np.linspace(t0, t1, 1024)
-        f = above(ts)
-        below = np.nonzero(f <= 0)[0]
-        if len(below) == 0:
-            return None
-        i = below[0]
-        if i == 0:
-            t = ts[0]
-        else:
-            lo, hi = ts[i - 1], ts[i]
-            for _ in range(60):
-                mid = 0.5 * (lo + hi)
-                if above(np.array([mid]))[0] > 0:
-                    lo = mid
-                else:
-                    hi = mid
-            t = 0.5 * (lo + hi)
-        p = a + t * d
-        return float(p[0]), float(p[1])
 
     # ------------------------------------------------------------------ mouse
     def mousePressEvent(self, ev):
