@@ -1,15 +1,22 @@
-"""The fused engine: one numba-compiled loop per (surface gradient, optimizer kernel) pair.
+"""The numba side of both engines: compiled surface gradients and the fused stepping loop.
 
+Both engines evaluate a surface's gradient with the same numba-compiled formula (``gradient``):
+the numpy engine over all particles at once, the fused engine inside its loop. So both call the
+same elementary functions (libm's exp, sin, cos...), not numpy's own SIMD loops, which on some
+CPUs (AVX-512) differ from libm in the last bit; with the optimizer's kernel and the step
+driver's formulas (driver.py) using only correctly rounded operations, the two engines agree
+bit for bit on every CPU. Tests check it for every optimizer on every surface.
+
+The fused engine: one numba-compiled loop per (surface gradient, optimizer kernel) pair.
 Particles are stepped to the end a few at a time (in lockstep, so that the CPU overlaps their
 independent chains of dependent operations), in parallel over groups, calling the very formula
-functions the numpy engine calls on arrays (see surfaces.py and optimizers.py), so
-the results are bit-identical; tests check it.
+functions the numpy engine calls on arrays (see surfaces.py, optimizers.py and driver.py).
 
-Compiling a loop takes seconds, so loops are cached on disk: the loop's source is written to a
-small module in the user's cache directory, named by a hash of everything it is built from (the
-source of the two formula functions, this template, and the numba and package versions), and
-numba caches the compiled code beside it. A later process loads it in a fraction of a second.
-Formula functions that cannot be imported by name (a lambda, a closure) are compiled in memory.
+Compiling takes seconds, so compiled code is cached on disk: the source is written to a small
+module in the user's cache directory, named by a hash of everything it is built from (the source
+of the formula functions, this template, and the numba and package versions), and numba caches
+the compiled code beside it. A later process loads it in a fraction of a second. Formula
+functions that cannot be imported by name (a lambda, a closure) are compiled in memory.
 """
 from __future__ import annotations
 
@@ -19,19 +26,36 @@ import inspect
 import os
 import sys
 import tempfile
+from typing import Any, Callable
 
 import numpy as np
 
-# The loop. ``grad`` and ``step`` are the numba-compiled formula functions.
+from . import driver
+
+# Every formula is inlined into the loop (numba's inline='always'): called across numba's
+# function boundary, a kernel's state stores and scalar reads are not optimized together with the
+# loop (the kernels ran 2-10 times slower).
 _HEADER = '''import numpy as np
 import numba
+from {driver_module} import clip_factor as _clip_factor_py, accepted as _accepted_py
+
+clip_factor = numba.njit(CACHE_ARGS)(_clip_factor_py)
+accepted = numba.njit(CACHE_ARGS)(_accepted_py)
 '''
 
-_TEMPLATE = '''
+_GRAD_TEMPLATE = '''
+
+@numba.njit(nogil=True, CACHE_KW)
+def gradients(P, G):
+    for i in range(P.shape[0]):
+        G[i, 0], G[i, 1] = grad(P[i, 0], P[i, 1])
+'''
+
+_LOOP_TEMPLATE = '''
 LANES = 4  # particles stepped in lockstep: their independent chains overlap in the CPU
 
 
-@numba.njit(parallel=True, nogil=True, cache=CACHE)
+@numba.njit(parallel=True, nogil=True, CACHE_KW)
 def drive(P, ST, table, active, clip, limit, record_at, out, last_update, steps_taken):
     n = P.shape[0]
     T = table.shape[0]
@@ -51,22 +75,19 @@ def drive(P, ST, table, active, clip, limit, record_at, out, last_update, steps_
                 st[2 * j, s] = ST[s, i0 + j, 0]
                 st[2 * j + 1, s] = ST[s, i0 + j, 1]
         for t in range(T):
-            sc = table[t]
+            sc = SCALARS
             for j in range(LANES):
                 if live[j]:
                     x = q[2 * j]
                     y = q[2 * j + 1]
                     gx, gy = grad(x, y)
                     if clip > 0.0:
-                        # torch.nn.utils.clip_grad_norm_, as the numpy engine applies it
-                        c = clip / (np.sqrt(gx * gx + gy * gy) + 1e-6)
-                        if c < 1.0:
-                            gx = gx * c
-                            gy = gy * c
+                        c = clip_factor(gx, gy, clip)
+                        gx = gx * c
+                        gy = gy * c
                     nx = step(x, gx, st[2 * j], sc)
                     ny = step(y, gy, st[2 * j + 1], sc)
-                    if np.isfinite(nx) and np.isfinite(ny) and abs(nx) < limit \\
-                            and abs(ny) < limit:
+                    if accepted(nx, ny, limit):
                         u[2 * j] = nx - x
                         u[2 * j + 1] = ny - y
                         q[2 * j] = nx
@@ -93,18 +114,25 @@ def drive(P, ST, table, active, clip, limit, record_at, out, last_update, steps_
                 ST[s, i0 + j, 1] = st[2 * j + 1, s]
 '''
 
-_IMPORTS = '''
+_GRAD_IMPORT = '''
 from {grad_module} import {grad_name} as _grad_py
-from {step_module} import {step_name} as _step_py
 
-grad = numba.njit(cache=True)(_grad_py)
-step = numba.njit(cache=True)(_step_py)
+grad = numba.njit(CACHE_ARGS)(_grad_py)
+'''
+
+_STEP_IMPORT = '''
+from {step_module} import {step_name} as _step_py
+from {scalars_module} import {scalars_name} as Scalars
+
+step = numba.njit(CACHE_ARGS)(_step_py)
 '''
 
 _LOOPS: dict = {}
+_GRADIENTS: dict = {}
 
 
 def available() -> bool:
+    """Whether numba can be used (installed, and LANDSCAPE_EXPLORER_NO_NUMBA not set)."""
     if os.environ.get("LANDSCAPE_EXPLORER_NO_NUMBA"):
         return False
     try:
@@ -114,17 +142,46 @@ def available() -> bool:
     return True
 
 
-def loop(f_grad, kernel):
-    """The compiled loop for this gradient formula and optimizer kernel (cached)."""
-    key = (f_grad, kernel)
+def _scalars_ctor(scalars_type: type) -> str:
+    """``Scalars(table[t, 0], table[t, 1], ...)``: the kernel's named scalars of step t."""
+    width = len(scalars_type._fields)  # type: ignore[attr-defined]
+    return "Scalars(" + ", ".join(f"table[t, {i}]" for i in range(width)) + ")"
+
+
+def gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The compiled gradient of formula ``f_grad`` over points (N, 2) -> (N, 2), as the fused
+    loop computes it; None if numba is not available or cannot compile the formula."""
+    if f_grad not in _GRADIENTS:
+        compiled = None
+        if available():
+            try:
+                kernel = _build(_GRAD_TEMPLATE, "gradients", f_grad, None, None)
+                probe = np.zeros((1, 2))
+                kernel(probe, np.empty((1, 2)))  # compile (or load) now, and find out if it can
+            except Exception:  # a formula numba cannot compile: the numpy engine uses numpy's
+                kernel = None
+            if kernel is not None:
+                def compiled(xy: np.ndarray, _k: Any = kernel) -> np.ndarray:
+                    p = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
+                    g = np.empty_like(p)
+                    _k(p, g)
+                    return g.reshape(np.shape(xy))
+        _GRADIENTS[f_grad] = compiled
+    return _GRADIENTS[f_grad]
+
+
+def loop(f_grad: Callable, kernel: Callable, scalars_type: type) -> Callable:
+    """The compiled loop for this gradient formula, optimizer kernel and Scalars type (cached)."""
+    key = (f_grad, kernel, scalars_type)
     if key not in _LOOPS:
-        _LOOPS[key] = _load_cached(f_grad, kernel) or _compile_in_memory(f_grad, kernel)
+        _LOOPS[key] = _build(_LOOP_TEMPLATE.replace("SCALARS", _scalars_ctor(scalars_type)),
+                             "drive", f_grad, kernel, scalars_type)
     return _LOOPS[key]
 
 
-def _importable(fn) -> bool:
-    mod = sys.modules.get(getattr(fn, "__module__", None) or "")
-    return mod is not None and getattr(mod, fn.__qualname__, None) is fn
+def _importable(obj: Any) -> bool:
+    mod = sys.modules.get(getattr(obj, "__module__", None) or "")
+    return mod is not None and getattr(mod, obj.__qualname__, None) is obj
 
 
 def _cache_dir() -> str:
@@ -134,19 +191,43 @@ def _cache_dir() -> str:
     return os.path.join(base, "fused")
 
 
-def _load_cached(f_grad, kernel):
-    if not (_importable(f_grad) and _importable(kernel)):
-        return None
+def _build(template: str, entry: str, f_grad: Callable, kernel: Callable | None,
+           scalars_type: type | None) -> Callable:
+    parts = [f_grad] + ([kernel, scalars_type] if kernel is not None else [])
+    if all(_importable(p) for p in parts):
+        fn = _load_cached(template, entry, f_grad, kernel, scalars_type)
+        if fn is not None:
+            return fn
+    return _compile_in_memory(template, entry, f_grad, kernel, scalars_type)
+
+
+def _source(template: str, f_grad: Callable, kernel: Callable | None,
+            scalars_type: type | None, cache: bool) -> str:
+    src = _HEADER.format(driver_module=driver.__name__)
+    src += _GRAD_IMPORT.format(grad_module=f_grad.__module__, grad_name=f_grad.__qualname__)
+    if kernel is not None and scalars_type is not None:
+        src += _STEP_IMPORT.format(step_module=kernel.__module__, step_name=kernel.__qualname__,
+                                   scalars_module=scalars_type.__module__,
+                                   scalars_name=scalars_type.__qualname__)
+    src += template
+    return (src.replace("CACHE_ARGS", "inline='always', cache=True" if cache else
+                        "inline='always'")
+            .replace("CACHE_KW", "cache=True" if cache else "cache=False"))
+
+
+def _load_cached(template: str, entry: str, f_grad: Callable, kernel: Callable | None,
+                 scalars_type: type | None) -> Callable | None:
     import numba
 
     from .. import __version__
 
-    source = _HEADER + _IMPORTS.format(grad_module=f_grad.__module__, grad_name=f_grad.__qualname__,
-                             step_module=kernel.__module__, step_name=kernel.__qualname__) \
-        + _TEMPLATE.replace("CACHE", "True")
+    source = _source(template, f_grad, kernel, scalars_type, cache=True)
     try:
-        fingerprint = "\n".join([source, inspect.getsource(f_grad), inspect.getsource(kernel),
-                                 numba.__version__, __version__, sys.version])
+        parts = [source, inspect.getsource(f_grad), inspect.getsource(driver),
+                 numba.__version__, __version__, sys.version]
+        if kernel is not None and scalars_type is not None:
+            parts += [inspect.getsource(kernel), repr(scalars_type._fields)]  # type: ignore[attr-defined]
+        fingerprint = "\n".join(parts)
     except (OSError, TypeError):
         return None
     name = "le_fused_" + hashlib.sha256(fingerprint.encode()).hexdigest()[:20]
@@ -162,31 +243,37 @@ def _load_cached(f_grad, kernel):
                 f.write(source)
             os.replace(tmp, path)
         spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            return None
         module = importlib.util.module_from_spec(spec)
         # numba's cache re-imports the module by name when it loads compiled code.
         sys.modules[name] = module
         spec.loader.exec_module(module)
     except OSError:
         return None  # read-only home, full disk...: compile in memory instead
-    return module.drive
+    return getattr(module, entry)
 
 
-def _compile_in_memory(f_grad, kernel):
+def _compile_in_memory(template: str, entry: str, f_grad: Callable, kernel: Callable | None,
+                       scalars_type: type | None) -> Callable:
     import numba
 
-    namespace = {"grad": numba.njit(f_grad), "step": numba.njit(kernel)}
-    exec(compile(_HEADER + _TEMPLATE.replace("CACHE", "False"), "<landscape_explorer fused loop>", "exec"),
-         namespace)
-    return namespace["drive"]
+    body = _HEADER.format(driver_module=driver.__name__) + template
+    body = body.replace("CACHE_ARGS", "inline='always'").replace("CACHE_KW", "cache=False")
+    namespace: dict[str, Any] = {"grad": numba.njit(inline="always")(f_grad)}
+    if kernel is not None:
+        namespace.update(step=numba.njit(inline="always")(kernel), Scalars=scalars_type)
+    exec(compile(body, "<landscape_explorer fused loop>", "exec"), namespace)
+    return namespace[entry]
 
 
-def run(engine, table, record_at, out):
+def run(engine: Any, table: np.ndarray, record_at: np.ndarray, out: np.ndarray,
+        limit: float = driver.DIVERGENCE_LIMIT) -> None:
     """Advance ``engine`` (simulate.Engine) by len(table) steps; see simulate.Engine.run."""
-    from .simulate import DIVERGENCE_LIMIT
-
-    drive = loop(engine.surface.f_grad, engine.opt.kernel)
-    clip = -1.0 if engine.opt.clip is None else float(engine.opt.clip)
+    opt = engine.opt
+    drive = loop(engine.surface.f_grad, opt.kernel, type(opt.scalars(1, opt.lr)))
+    clip = driver.NO_CLIP if opt.clip is None else float(opt.clip)
     engine.p = np.ascontiguousarray(engine.p)
     engine.buffers = np.ascontiguousarray(engine.buffers)
     drive(engine.p, engine.buffers, np.ascontiguousarray(table), engine.active, clip,
-          DIVERGENCE_LIMIT, record_at, out, engine.last_update, engine.steps_taken)
+          limit, record_at, out, engine.last_update, engine.steps_taken)
