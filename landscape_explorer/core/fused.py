@@ -136,10 +136,10 @@ def available() -> bool:
     if os.environ.get("LANDSCAPE_EXPLORER_NO_NUMBA"):
         return False
     try:
-        import numba  # noqa: F401
+        import numba
     except ImportError:
         return False
-    return True
+    return bool(numba.__version__)
 
 
 def _scalars_ctor(scalars_type: type) -> str:
@@ -152,22 +152,24 @@ def gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:
     """The compiled gradient of formula ``f_grad`` over points (N, 2) -> (N, 2), as the fused
     loop computes it; None if numba is not available or cannot compile the formula."""
     if f_grad not in _GRADIENTS:
-        compiled = None
-        if available():
-            try:
-                kernel = _build(_GRAD_TEMPLATE, "gradients", f_grad, None, None)
-                probe = np.zeros((1, 2))
-                kernel(probe, np.empty((1, 2)))  # compile (or load) now, and find out if it can
-            except Exception:  # a formula numba cannot compile: the numpy engine uses numpy's
-                kernel = None
-            if kernel is not None:
-                def compiled(xy: np.ndarray, _k: Any = kernel) -> np.ndarray:
-                    p = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
-                    g = np.empty_like(p)
-                    _k(p, g)
-                    return g.reshape(np.shape(xy))
-        _GRADIENTS[f_grad] = compiled
+        _GRADIENTS[f_grad] = _compiled_gradient(f_grad) if available() else None
     return _GRADIENTS[f_grad]
+
+
+def _compiled_gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:
+    try:
+        kernel = _build(_GRAD_TEMPLATE, "gradients", f_grad, None, None)
+        kernel(np.zeros((1, 2)), np.empty((1, 2)))  # compile (or load) now: can it?
+    except Exception:  # a formula numba cannot compile: the numpy engine uses numpy's
+        return None
+
+    def compiled(xy: np.ndarray) -> np.ndarray:
+        p = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
+        g = np.empty_like(p)
+        kernel(p, g)
+        return g.reshape(np.shape(xy))
+
+    return compiled
 
 
 def loop(f_grad: Callable, kernel: Callable, scalars_type: type) -> Callable:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validation import ParameterError, check_bool, check_int, check_real, range_text
 
@@ -50,7 +51,8 @@ Kernel = Callable[..., Any]  # (p, g, st, sc) -> new p
 class OptState(NamedTuple):
     """An optimizer's state between steps: steps taken and the (K, N, 2) buffers."""
 
-    count: int  # optimizer steps taken so far
+    # optimizer steps taken so far (shadows tuple.count, as torch's state['step'] reads better)
+    count: int  # type: ignore[assignment]
     buffers: np.ndarray  # (K, N, 2)
 
 
@@ -356,7 +358,7 @@ def optimizer(name: str, **kwargs: Any) -> Optimizer:
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
 
 
-def fma_emulated(a, b, c):
+def fma_emulated(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Any:
     """a * b + c with a single rounding, elementwise, in plain numpy.
 
     Exact for all finite inputs whose product neither overflows nor falls below ~1e-290
@@ -405,7 +407,7 @@ _fma = fma_emulated  # kernels call this name; prepare_numba() swaps in the comp
 _NUMBA_FMA = None
 
 
-def prepare_numba():
+def prepare_numba() -> Callable[..., Any]:
     """Make the kernels compilable by numba (imports numba). Optimizer.kernel calls this itself
     whenever numba is already loaded; call it before ``numba.njit(defn.kernel)`` otherwise."""
     global _fma, _NUMBA_FMA
@@ -431,7 +433,7 @@ def prepare_numba():
 
     @numba.vectorize(["float64(float64, float64, float64)"], nopython=True)
     def fma(a, b, c):
-        return _llvm_fma(a, b, c)
+        return _llvm_fma(a, b, c)  # type: ignore[call-arg]  # numba's typing, not Python's
 
     _NUMBA_FMA = _fma = fma
     return fma

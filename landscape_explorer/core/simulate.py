@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from .driver import DIVERGENCE_LIMIT, accepted, clip_factor
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
 from .validation import ParameterError, check_int
+
+if TYPE_CHECKING:
+    from .verdicts import Verdict
 
 CONVERGED_GRAD_NORM = 1e-4
 CONVERGED_STEP_NORM = 1e-6
@@ -44,6 +47,8 @@ STATUSES = ("converged", "moving", "diverged")
 
 @dataclass(frozen=True)
 class SimulationResult:
+    """What ``simulate`` returns: recorded paths and losses, and each particle's outcome."""
+
     surface: Surface
     optimizer: Optimizer
     steps: int
@@ -57,14 +62,16 @@ class SimulationResult:
 
     @property
     def final(self) -> np.ndarray:
+        """(N, 2) the end points."""
         return self.path[-1]
 
     @property
     def final_loss(self) -> np.ndarray:
+        """(N,) the loss at the end points."""
         return self.loss[-1]
 
     @property
-    def verdicts(self) -> list:
+    def verdicts(self) -> list["Verdict"]:
         """One verdict per particle (reached the global minimum, stuck in a local one, ...)."""
         from .verdicts import verdicts
 
@@ -166,6 +173,7 @@ class Engine:
         self.steps_taken += ok
 
     def status(self) -> tuple[np.ndarray, np.ndarray]:
+        """('converged' | 'moving' | 'diverged' per particle, gradient norm per particle)."""
         g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
         gnorm = np.sqrt((g * g).sum(axis=1))
         step = np.sqrt((self.last_update ** 2).sum(axis=1))
@@ -177,7 +185,8 @@ class Engine:
         return status.astype(object), np.where(np.isfinite(gnorm), gnorm, np.finfo(float).max)
 
 
-def simulate(surface, optimizer, starts, steps, seed=0, record_every=1) -> SimulationResult:
+def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, steps: int,
+             seed: int = 0, record_every: int = 1) -> SimulationResult:
     """Run ``optimizer`` from every start for ``steps`` steps (see module docstring)."""
     surf = get_surface(surface)
     opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
@@ -202,7 +211,7 @@ def simulate(surface, optimizer, starts, steps, seed=0, record_every=1) -> Simul
                             status, gnorm, eng.steps_taken.copy())
 
 
-def _finite_loss(surf: Surface, xy) -> np.ndarray:
+def _finite_loss(surf: Surface, xy: Any) -> np.ndarray:
     v = surf.value(xy)
     return np.nan_to_num(v, nan=np.finfo(float).max, posinf=np.finfo(float).max,
                          neginf=-np.finfo(float).max)
@@ -216,18 +225,22 @@ class Stepper:
     whole run in bounded memory.
     """
 
-    def __init__(self, surface, optimizer, starts, seed=0, history=4096):
+    def __init__(self, surface: Surface | str, optimizer: Optimizer | str, starts: Any,
+                 seed: int = 0, history: int = 4096):
         self.surface = get_surface(surface)
         self._opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
         self.seed = seed
         self.capacity = check_int("history", history, 2)
-        self.reset(starts)
+        self._p0 = _as_starts(starts)
+        self.reset()
 
     # -- control -------------------------------------------------------------------------------
-    def reset(self, starts=None):
-        p0 = self._eng.p0 if starts is None else _as_starts(starts)
+    def reset(self, starts: Any = None) -> None:
+        """Back to step 0, from ``starts`` if given, else from the last starts."""
+        if starts is not None:
+            self._p0 = _as_starts(starts)
+        p0 = self._p0
         self._eng = Engine(self.surface, self._opt, p0, self.seed)
-        self._eng.p0 = p0
         n = len(p0)
         self._h_steps = np.zeros(self.capacity, dtype=np.int64)
         self._h_pos = np.empty((self.capacity, n, 2))
@@ -236,12 +249,13 @@ class Stepper:
         self._stride = 1
         self._refresh()
 
-    def set_optimizer(self, optimizer: Optimizer):
+    def set_optimizer(self, optimizer: Optimizer) -> None:
         """Applies from the next step; optimizer state is kept when the kind is the same."""
         self._opt = optimizer
         self._eng.set_optimizer(optimizer)
 
-    def advance(self, k: int = 1):
+    def advance(self, k: int = 1) -> None:
+        """Take k more steps (k >= 0)."""
         k = check_int("k", k, 0)
         while k > 0:
             # Steps until the next history row; run them in one go, recording that row.
@@ -264,7 +278,7 @@ class Stepper:
             k -= chunk
         self._refresh()
 
-    def _compact(self):
+    def _compact(self) -> None:
         keep = self._h_steps[: self._h_len] % (2 * self._stride) == 0
         n = int(keep.sum())
         self._h_steps[:n] = self._h_steps[: self._h_len][keep]
@@ -272,33 +286,39 @@ class Stepper:
         self._h_len = n
         self._stride *= 2
 
-    def _refresh(self):
+    def _refresh(self) -> None:
         self.status, self.grad_norms = self._eng.status()
         self.losses = _finite_loss(self.surface, self._eng.p)
 
     # -- state -----------------------------------------------------------------------------------
     @property
     def optimizer(self) -> Optimizer:
+        """The optimizer stepping now."""
         return self._opt
 
     @property
     def step(self) -> int:
+        """Steps taken so far."""
         return self._eng.count
 
     @property
     def positions(self) -> np.ndarray:
+        """(N, 2) where the particles are now."""
         return self._eng.p.copy()
 
     @property
     def last_update(self) -> np.ndarray:
+        """(N, 2) each particle's last step (zero for a diverged one)."""
         return self._eng.last_update.copy()
 
     @property
     def last_grad(self) -> np.ndarray:
+        """(N, 2) the gradient where the particles are now (non-finite values as 0)."""
         return np.nan_to_num(self.surface.grad(self._eng.p), nan=0.0, posinf=0.0, neginf=0.0)
 
     @property
     def steps_taken(self) -> np.ndarray:
+        """(N,) steps each particle took (fewer than ``step`` only if it diverged)."""
         return self._eng.steps_taken.copy()
 
     @property
@@ -307,7 +327,7 @@ class Stepper:
         ``optimizer.defn.state_names[k]`` (exp_avg, momentum_buffer, ...)."""
         return self._eng.buffers.copy()
 
-    def history(self):
+    def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(steps (L,), positions (L, N, 2), losses (L, N)) from step 0 to now, decimated."""
         steps = self._h_steps[: self._h_len]
         pos = self._h_pos[: self._h_len]
