@@ -9,14 +9,13 @@ import pytest
 import landscape_explorer as le
 from landscape_explorer.core import fused, simulate as simmod
 
-ELEMENTWISE = ["gd", "sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "adamax",
-               "nadam", "radam", "lion"]
+# Every elementwise optimizer in the registry: a new one is tested here without a word.
+ELEMENTWISE = [n for n in le.optimizer_names() if le.optimizer(n).elementwise]
 
 
-
-
-def test_elementwise_list_is_the_registry():
-    assert set(ELEMENTWISE) == {n for n in le.optimizer_names() if le.optimizer(n).elementwise}
+def test_the_torch_optimizers_are_elementwise():
+    assert set(ELEMENTWISE) >= {"gd", "sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+                                "adamax", "nadam", "radam", "lion"}
 
 
 @pytest.fixture
