@@ -32,9 +32,9 @@ import numpy as np
 
 from . import driver
 
-# Every formula is inlined into the loop (numba's inline='always'): called across numba's
-# function boundary, a kernel's state stores and scalar reads are not optimized together with the
-# loop (the kernels ran 2-10 times slower).
+# Every formula is inlined into the loop (numba's inline='always'), and a kernel's state goes in
+# and out as a tuple of floats: called across numba's function boundary, or handed its state as
+# array views (each one reference-counted), the kernels ran 3 to 10 times slower.
 _HEADER = '''import numpy as np
 import numba
 from {driver_module} import clip_factor as _clip_factor_py, accepted as _accepted_py
@@ -58,60 +58,69 @@ LANES = 4  # particles stepped in lockstep: their independent chains overlap in 
 @numba.njit(parallel=True, nogil=True, CACHE_KW)
 def drive(P, ST, table, active, clip, limit, record_at, out, last_update, steps_taken):
     n = P.shape[0]
-    T = table.shape[0]
-    K = ST.shape[0]
     for group in numba.prange((n + LANES - 1) // LANES):
         i0 = group * LANES
-        m = min(LANES, n - i0)
-        q = np.zeros(2 * LANES)  # x0, y0, x1, y1, ...
-        u = np.zeros(2 * LANES)  # the last update of each coordinate
-        st = np.zeros((2 * LANES, K))
-        live = np.zeros(LANES, dtype=np.bool_)
-        for j in range(m):
-            q[2 * j] = P[i0 + j, 0]
-            q[2 * j + 1] = P[i0 + j, 1]
-            live[j] = active[i0 + j]
-            for s in range(K):
-                st[2 * j, s] = ST[s, i0 + j, 0]
-                st[2 * j + 1, s] = ST[s, i0 + j, 1]
-        for t in range(T):
-            sc = SCALARS
-            for j in range(LANES):
-                if live[j]:
-                    x = q[2 * j]
-                    y = q[2 * j + 1]
-                    gx, gy = grad(x, y)
-                    if clip > 0.0:
-                        c = clip_factor(gx, gy, clip)
-                        gx = gx * c
-                        gy = gy * c
-                    nx = step(x, gx, st[2 * j], sc)
-                    ny = step(y, gy, st[2 * j + 1], sc)
-                    if accepted(nx, ny, limit):
-                        u[2 * j] = nx - x
-                        u[2 * j + 1] = ny - y
-                        q[2 * j] = nx
-                        q[2 * j + 1] = ny
-                        steps_taken[i0 + j] += 1
-                    else:
-                        # Diverged: it stays at its last finite point from here on.
-                        live[j] = False
-                        active[i0 + j] = False
-                        u[2 * j] = 0.0
-                        u[2 * j + 1] = 0.0
-            r = record_at[t]
-            if r >= 0:
-                for j in range(m):
-                    out[r, i0 + j, 0] = q[2 * j]
-                    out[r, i0 + j, 1] = q[2 * j + 1]
-        for j in range(m):
-            P[i0 + j, 0] = q[2 * j]
-            P[i0 + j, 1] = q[2 * j + 1]
-            last_update[i0 + j, 0] = u[2 * j]
-            last_update[i0 + j, 1] = u[2 * j + 1]
-            for s in range(K):
-                ST[s, i0 + j, 0] = st[2 * j, s]
-                ST[s, i0 + j, 1] = st[2 * j + 1, s]
+        run_group(i0, min(LANES, n - i0), P, ST, table, active, clip, limit, record_at, out,
+                  last_update, steps_taken)
+
+
+# One group of particles, to the end. A function of its own, outside the parallel loop: numba's
+# parallel analysis cannot take the kernel inlined, and inlined it must be (see the header).
+@numba.njit(nogil=True, CACHE_KW)
+def run_group(i0, m, P, ST, table, active, clip, limit, record_at, out, last_update,
+              steps_taken):
+    T = table.shape[0]
+    K = ST.shape[0]
+    q = np.zeros(2 * LANES)  # x0, y0, x1, y1, ...
+    u = np.zeros(2 * LANES)  # the last update of each coordinate
+    st = np.zeros((2 * LANES, K))
+    live = np.zeros(LANES, dtype=np.bool_)
+    for j in range(m):
+        q[2 * j] = P[i0 + j, 0]
+        q[2 * j + 1] = P[i0 + j, 1]
+        live[j] = active[i0 + j]
+        for s in range(K):
+            st[2 * j, s] = ST[s, i0 + j, 0]
+            st[2 * j + 1, s] = ST[s, i0 + j, 1]
+    for t in range(T):
+        sc = SCALARS
+        for j in range(LANES):
+            if live[j]:
+                x = q[2 * j]
+                y = q[2 * j + 1]
+                gx, gy = grad(x, y)
+                if clip > 0.0:
+                    c = clip_factor(gx, gy, clip)
+                    gx = gx * c
+                    gy = gy * c
+                nx, sx = step(x, gx, STATE_X, sc)
+                ny, sy = step(y, gy, STATE_Y, sc)
+STORE_STATE
+                if accepted(nx, ny, limit):
+                    u[2 * j] = nx - x
+                    u[2 * j + 1] = ny - y
+                    q[2 * j] = nx
+                    q[2 * j + 1] = ny
+                    steps_taken[i0 + j] += 1
+                else:
+                    # Diverged: it stays at its last finite point from here on.
+                    live[j] = False
+                    active[i0 + j] = False
+                    u[2 * j] = 0.0
+                    u[2 * j + 1] = 0.0
+        r = record_at[t]
+        if r >= 0:
+            for j in range(m):
+                out[r, i0 + j, 0] = q[2 * j]
+                out[r, i0 + j, 1] = q[2 * j + 1]
+    for j in range(m):
+        P[i0 + j, 0] = q[2 * j]
+        P[i0 + j, 1] = q[2 * j + 1]
+        last_update[i0 + j, 0] = u[2 * j]
+        last_update[i0 + j, 1] = u[2 * j + 1]
+        for s in range(K):
+            ST[s, i0 + j, 0] = st[2 * j, s]
+            ST[s, i0 + j, 1] = st[2 * j + 1, s]
 '''
 
 _GRAD_IMPORT = '''
@@ -142,17 +151,31 @@ def available() -> bool:
     return bool(numba.__version__)
 
 
-def _scalars_ctor(scalars_type: type) -> str:
-    """``Scalars(table[t, 0], table[t, 1], ...)``: the kernel's named scalars of step t."""
+def _loop_source(scalars_type: type, n_state: int) -> str:
+    """The loop's template for this Scalars type and number of state buffers: the scalars of
+    step t built from the table's row, the state passed to the kernel as a tuple of floats and
+    stored back (a kernel keeps its state in registers; see optimizers.py)."""
     width = len(scalars_type._fields)  # type: ignore[attr-defined]
-    return "Scalars(" + ", ".join(f"table[t, {i}]" for i in range(width)) + ")"
+    ctor = "Scalars(" + ", ".join(f"table[t, {i}]" for i in range(width)) + ")"
+
+    def state(row: str) -> str:
+        items = [f"st[{row}, {k}]" for k in range(n_state)]
+        return "(" + ", ".join(items) + ("," if n_state == 1 else "") + ")"
+
+    indent = " " * 16
+    store = "".join(f"{indent}st[2 * j, {k}] = sx[{k}]\n{indent}st[2 * j + 1, {k}] = sy[{k}]\n"
+                    for k in range(n_state))
+    return (_LOOP_TEMPLATE.replace("SCALARS", ctor).replace("STATE_X", state("2 * j"))
+            .replace("STATE_Y", state("2 * j + 1")).replace("STORE_STATE\n", store))
 
 
 def gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:
     """The compiled gradient of formula ``f_grad`` over points (N, 2) -> (N, 2), as the fused
     loop computes it; None if numba is not available or cannot compile the formula."""
+    if not available():
+        return None
     if f_grad not in _GRADIENTS:
-        _GRADIENTS[f_grad] = _compiled_gradient(f_grad) if available() else None
+        _GRADIENTS[f_grad] = _compiled_gradient(f_grad)
     return _GRADIENTS[f_grad]
 
 
@@ -172,12 +195,13 @@ def _compiled_gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] |
     return compiled
 
 
-def loop(f_grad: Callable, kernel: Callable, scalars_type: type) -> Callable:
-    """The compiled loop for this gradient formula, optimizer kernel and Scalars type (cached)."""
-    key = (f_grad, kernel, scalars_type)
+def loop(f_grad: Callable, kernel: Callable, scalars_type: type, n_state: int) -> Callable:
+    """The compiled loop for this gradient formula, optimizer kernel, Scalars type and number
+    of state buffers (cached)."""
+    key = (f_grad, kernel, scalars_type, n_state)
     if key not in _LOOPS:
-        _LOOPS[key] = _build(_LOOP_TEMPLATE.replace("SCALARS", _scalars_ctor(scalars_type)),
-                             "drive", f_grad, kernel, scalars_type)
+        _LOOPS[key] = _build(_loop_source(scalars_type, n_state), "drive", f_grad, kernel,
+                             scalars_type)
     return _LOOPS[key]
 
 
@@ -212,8 +236,7 @@ def _source(template: str, f_grad: Callable, kernel: Callable | None,
                                    scalars_module=scalars_type.__module__,
                                    scalars_name=scalars_type.__qualname__)
     src += template
-    return (src.replace("CACHE_ARGS", "inline='always', cache=True" if cache else
-                        "inline='always'")
+    return (src.replace("CACHE_ARGS", "inline='always', cache=True" if cache else "inline='always'")
             .replace("CACHE_KW", "cache=True" if cache else "cache=False"))
 
 
@@ -273,7 +296,7 @@ def run(engine: Any, table: np.ndarray, record_at: np.ndarray, out: np.ndarray,
         limit: float = driver.DIVERGENCE_LIMIT) -> None:
     """Advance ``engine`` (simulate.Engine) by len(table) steps; see simulate.Engine.run."""
     opt = engine.opt
-    drive = loop(engine.surface.f_grad, opt.kernel, type(opt.scalars(1, opt.lr)))
+    drive = loop(engine.surface.f_grad, opt.kernel, type(opt.scalars(1, opt.lr)), opt.n_state)
     clip = driver.NO_CLIP if opt.clip is None else float(opt.clip)
     engine.p = np.ascontiguousarray(engine.p)
     engine.buffers = np.ascontiguousarray(engine.buffers)

@@ -14,16 +14,18 @@ Under that API every optimizer is one ``OptimizerDef`` (see "Adding an optimizer
   everything that depends only on the step number (bias corrections, the scheduled lr...),
   computed once per step, not once per particle; ``step`` counts from 1 as torch's
   ``state['step']`` does after increment;
-- ``kernel(p, g, st, sc) -> new_p``: the update itself, elementwise. It reads named scalars
-  (``sc.lr``), writes the new state into ``st[0]``, ``st[1]``, ... and returns the new parameter.
-  It uses only arithmetic, numpy ufuncs and ``_fma(a, b, c)`` (a * b + c rounded once, wherever
-  torch's own kernels fuse: see "Fused multiply-add" below; numba-compiled code needs
-  ``prepare_numba()`` first, which ``Optimizer.kernel`` does by itself once numba is loaded),
-  and branches only on the scalars (hyperparameters), never on array values, so the same
-  function runs on whole arrays (``st`` is (K, N, 2)) and on scalars inside a numba loop (``st``
-  is a length-K vector, one coordinate of one particle), bit for bit the same. Kernels are
-  module-level functions that close over nothing: every number they need comes through ``sc``,
-  so numba compiles each kernel once, whatever the hyperparameters.
+- ``kernel(p, g, st, sc) -> (new_p, new_st)``: the update itself, elementwise and pure. ``st``
+  is a tuple of the K state buffers (in ``state_names`` order) and ``new_st`` the tuple of
+  their new values; the kernel reads named scalars (``sc.lr``). It uses only arithmetic, numpy
+  ufuncs and ``_fma(a, b, c)`` (a * b + c rounded once, wherever torch's own kernels fuse: see
+  "Fused multiply-add" below; numba-compiled code needs ``prepare_numba()`` first, which
+  ``Optimizer.kernel`` does by itself once numba is loaded), and branches only on the scalars
+  (hyperparameters), never on array values, so the same function runs on whole arrays (each
+  buffer (N, 2)) and on floats inside a numba loop (one coordinate of one particle), bit for bit
+  the same. Pure, it keeps its state in registers there: a kernel that stored into an array
+  ran ten times slower. Kernels are module-level functions that close over nothing: every
+  number they need comes through ``sc``, so numba compiles each kernel once, whatever the
+  hyperparameters.
 
 Adding an elementwise optimizer: a Scalars NamedTuple, its ``scalars`` and ``kernel`` functions
 and one ``register(OptimizerDef(...))`` here, plus its recorded torch reference in tests/data.
@@ -186,19 +188,27 @@ class Optimizer:
         """One step. ``ctx`` (see OptimizerDef.step) is needed only by non-elementwise optimizers."""
         params = np.asarray(params, dtype=np.float64)
         grads = np.asarray(grads, dtype=np.float64)
-        buffers = state.buffers.copy()
         step = state.count + 1
         sc = self.scalars(step, self.lrs(state.count, 1)[0])
+        if not self.elementwise and ctx is None:
+            raise ValueError(f"{self.name} needs a context (surface and rng) to step")
+        new, buffers = self.apply(params, grads, state.buffers, sc, ctx)
+        return new, OptState(step, buffers)
+
+    def apply(self, params: np.ndarray, grads: np.ndarray, buffers: np.ndarray, sc: tuple,
+              ctx: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(new params, new buffers) of one update with scalars ``sc`` on (N, 2) arrays; the
+        inputs are left as they are."""
         with np.errstate(all="ignore"):
             kernel = self.kernel
             if kernel is not None:
-                new = kernel(params, grads, buffers, sc)
+                new, new_st = kernel(params, grads, tuple(buffers), sc)
+                new_buffers = np.array(new_st, dtype=np.float64).reshape(buffers.shape)
             else:
-                if ctx is None:
-                    raise ValueError(f"{self.name} needs a context (surface and rng) to step")
                 assert self.defn.step is not None
-                new = self.defn.step(params.copy(), grads, buffers, sc, ctx)
-        return np.asarray(new, dtype=np.float64), OptState(step, buffers)
+                new_buffers = buffers.copy()
+                new = self.defn.step(params.copy(), grads, new_buffers, sc, ctx)
+        return np.asarray(new, dtype=np.float64), new_buffers
 
     def with_hyperparams(self, **changes: Any) -> "Optimizer":
         """A new optimizer of the same kind with some hyperparameters changed (validated)."""
@@ -229,7 +239,7 @@ class OptimizerDef:
     description: str
     params: tuple[HyperParam, ...]
     scalars: Callable[[int, float, Mapping[str, Any]], tuple]  # (step >= 1, lr, hp) -> Scalars
-    kernel: Kernel | None  # (p, g, st, sc) -> new p; see module docstring
+    kernel: Kernel | None  # (p, g, st, sc) -> (new p, new st); see module docstring
     # Optimizers that are not elementwise (they need the loss, random numbers or the whole
     # gradient vector: annealing, perturbed GD, Langevin dynamics) give ``step`` instead of
     # ``kernel``: step(p, g, st, sc, ctx) -> new p, with p, g (N, 2), st (K, N, 2) updated in
@@ -500,7 +510,7 @@ def _gd_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> GDScalars:
 
 
 def _gd_kernel(p, g, st, sc):
-    return _fma(-sc.lr, g, p)  # as torch's param.add_(grad, alpha=-lr)
+    return _fma(-sc.lr, g, p), st  # as torch's param.add_(grad, alpha=-lr)
 
 
 register(OptimizerDef(
@@ -538,6 +548,7 @@ def _sgd_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> SGDScalars:
 
 
 def _sgd_kernel(p, g, st, sc):
+    (buf,) = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
@@ -546,13 +557,12 @@ def _sgd_kernel(p, g, st, sc):
         if sc.first_step != 0.0:
             buf = g  # torch: the buffer starts as a copy of the first gradient
         else:
-            buf = _fma(sc.one_minus_dampening, g, st[0] * sc.momentum)
-        st[0] = buf
+            buf = _fma(sc.one_minus_dampening, g, buf * sc.momentum)
         if sc.nesterov != 0.0:
             g = _fma(sc.momentum, buf, g)
         else:
             g = buf
-    return _fma(-sc.lr, g, p)
+    return _fma(-sc.lr, g, p), (buf,)
 
 
 register(OptimizerDef(
@@ -616,6 +626,7 @@ def _adamw_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdamScalars:
 
 
 def _adam_kernel(p, g, st, sc):
+    m, v, v_max = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
@@ -625,17 +636,16 @@ def _adam_kernel(p, g, st, sc):
             g = _fma(sc.weight_decay, p, g)
     w = sc.one_minus_beta1
     if w < 0.5:
-        m = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        m = _fma(w - 1.0, g - st[0], g)
-    v = _fma(sc.one_minus_beta2 * g, g, st[1] * sc.beta2)
-    st[0] = m
-    st[1] = v
+        m = _fma(w - 1.0, g - m, g)
+    v = _fma(sc.one_minus_beta2 * g, g, v * sc.beta2)
     if sc.amsgrad != 0.0:
-        v = np.maximum(st[2], v)
-        st[2] = v
-    denom = np.sqrt(v) / sc.bias_correction2_sqrt + sc.eps
-    return p + (-sc.step_size) * m / denom
+        v_max = np.maximum(v_max, v)
+        denom = np.sqrt(v_max) / sc.bias_correction2_sqrt + sc.eps
+    else:
+        denom = np.sqrt(v) / sc.bias_correction2_sqrt + sc.eps
+    return p + (-sc.step_size) * m / denom, (m, v, v_max)
 
 
 _BETAS_HELP = ("Coefficients (beta1, beta2) of the running averages of the gradient and of its "
@@ -703,14 +713,14 @@ def _adagrad_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdagradScal
 
 
 def _adagrad_kernel(p, g, st, sc):
+    (s,) = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
         g = _fma(sc.weight_decay, p, g)
-    s = _fma(1.0 * g, g, st[0])
-    st[0] = s
+    s = _fma(1.0 * g, g, s)
     std = np.sqrt(s) + sc.eps
-    return p + (-sc.clr) * g / std
+    return p + (-sc.clr) * g / std, (s,)
 
 
 register(OptimizerDef(
@@ -754,28 +764,26 @@ def _rmsprop_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> RMSpropScal
 
 
 def _rmsprop_kernel(p, g, st, sc):
+    square_avg, grad_avg, buf = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
         g = _fma(sc.weight_decay, p, g)
-    square_avg = _fma(sc.one_minus_alpha * g, g, st[0] * sc.alpha)
-    st[0] = square_avg
+    square_avg = _fma(sc.one_minus_alpha * g, g, square_avg * sc.alpha)
     if sc.centered != 0.0:
         w = sc.one_minus_alpha
         if w < 0.5:
-            grad_avg = _fma(w, g - st[1], st[1])
+            grad_avg = _fma(w, g - grad_avg, grad_avg)
         else:
-            grad_avg = _fma(w - 1.0, g - st[1], g)
-        st[1] = grad_avg
+            grad_avg = _fma(w - 1.0, g - grad_avg, g)
         avg = np.sqrt(_fma(-1.0 * grad_avg, grad_avg, square_avg))
     else:
         avg = np.sqrt(square_avg)
     avg = avg + sc.eps
     if sc.momentum > 0.0:
-        buf = st[2] * sc.momentum + 1.0 * g / avg
-        st[2] = buf
-        return _fma(-sc.lr, buf, p)
-    return p + (-sc.lr) * g / avg
+        buf = buf * sc.momentum + 1.0 * g / avg
+        return _fma(-sc.lr, buf, p), (square_avg, grad_avg, buf)
+    return p + (-sc.lr) * g / avg, (square_avg, grad_avg, buf)
 
 
 register(OptimizerDef(
@@ -819,16 +827,16 @@ def _adadelta_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdadeltaSc
 
 
 def _adadelta_kernel(p, g, st, sc):
+    square_avg, acc_delta = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
         g = _fma(sc.weight_decay, p, g)
-    square_avg = _fma(sc.one_minus_rho * g, g, st[0] * sc.rho)
-    st[0] = square_avg
+    square_avg = _fma(sc.one_minus_rho * g, g, square_avg * sc.rho)
     std = np.sqrt(square_avg + sc.eps)
-    delta = np.sqrt(st[1] + sc.eps) / std * g
-    st[1] = _fma(sc.one_minus_rho * delta, delta, st[1] * sc.rho)
-    return _fma(-sc.lr, delta, p)
+    delta = np.sqrt(acc_delta + sc.eps) / std * g
+    acc_delta = _fma(sc.one_minus_rho * delta, delta, acc_delta * sc.rho)
+    return _fma(-sc.lr, delta, p), (square_avg, acc_delta)
 
 
 register(OptimizerDef(
@@ -871,19 +879,18 @@ def _adamax_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdamaxScalar
 
 
 def _adamax_kernel(p, g, st, sc):
+    m, u = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
         g = _fma(sc.weight_decay, p, g)
     w = sc.one_minus_beta1
     if w < 0.5:
-        m = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        m = _fma(w - 1.0, g - st[0], g)
-    u = np.maximum(st[1] * sc.beta2, np.abs(g) + sc.eps)
-    st[0] = m
-    st[1] = u
-    return p + (-sc.clr) * m / u
+        m = _fma(w - 1.0, g - m, g)
+    u = np.maximum(u * sc.beta2, np.abs(g) + sc.eps)
+    return p + (-sc.clr) * m / u, (m, u)
 
 
 register(OptimizerDef(
@@ -960,6 +967,7 @@ def _nadam_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> NAdamScalars:
 
 
 def _nadam_kernel(p, g, st, sc):
+    m, v = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
@@ -969,15 +977,13 @@ def _nadam_kernel(p, g, st, sc):
             g = _fma(sc.weight_decay, p, g)
     w = sc.one_minus_beta1
     if w < 0.5:
-        m = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        m = _fma(w - 1.0, g - st[0], g)
-    v = _fma(sc.one_minus_beta2 * g, g, st[1] * sc.beta2)
-    st[0] = m
-    st[1] = v
+        m = _fma(w - 1.0, g - m, g)
+    v = _fma(sc.one_minus_beta2 * g, g, v * sc.beta2)
     denom = np.sqrt(v / sc.bias_correction2) + sc.eps
     p = p + sc.grad_coef * g / denom
-    return p + sc.exp_avg_coef * m / denom
+    return p + sc.exp_avg_coef * m / denom, (m, v)
 
 
 register(OptimizerDef(
@@ -1038,6 +1044,7 @@ def _radam_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> RAdamScalars:
 
 
 def _radam_kernel(p, g, st, sc):
+    m, v = st
     if sc.maximize != 0.0:
         g = -g
     if sc.weight_decay != 0.0:
@@ -1047,18 +1054,16 @@ def _radam_kernel(p, g, st, sc):
             g = _fma(sc.weight_decay, p, g)
     w = sc.one_minus_beta1
     if w < 0.5:
-        m = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        m = _fma(w - 1.0, g - st[0], g)
-    v = _fma(sc.one_minus_beta2 * g, g, st[1] * sc.beta2)
-    st[0] = m
-    st[1] = v
+        m = _fma(w - 1.0, g - m, g)
+    v = _fma(sc.one_minus_beta2 * g, g, v * sc.beta2)
     bias_corrected_exp_avg = m / sc.bias_correction1
     if sc.rectify != 0.0:
         # torch computes float / tensor as tensor.reciprocal() * float
         adaptive_lr = (1.0 / (np.sqrt(v) + sc.eps)) * sc.bias_correction2_sqrt
-        return p + -1.0 * (bias_corrected_exp_avg * sc.lr * adaptive_lr * sc.rect)
-    return p + -1.0 * (bias_corrected_exp_avg * sc.lr)
+        return p + -1.0 * (bias_corrected_exp_avg * sc.lr * adaptive_lr * sc.rect), (m, v)
+    return p + -1.0 * (bias_corrected_exp_avg * sc.lr), (m, v)
 
 
 register(OptimizerDef(
@@ -1099,11 +1104,11 @@ def _lion_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> LionScalars:
 
 
 def _lion_kernel(p, g, st, sc):
+    (m,) = st
     p = p * sc.decay_factor
-    update = np.sign(_fma(sc.one_minus_beta1, g, st[0] * sc.beta1))
+    update = np.sign(_fma(sc.one_minus_beta1, g, m * sc.beta1))
     p = _fma(-sc.lr, update, p)
-    st[0] = _fma(sc.one_minus_beta2, g, st[0] * sc.beta2)
-    return p
+    return p, (_fma(sc.one_minus_beta2, g, m * sc.beta2),)
 
 
 register(OptimizerDef(

@@ -159,13 +159,7 @@ class Engine:
                 g += opt.noise * self.rng.standard_normal(self.p.shape)
             if opt.clip is not None:
                 g *= clip_factor(g[:, 0], g[:, 1], opt.clip)[:, None]
-            kernel = opt.kernel
-            if kernel is not None:
-                new = kernel(self.p, g, self.buffers, sc)
-            else:
-                assert opt.defn.step is not None
-                new = opt.defn.step(self.p.copy(), g, self.buffers, sc, self.ctx)
-            new = np.asarray(new, dtype=np.float64)
+            new, self.buffers = opt.apply(self.p, g, self.buffers, sc, self.ctx)
             ok = self.active & accepted(new[:, 0], new[:, 1], DIVERGENCE_LIMIT)
         self.active &= ok
         self.last_update = np.where(ok[:, None], new - self.p, 0.0)

@@ -511,23 +511,24 @@ def test_defaults_filled_in_and_betas_list_becomes_tuple():
 _SCALAR_LOOPS = {}
 
 
-def _scalar_loop(kernel):
-    """A numba loop calling the kernel on one coordinate at a time (compiled once per kernel)."""
+def _scalar_loop(kernel, n_state):
+    """A numba loop calling the kernel on one coordinate at a time, its state a tuple of floats
+    (compiled once per kernel)."""
     if kernel not in _SCALAR_LOOPS:
         O.prepare_numba()  # the kernels' _fma becomes numba's before they are compiled
-        step = numba.njit(kernel)
-
-        @numba.njit
-        def scalar_loop(p, g, st, sc):
-            out = np.empty_like(p)
-            for i in range(p.shape[0]):
-                for j in range(p.shape[1]):
-                    s = st[:, i, j].copy()
-                    out[i, j] = step(p[i, j], g[i, j], s, sc)
-                    st[:, i, j] = s
-            return out
-
-        _SCALAR_LOOPS[kernel] = scalar_loop
+        state = "(" + "".join(f"st[{k}, i, j], " for k in range(n_state)) + ")"
+        store = "".join(f"            st[{k}, i, j] = new_st[{k}]\n" for k in range(n_state))
+        source = f"""
+def scalar_loop(p, g, st, sc):
+    out = np.empty_like(p)
+    for i in range(p.shape[0]):
+        for j in range(p.shape[1]):
+            out[i, j], new_st = step(p[i, j], g[i, j], {state}, sc)
+{store}    return out
+"""
+        namespace = {"np": np, "step": numba.njit(kernel)}
+        exec(source, namespace)
+        _SCALAR_LOOPS[kernel] = numba.njit(namespace["scalar_loop"])
     return _SCALAR_LOOPS[kernel]
 
 
@@ -535,13 +536,15 @@ def _scalar_loop(kernel):
 @pytest.mark.parametrize("name, hp", CONFIG_PARAMS)
 def test_numpy_and_numba_kernels_bit_identical(name, hp, fma_impl, monkeypatch):
     opt = le.optimizer(name, **hp)
-    scalar_loop = _scalar_loop(opt.kernel)
+    scalar_loop = _scalar_loop(opt.kernel, opt.n_state)
     numpy_fma = O.fma_emulated if fma_impl == "emulated" else O.prepare_numba()
 
     def numpy_kernel(p, g, st, sc):
         with monkeypatch.context() as m:
             m.setattr(O, "_fma", numpy_fma)
-            return opt.defn.kernel(p, g, st, sc)
+            new, new_st = opt.defn.kernel(p, g, tuple(st), sc)
+        st[:] = np.array(new_st).reshape(st.shape)
+        return new
 
     p_np = STARTS.copy()
     st_np = opt.init(p_np).buffers.copy()

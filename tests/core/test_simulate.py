@@ -176,6 +176,7 @@ def test_without_numba_numpy_alone_agrees_within_rounding(monkeypatch):
     monkeypatch.setenv("LANDSCAPE_EXPLORER_NO_NUMBA", "1")
     monkeypatch.setattr(fused, "run", None)  # would fail if called
     alone = le.simulate("ackley", opt, starts, steps=10)
+    assert simmod.Engine(le.surface("ackley"), opt, starts, 0).grad == le.surface("ackley").grad
     np.testing.assert_allclose(alone.path, with_numba.path, rtol=1e-12, atol=1e-14)
 
 
@@ -257,7 +258,7 @@ def test_fused_loop_is_cached_on_disk(tmp_path):
             "sm.FUSED_MIN_WORK = 0;"
             "le.simulate('bowl', le.optimizer('gd', lr=0.1), [[1.0, 2.0]], steps=3);"
             "o = le.optimizer('gd');"
-            "d = fused.loop(le.surface('bowl').f_grad, o.kernel, type(o.scalars(1, 0.1)));"
+            "d = fused.loop(le.surface('bowl').f_grad, o.kernel, type(o.scalars(1, 0.1)), 0);"
             "print(sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()))")
     env = dict(os.environ, LANDSCAPE_EXPLORER_CACHE=str(tmp_path))
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
