@@ -6,6 +6,8 @@ from .core.simulate import simulate, SimulationResult, Stepper
 from .core.basins import basins, BasinsResult, random_restarts
 from .core.critical import critical_points, CriticalPoint
 from .core.verdicts import verdicts, Verdict
+from .core.validation import ParameterError
+from .core.cancel import Cancelled
 
 __version__ = "0.1.0"
 
@@ -15,5 +17,5 @@ __all__ = [
     "Schedule", "schedule", "schedule_names",
     "simulate", "SimulationResult", "Stepper",
     "critical_points", "CriticalPoint", "verdicts", "Verdict", "basins", "BasinsResult",
-    "random_restarts",
+    "random_restarts", "ParameterError", "Cancelled",
 ]

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .cancel import Cancelled, check_cancel  # noqa: F401  Cancelled: what basins raises
+from .cancel import CancelCheck, Cancelled, check_cancel  # noqa: F401  Cancelled: what basins raises
 from .critical import CriticalPoint, PointLocator, format_xy, resolve_bounds
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
 from .verdicts import Verdict, verdicts_at
+
+if TYPE_CHECKING:
+    from .simulate import SimulationResult
 
 
 
@@ -27,6 +31,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class BasinsResult:
+    """A basins-of-attraction map: for each start of a grid, the outcome it ended at."""
+
     surface: Surface
     optimizer: Optimizer
     bounds: tuple
@@ -41,10 +47,12 @@ class BasinsResult:
 
     @property
     def resolution(self) -> int:
+        """Starts per side of the grid."""
         return len(self.xs)
 
     @property
     def counts(self) -> np.ndarray:
+        """Starts per outcome label, (len(outcomes),)."""
         return np.bincount(self.labels.ravel(), minlength=len(self.outcomes))
 
     @property
@@ -57,6 +65,7 @@ class BasinsResult:
 
     @property
     def global_min_fraction(self) -> float:
+        """Share of starts that ended at a global minimum."""
         c = self.counts
         return float(sum(c[i] for i, o in enumerate(self.outcomes) if o.kind == "global_min")
                      / c.sum())
@@ -121,8 +130,10 @@ def _fused_possible(opt) -> bool:
     return ok and opt.noise == 0 and opt.kernel is not None
 
 
-def basins(surface, optimizer, resolution: int = 256, steps: int = 500, bounds=None, seed: int = 0,
-           progress=None, cancel=None, chunk_rows: int | None = None) -> BasinsResult:
+def basins(surface: Surface | str, optimizer: Optimizer | str, resolution: int = 256,
+           steps: int = 500, bounds: Any = None, seed: int = 0,
+           progress: Callable[[float], None] | None = None, cancel: CancelCheck = None,
+           chunk_rows: int | None = None) -> BasinsResult:
     """Basins of attraction of ``optimizer`` on ``surface``: one start at the center of each cell
     of a resolution x resolution grid over the bounds, each run for ``steps`` steps and labelled
     by the critical point it ends at (or 'diverged', 'not_converged').
@@ -209,7 +220,7 @@ def basins(surface, optimizer, resolution: int = 256, steps: int = 500, bounds=N
 @dataclass(frozen=True)
 class RestartsResult:
     starts: np.ndarray  # (K, 2)
-    result: object  # the SimulationResult of all K runs
+    result: "SimulationResult"  # of all K runs
     best: int  # index of the run with the lowest final loss (among those that did not diverge)
 
     @property
@@ -228,7 +239,8 @@ class RestartsResult:
                            steps_taken=r.steps_taken[self.best:self.best + 1], steps=r.steps)[0]
 
 
-def random_restarts(surface, optimizer, k: int = 10, steps: int = 300, bounds=None, seed: int = 0,
+def random_restarts(surface: Surface | str, optimizer: Optimizer | str, k: int = 10,
+                    steps: int = 300, bounds: Any = None, seed: int = 0,
                     record_every: int = 1) -> RestartsResult:
     """The classical remedy: run ``k`` starts drawn uniformly over the bounds (seeded) and keep
     the one that ends lowest."""

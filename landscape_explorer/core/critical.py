@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,9 @@ _VALUE_TOL = 1e-9  # x value range: minima within this of the lowest are all glo
 
 @dataclass(frozen=True)
 class CriticalPoint:
+    """A stationary point of a surface found numerically: where, its value, its kind and the
+    Hessian's eigenvalues there."""
+
     xy: tuple[float, float]
     value: float
     kind: str  # one of CRITICAL_KINDS
@@ -39,9 +43,11 @@ class CriticalPoint:
 
     @property
     def is_min(self) -> bool:
+        """True for a global or local minimum."""
         return self.kind in ("global_min", "local_min")
 
     def describe(self) -> str:
+        """One plain sentence: kind, place, value and curvature."""
         names = {"global_min": "global minimum", "local_min": "local minimum",
                  "saddle": "saddle point", "max": "maximum", "degenerate": "degenerate point"}
         return (f"{names[self.kind]} at {format_xy(self.xy)}, value {format_number(self.value)}, "
@@ -194,7 +200,8 @@ def surface_scales(surf: Surface, bounds) -> Scales:
 _CACHE: dict = {}
 
 
-def critical_points(surface, bounds=None, grid: int = _SEED_GRID) -> list[CriticalPoint]:
+def critical_points(surface: Surface | str, bounds: Any = None,
+                    grid: int = _SEED_GRID) -> list[CriticalPoint]:
     """Every minimum, saddle and maximum of ``surface`` inside ``bounds`` (default: the surface's
     plotting bounds), each with .xy, .value, .kind in CRITICAL_KINDS and .eigenvalues; sorted by
     kind, then value. Points where the Hessian is singular are classified by the values on a
@@ -291,7 +298,7 @@ def _classify_candidates(surf: Surface, p: np.ndarray, sc: Scales,
         if k == "flat":
             continue
         if k == "min":
-            k = "global_min" if values[i] <= lowest + vtol else "local_min"
+            k = "global_min" if lowest is not None and values[i] <= lowest + vtol else "local_min"
         out.append(CriticalPoint((float(p[i, 0]), float(p[i, 1])), float(values[i]), k,
                                  (float(lo[i]), float(hi[i])), degenerate[i]))
     order = {k: j for j, k in enumerate(CRITICAL_KINDS)}

@@ -4,61 +4,125 @@ Each optimizer is a pure transformation in the style of optax: ``opt.init(params
 ``OptState`` and ``opt.update(grads, state, params)`` returns ``(new_params, new_state)`` without
 touching its inputs.
 
-Under that API every optimizer is three small functions (see ``Optimizer``):
+Under that API every optimizer is one ``OptimizerDef`` (see "Adding an optimizer" below):
 
-- ``init(params, hp) -> buffers`` of shape (K, N, 2), the per-coordinate state (exp_avg, ...);
-- ``scalars(step, lr, hp) -> tuple of floats``: the hyperparameters and everything that depends
-  only on the step number (bias corrections, the scheduled lr...), computed once per step, not
-  once per particle; ``step`` counts from 1 as torch's ``state['step']`` does after increment;
-- ``kernel(p, g, st, sc) -> new_p``: the update itself, elementwise. It writes the new state
-  into ``st[0]``, ``st[1]``, ... and returns the new parameter. It uses only arithmetic, numpy
+- ``params``: its hyperparameters (``HyperParam``: torch name, default, valid range, slider scale),
+  from which the factory's validation is generated;
+- ``state_names``: one name per buffer of per-coordinate state (torch's: exp_avg, ...), which
+  ``init`` fills (zeros unless given) with shape (K, N, 2);
+- ``scalars(step, lr, hp) -> Scalars``: a NamedTuple of floats, the hyperparameters and
+  everything that depends only on the step number (bias corrections, the scheduled lr...),
+  computed once per step, not once per particle; ``step`` counts from 1 as torch's
+  ``state['step']`` does after increment;
+- ``kernel(p, g, st, sc) -> (new_p, new_st)``: the update itself, elementwise and pure. ``st``
+  is a tuple of the K state buffers (in ``state_names`` order) and ``new_st`` the tuple of
+  their new values; the kernel reads named scalars (``sc.lr``). It uses only arithmetic, numpy
   ufuncs and ``_fma(a, b, c)`` (a * b + c rounded once, wherever torch's own kernels fuse: see
   "Fused multiply-add" below; numba-compiled code needs ``prepare_numba()`` first, which
-  ``Optimizer.kernel`` does by itself once numba is loaded), and
-  branches only on the scalars ``sc`` (hyperparameters), never on array values, so the
-  same function runs on whole arrays (``st`` is (K, N, 2)) and on scalars inside a numba loop
-  (``st`` is a length-K vector, one coordinate of one particle), bit for bit the same. Kernels
-  are module-level functions that close over nothing: every number they need comes through
-  ``sc``, so numba compiles each kernel once, whatever the hyperparameters.
+  ``Optimizer.kernel`` does by itself once numba is loaded), and branches only on the scalars
+  (hyperparameters), never on array values, so the same function runs on whole arrays (each
+  buffer (N, 2)) and on floats inside a numba loop (one coordinate of one particle), bit for bit
+  the same. Pure, it keeps its state in registers there: a kernel that stored into an array
+  ran ten times slower. Kernels are module-level functions that close over nothing: every
+  number they need comes through ``sc``, so numba compiles each kernel once, whatever the
+  hyperparameters.
 
-Gradient noise (``noise``) and gradient-norm clipping (``clip``) are applied by the caller
-(``simulate``/``Stepper``) to the raw gradient before the update, as a minibatch gradient and
+Adding an elementwise optimizer: a Scalars NamedTuple, its ``scalars`` and ``kernel`` functions
+and one ``register(OptimizerDef(...))`` here, plus its recorded torch reference in tests/data.
+The numpy engine, the fused engine, validation, the CLI and the app's forms pick it up from
+the registry.
+
+Gradient noise (``noise``) and gradient-norm clipping (``clip``) are applied by the step driver
+(driver.py) to the raw gradient before the update, as a minibatch gradient and
 ``torch.nn.utils.clip_grad_norm_`` would be.
 """
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from .validation import ParameterError, check_bool, check_int, check_real, range_text
+
+Kernel = Callable[..., Any]  # (p, g, st, sc) -> new p
 
 
 class OptState(NamedTuple):
-    count: int  # optimizer steps taken so far
+    """An optimizer's state between steps: steps taken and the (K, N, 2) buffers."""
+
+    # optimizer steps taken so far (shadows tuple.count, as torch's state['step'] reads better)
+    count: int  # type: ignore[assignment]
     buffers: np.ndarray  # (K, N, 2)
+
+
+KINDS = ("float", "int", "bool", "pair")
+SCALES = ("linear", "log")
 
 
 @dataclass(frozen=True)
 class HyperParam:
-    """One hyperparameter: its torch name and default, and what the app needs to build a control
-    for it and the factory needs to validate it."""
+    """One hyperparameter: its torch name and default, its valid range (from which the factory's
+    validation is generated) and what the app needs to build a control for it."""
 
     name: str
     default: Any
     help: str  # one sentence, shown as a tooltip in the app and by `landscape-explorer list`
     kind: str = "float"  # widget and validation kind: "float" | "int" | "bool" | "pair"
-    low: float | None = None  # valid range (None: unbounded on that side)
+    low: float | None = None  # valid range (None: unbounded on that side); for a pair, of each
     high: float | None = None
     low_open: bool = False  # True: the value must be > low (else >= low)
     high_open: bool = False  # True: the value must be < high (else <= high)
     scale: str = "linear"  # "log" | "linear": how a slider maps onto the value
     typical: tuple[float, float] | None = None  # a slider's span; the valid range may be wider
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS + ("schedule",):
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+        if self.scale not in SCALES:
+            raise ValueError(f"{self.name}: unknown scale {self.scale!r}")
+        if self.scale == "log" and self.typical is not None and self.typical[0] <= 0:
+            raise ValueError(f"{self.name}: a log slider needs a typical span above 0")
+
+    @property
+    def allowed(self) -> str:
+        """The valid values in words, as error messages and tooltips say them."""
+        if self.kind == "bool":
+            return "True or False"
+        text = range_text(self.low, self.high, self.low_open, self.high_open,
+                          integer=self.kind == "int")
+        if self.kind == "pair":
+            return f"a pair, each {text}"
+        return text
+
+    def check(self, value: Any) -> Any:
+        """The value if it is valid, else ``ParameterError`` naming this parameter."""
+        if value is None and self.default is None:
+            return None  # an optional setting left off (clip)
+        if self.kind == "bool":
+            return check_bool(self.name, value)
+        if self.kind == "int":
+            return check_int(self.name, value,
+                             None if self.low is None else int(self.low),
+                             None if self.high is None else int(self.high))
+        if self.kind == "pair":
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                raise ParameterError(self.name, f"invalid {self.name}: {value!r} (must be a "
+                                                "pair of numbers)")
+            return tuple(check_real(self.name, v, self.low, self.high, self.low_open,
+                                    self.high_open, label=f"{self.name}[{i}]")
+                         for i, v in enumerate(value))
+        if self.kind == "float":
+            check_real(self.name, value, self.low, self.high, self.low_open, self.high_open)
+        return value
+
 
 @dataclass(frozen=True, eq=False)
 class Optimizer:
+    """An optimizer with its hyperparameters fixed (made by ``optimizer(name, ...)``)."""
+
     name: str
     hyperparams: dict  # every hyperparameter, defaults filled in (torch names: lr, betas, ...)
     defn: "OptimizerDef"
@@ -69,16 +133,25 @@ class Optimizer:
 
     @property
     def n_state(self) -> int:
+        """The number of state buffers (K)."""
         return self.defn.n_state
 
     @property
-    def kernel(self) -> Callable:
+    def elementwise(self) -> bool:
+        """True if the update is an elementwise kernel (both engines run it), False if it is a
+        whole-array ``step`` (annealing, perturbed GD, Langevin: numpy engine only)."""
+        return self.defn.kernel is not None
+
+    @property
+    def kernel(self) -> Kernel | None:
+        """The elementwise kernel, ready for numba if numba is loaded; None if not elementwise."""
         if "numba" in sys.modules:  # whoever asks for the kernel may be about to compile it
             prepare_numba()
         return self.defn.kernel
 
     @property
     def lr(self) -> float:
+        """The base learning rate (before any schedule)."""
         return float(self.hyperparams["lr"])
 
     def lrs(self, start: int, count: int) -> np.ndarray:
@@ -92,31 +165,52 @@ class Optimizer:
             self._lr_cache[:] = list(self.schedule.lrs(self.lr, n))
         return np.asarray(self._lr_cache[start:need], dtype=np.float64)
 
-    def scalars(self, step: int, lr: float) -> np.ndarray:
-        return np.asarray(self.defn.scalars(step, lr, self.hyperparams), dtype=np.float64)
+    def scalars(self, step: int, lr: float) -> tuple:
+        """The kernel's named scalars (a NamedTuple of floats) for optimizer step ``step`` >= 1
+        with learning rate ``lr``."""
+        return self.defn.scalars(step, lr, self.hyperparams)
 
-    def init(self, params) -> OptState:
+    def scalar_table(self, start: int, count: int) -> np.ndarray:
+        """(count, S) float64: the scalars of steps start+1 .. start+count, one row per step."""
+        lrs = self.lrs(start, count)
+        rows = [self.scalars(start + j + 1, lrs[j]) for j in range(count)]
+        width = len(self.scalars(start + 1, self.lr)) if not rows else len(rows[0])
+        return np.array(rows, dtype=np.float64).reshape(count, width)
+
+    def init(self, params: Any) -> OptState:
+        """The state before the first step, for particles at ``params`` (N, 2)."""
         params = np.asarray(params, dtype=np.float64)
-        return OptState(0, np.asarray(self.defn.init(params, self.hyperparams), dtype=np.float64).reshape(
-            (self.n_state,) + params.shape))
+        return OptState(0, np.asarray(self.defn.make_state(params, self.hyperparams),
+                                      dtype=np.float64).reshape((self.n_state,) + params.shape))
 
-    def update(self, grads, state: OptState, params, ctx=None) -> tuple[np.ndarray, OptState]:
+    def update(self, grads: Any, state: OptState, params: Any,
+               ctx: Any = None) -> tuple[np.ndarray, OptState]:
         """One step. ``ctx`` (see OptimizerDef.step) is needed only by non-elementwise optimizers."""
         params = np.asarray(params, dtype=np.float64)
         grads = np.asarray(grads, dtype=np.float64)
-        buffers = state.buffers.copy()
         step = state.count + 1
         sc = self.scalars(step, self.lrs(state.count, 1)[0])
-        with np.errstate(all="ignore"):
-            if self.defn.kernel is not None:
-                new = self.kernel(params, grads, buffers, sc)
-            else:
-                if ctx is None:
-                    raise ValueError(f"{self.name} needs a context (surface and rng) to step")
-                new = self.defn.step(params.copy(), grads, buffers, sc, ctx)
-        return np.asarray(new, dtype=np.float64), OptState(step, buffers)
+        if not self.elementwise and ctx is None:
+            raise ValueError(f"{self.name} needs a context (surface and rng) to step")
+        new, buffers = self.apply(params, grads, state.buffers, sc, ctx)
+        return new, OptState(step, buffers)
 
-    def with_hyperparams(self, **changes) -> "Optimizer":
+    def apply(self, params: np.ndarray, grads: np.ndarray, buffers: np.ndarray, sc: tuple,
+              ctx: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(new params, new buffers) of one update with scalars ``sc`` on (N, 2) arrays; the
+        inputs are left as they are."""
+        with np.errstate(all="ignore"):
+            kernel = self.kernel
+            if kernel is not None:
+                new, new_st = kernel(params, grads, tuple(buffers), sc)
+                new_buffers = np.array(new_st, dtype=np.float64).reshape(buffers.shape)
+            else:
+                assert self.defn.step is not None
+                new_buffers = buffers.copy()
+                new = self.defn.step(params.copy(), grads, new_buffers, sc, ctx)
+        return np.asarray(new, dtype=np.float64), new_buffers
+
+    def with_hyperparams(self, **changes: Any) -> "Optimizer":
         """A new optimizer of the same kind with some hyperparameters changed (validated)."""
         kw = {k: v for k, v in self.hyperparams.items()}
         kw.update(noise=self.noise, clip=self.clip, schedule=self.schedule)
@@ -138,57 +232,105 @@ class Optimizer:
 
 @dataclass(frozen=True)
 class OptimizerDef:
+    """Everything about one kind of optimizer: the registry's entry (see the module docstring)."""
+
     name: str
     title: str
     description: str
     params: tuple[HyperParam, ...]
-    validate: Callable  # (**hyperparams) -> None, raises ValueError naming the parameter
-    n_state: int
-    init: Callable  # (params (N, 2), hp dict) -> buffers (K, N, 2)
-    scalars: Callable  # (step >= 1, lr, hp dict) -> tuple of floats
-    kernel: Callable | None  # (p, g, st, sc) -> new p; see module docstring
+    scalars: Callable[[int, float, Mapping[str, Any]], tuple]  # (step >= 1, lr, hp) -> Scalars
+    kernel: Kernel | None  # (p, g, st, sc) -> (new p, new st); see module docstring
     # Optimizers that are not elementwise (they need the loss, random numbers or the whole
     # gradient vector: annealing, perturbed GD, Langevin dynamics) give ``step`` instead of
     # ``kernel``: step(p, g, st, sc, ctx) -> new p, with p, g (N, 2), st (K, N, 2) updated in
     # place, and ctx.value(xy) -> (N,) the loss, ctx.grad(xy) -> (N, 2), ctx.rng a seeded
-    # numpy Generator. They run on the numpy path only.
-    step: Callable | None = None
+    # numpy Generator. They run on the numpy engine only.
+    step: Callable[..., Any] | None = None
     state_names: tuple[str, ...] = ()  # one per buffer, torch's names (exp_avg, exp_avg_sq, ...)
     velocity: str | None = None  # the buffer that is a velocity / momentum (step arrows), if any
     rule: str = ""  # the update rule in one or two lines of math, shown in the app
+    # (params (N, 2), hp) -> buffers (K, N, 2); None: every buffer starts at zero
+    init: Callable[[np.ndarray, Mapping[str, Any]], np.ndarray] | None = None
+    # Rules across parameters that a range cannot say (sgd: nesterov needs momentum), run after
+    # every parameter passed its own range check: (**hp) -> None, raises ParameterError.
+    cross_check: Callable[..., None] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kernel is None) == (self.step is None):
+            raise ValueError(f"{self.name}: give exactly one of kernel and step")
+        if self.velocity is not None and self.velocity not in self.state_names:
+            raise ValueError(f"{self.name}: velocity {self.velocity!r} is not a state buffer")
+
+    @property
+    def n_state(self) -> int:
+        """The number of state buffers (K)."""
+        return len(self.state_names)
+
+    def param(self, name: str) -> HyperParam:
+        """The hyperparameter called ``name``."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def buffer_index(self, name: str) -> int:
+        """The index k of the state buffer called ``name`` (buffers[k])."""
+        return self.state_names.index(name)
+
+    def make_state(self, params: np.ndarray, hp: Mapping[str, Any]) -> np.ndarray:
+        """The buffers before the first step, (K,) + params.shape."""
+        if self.init is not None:
+            return self.init(params, hp)
+        return np.zeros((self.n_state,) + np.shape(params))
+
+    def validate(self, hp: Mapping[str, Any]) -> None:
+        """Check every hyperparameter against its range, then the cross-parameter rules; raises
+        ``ParameterError`` naming the first bad one."""
+        for p in self.params:
+            p.check(hp[p.name])
+        if self.cross_check is not None:
+            self.cross_check(**hp)
 
 
 _REGISTRY: dict[str, OptimizerDef] = {}
 
 COMMON_PARAMS = (
     HyperParam("noise", 0.0, "Standard deviation of Gaussian noise added to each gradient "
-               "component, seeded: models the noise of a minibatch gradient."),
+               "component, seeded: models the noise of a minibatch gradient.",
+               low=0.0, typical=(0.0, 2.0)),
     HyperParam("clip", None, "If set, gradients whose norm exceeds this value are rescaled to "
-               "it, as torch.nn.utils.clip_grad_norm_ does."),
+               "it, as torch.nn.utils.clip_grad_norm_ does.",
+               low=0.0, low_open=True, scale="log", typical=(0.01, 100.0)),
     HyperParam("schedule", None, "Learning-rate schedule stepped once per optimizer step, "
-               "with torch.optim.lr_scheduler semantics."),
+               "with torch.optim.lr_scheduler semantics.", kind="schedule"),
 )
 
 
 def register(defn: OptimizerDef) -> OptimizerDef:
+    """Add an optimizer to the registry (by its name)."""
     _REGISTRY[defn.name] = defn
     return defn
 
 
 def optimizer_names() -> list[str]:
+    """The names of every registered optimizer, sorted."""
     return sorted(_REGISTRY)
 
 
 def optimizer_def(name: str) -> OptimizerDef:
+    """The registry entry of ``name``; an unknown name raises ValueError listing the valid ones."""
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(
+        raise ParameterError(
+            "optimizer",
             f"unknown optimizer {name!r}; valid optimizers: {', '.join(optimizer_names())}"
         ) from None
 
 
-def optimizer(name: str, **kwargs) -> Optimizer:
+def optimizer(name: str, **kwargs: Any) -> Optimizer:
+    """An optimizer by torch name with validated hyperparameters (torch's names and defaults),
+    plus ``noise``, ``clip`` and ``schedule`` (see COMMON_PARAMS)."""
     defn = optimizer_def(name)
     noise = kwargs.pop("noise", 0.0)
     clip = kwargs.pop("clip", None)
@@ -196,83 +338,25 @@ def optimizer(name: str, **kwargs) -> Optimizer:
     known = {p.name for p in defn.params}
     for k in kwargs:
         if k not in known:
-            raise ValueError(
-                f"unknown hyperparameter {k!r} for {name}; valid: "
+            raise ParameterError(
+                k, f"unknown hyperparameter {k!r} for {name}; valid: "
                 f"{', '.join([p.name for p in defn.params] + [p.name for p in COMMON_PARAMS])}"
             )
     hp = {p.name: kwargs.get(p.name, p.default) for p in defn.params}
     # JSON gives lists where torch takes tuples (betas)
     hp = {k: tuple(v) if isinstance(v, list) else v for k, v in hp.items()}
-    check_nonneg_number("noise", noise)
-    if clip is not None:
-        check_positive_number("clip", clip)
+    noise_param, clip_param, _ = COMMON_PARAMS
+    noise_param.check(noise)
+    clip_param.check(clip)
     if schedule is not None:
         from .schedules import Schedule
 
         if not isinstance(schedule, Schedule):
-            raise ValueError(f"schedule must be a Schedule (le.schedule(...)), got {schedule!r}")
-    defn.validate(**hp)
+            raise ParameterError("schedule", f"schedule must be a Schedule (le.schedule(...)), "
+                                             f"got {schedule!r}")
+    defn.validate(hp)
     return Optimizer(defn.name, hp, defn, float(noise), None if clip is None else float(clip),
                      schedule)
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation helpers: every message names the parameter and the bad value.
-
-
-def is_real(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def check_nonneg_number(name, v):
-    if not is_real(v) or not math.isfinite(v) or v < 0:
-        raise ValueError(f"invalid {name}: {v!r} (must be a finite number >= 0)")
-
-
-def check_positive_number(name, v):
-    if not is_real(v) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"invalid {name}: {v!r} (must be a finite number > 0)")
-
-
-def check_unit_interval(name, v):
-    """0 <= v < 1, as torch requires of betas."""
-    if not is_real(v) or not (0.0 <= v < 1.0):
-        raise ValueError(f"invalid {name}: {v!r} (must be in [0, 1))")
-
-
-def check_bool(name, v):
-    if not isinstance(v, (bool, np.bool_)):
-        raise ValueError(f"invalid {name}: {v!r} (must be True or False)")
-
-
-# ---------------------------------------------------------------------------------------------
-# gd: plain gradient descent, p <- p - lr * g.
-
-
-def _gd_validate(lr):
-    check_nonneg_number("lr", lr)
-
-
-def no_state(p, hp):
-    return np.zeros((0,) + np.shape(p))
-
-
-def _gd_scalars(step, lr, hp):
-    return (lr,)
-
-
-def _gd_kernel(p, g, st, sc):
-    return _fma(-sc[0], g, p)  # as torch's param.add_(grad, alpha=-lr)
-
-
-register(OptimizerDef(
-    name="gd", title="Gradient descent",
-    description="Plain gradient descent: step against the gradient, scaled by the learning rate.",
-    params=(HyperParam("lr", 0.01, "Learning rate: the step is lr times the gradient."),),
-    validate=_gd_validate, n_state=0, init=no_state, scalars=_gd_scalars, kernel=_gd_kernel,
-))
-
-
 # ---------------------------------------------------------------------------------------------
 # Fused multiply-add. torch's CPU kernels compute ``add(alpha=)``, ``addcmul`` and ``lerp`` with
 # one rounding (an FMA instruction: ATen's vec::fmadd, and compiler contraction in the scalar
@@ -284,7 +368,7 @@ register(OptimizerDef(
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
 
 
-def fma_emulated(a, b, c):
+def fma_emulated(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Any:
     """a * b + c with a single rounding, elementwise, in plain numpy.
 
     Exact for all finite inputs whose product neither overflows nor falls below ~1e-290
@@ -333,7 +417,7 @@ _fma = fma_emulated  # kernels call this name; prepare_numba() swaps in the comp
 _NUMBA_FMA = None
 
 
-def prepare_numba():
+def prepare_numba() -> Callable[..., Any]:
     """Make the kernels compilable by numba (imports numba). Optimizer.kernel calls this itself
     whenever numba is already loaded; call it before ``numba.njit(defn.kernel)`` otherwise."""
     global _fma, _NUMBA_FMA
@@ -359,7 +443,7 @@ def prepare_numba():
 
     @numba.vectorize(["float64(float64, float64, float64)"], nopython=True)
     def fma(a, b, c):
-        return _llvm_fma(a, b, c)
+        return _llvm_fma(a, b, c)  # type: ignore[call-arg]  # numba's typing, not Python's
 
     _NUMBA_FMA = _fma = fma
     return fma
@@ -373,77 +457,112 @@ def prepare_numba():
 #   t.addcmul_(a, b, value=v)       -> fma(v * a, b, t)
 #   t.addcdiv_(a, b, value=v)       -> t + v * a / b
 #   t.lerp_(end, w)                 -> fma(w, end - t, t) if |w| < 0.5 else fma(w - 1, end - t, end)
-# Flags and derived numbers travel as floats in ``sc``; kernels branch only on them.
+# Flags and derived numbers travel as floats in the Scalars tuple; kernels branch only on them.
 
 
-def check_in_range(name, v, lo, hi, hi_open=False):
-    ok = is_real(v) and lo <= v and (v < hi if hi_open else v <= hi)
-    if not ok:
-        raise ValueError(f"invalid {name}: {v!r} (must be in [{lo}, {hi}{')' if hi_open else ']'})")
-
-
-def check_betas(v):
-    if not isinstance(v, (tuple, list)) or len(v) != 2:
-        raise ValueError(f"invalid betas: {v!r} (must be a pair (beta1, beta2))")
-    for i, b in enumerate(v):
-        if not is_real(b) or not (0.0 <= b < 1.0):
-            raise ValueError(f"invalid betas[{i}]: {b!r} in betas={tuple(v)!r} (must be in [0, 1))")
-
-
-def _flag(v) -> float:
+def _flag(v: Any) -> float:
     return 1.0 if v else 0.0
 
 
-def _state_zeros(k):
-    def init(p, hp):
-        return np.zeros((k,) + np.shape(p))
-    init.__name__ = f"zeros_{k}"
-    return init
+def _lr(default: float, help: str = "Learning rate: the scale of each step.",
+        typical: tuple[float, float] = (1e-4, 1.0)) -> HyperParam:
+    return HyperParam("lr", default, help, low=0.0, scale="log", typical=typical)
 
 
-_MAXIMIZE = HyperParam("maximize", False, "If True, climb the surface: step along the gradient "
-                       "instead of against it.")
-_LR_HELP = "Learning rate: the scale of each step."
+def _nonneg(name: str, default: float, help: str, typical: tuple[float, float] = (0.0, 1.0),
+            scale: str = "linear") -> HyperParam:
+    return HyperParam(name, default, help, low=0.0, scale=scale, typical=typical)
+
+
+def _flag_param(name: str, default: bool, help: str) -> HyperParam:
+    return HyperParam(name, default, help, kind="bool")
+
+
+_MAXIMIZE = _flag_param("maximize", False, "If True, climb the surface: step along the "
+                        "gradient instead of against it.")
 _EPS_HELP = "Added to the denominator to keep the step finite where the gradient history is zero."
 _WD_HELP = "L2 penalty: weight_decay times the parameter is added to the gradient."
-_BETAS_HELP = ("Coefficients (beta1, beta2) of the running averages of the gradient and of its "
-               "square.")
+_DECOUPLED_HELP = ("If True, shrink the parameter directly (as AdamW) instead of adding weight "
+                   "decay to the gradient.")
+
+
+def _eps(default: float, help: str = _EPS_HELP) -> HyperParam:
+    return _nonneg("eps", default, help, typical=(1e-12, 1e-2), scale="log")
+
+
+def _weight_decay(default: float = 0.0, help: str = _WD_HELP) -> HyperParam:
+    return _nonneg("weight_decay", default, help, typical=(0.0, 0.1))
+
+
+def _betas(default: tuple[float, float], help: str) -> HyperParam:
+    return HyperParam("betas", default, help, kind="pair", low=0.0, high=1.0, high_open=True,
+                      typical=(0.0, 0.999))
+
+
+# --- gd ---------------------------------------------------------------------------------------
+
+class GDScalars(NamedTuple):
+    lr: float
+
+
+def _gd_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> GDScalars:
+    return GDScalars(float(lr))
+
+
+def _gd_kernel(p, g, st, sc):
+    return _fma(-sc.lr, g, p), st  # as torch's param.add_(grad, alpha=-lr)
+
+
+register(OptimizerDef(
+    name="gd", title="Gradient descent",
+    description="Plain gradient descent: step against the gradient, scaled by the learning rate.",
+    params=(_lr(0.01, "Learning rate: the step is lr times the gradient."),),
+    scalars=_gd_scalars, kernel=_gd_kernel,
+    rule="θ ← θ − η·g",
+))
 
 
 # --- sgd --------------------------------------------------------------------------------------
 
-def _sgd_validate(lr, momentum, dampening, weight_decay, nesterov, maximize):
-    check_nonneg_number("lr", lr)
-    check_nonneg_number("momentum", momentum)
-    check_nonneg_number("dampening", dampening)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_bool("nesterov", nesterov)
-    check_bool("maximize", maximize)
+class SGDScalars(NamedTuple):
+    lr: float
+    momentum: float
+    one_minus_dampening: float
+    weight_decay: float
+    nesterov: float
+    maximize: float
+    first_step: float
+
+
+def _sgd_cross_check(lr, momentum, dampening, weight_decay, nesterov, maximize):
     if nesterov and (momentum <= 0 or dampening != 0):
-        raise ValueError(f"invalid nesterov: True with momentum={momentum!r}, dampening="
-                         f"{dampening!r} (Nesterov momentum requires a momentum and zero dampening)")
+        raise ParameterError("nesterov", f"invalid nesterov: True with momentum={momentum!r}, "
+                             f"dampening={dampening!r} (Nesterov momentum requires a momentum "
+                             "and zero dampening)")
 
 
-def _sgd_scalars(step, lr, hp):
-    return (lr, hp["momentum"], 1 - hp["dampening"], hp["weight_decay"], _flag(hp["nesterov"]),
-            _flag(hp["maximize"]), _flag(step == 1))
+def _sgd_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> SGDScalars:
+    return SGDScalars(float(lr), float(hp["momentum"]), float(1 - hp["dampening"]),
+                      float(hp["weight_decay"]), _flag(hp["nesterov"]), _flag(hp["maximize"]),
+                      _flag(step == 1))
 
 
 def _sgd_kernel(p, g, st, sc):
-    if sc[5] != 0.0:
+    (buf,) = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[3] != 0.0:
-        g = _fma(sc[3], p, g)
-    if sc[1] != 0.0:
-        if sc[6] != 0.0:
-            st[0] = g  # torch: the buffer starts as a copy of the first gradient
+    if sc.weight_decay != 0.0:
+        g = _fma(sc.weight_decay, p, g)
+    if sc.momentum != 0.0:
+        if sc.first_step != 0.0:
+            buf = g  # torch: the buffer starts as a copy of the first gradient
         else:
-            st[0] = _fma(sc[2], g, st[0] * sc[1])
-        if sc[4] != 0.0:
-            g = _fma(sc[1], st[0], g)
+            buf = _fma(sc.one_minus_dampening, g, buf * sc.momentum)
+        if sc.nesterov != 0.0:
+            g = _fma(sc.momentum, buf, g)
         else:
-            g = st[0]
-    return _fma(-sc[0], g, p)
+            g = buf
+    return _fma(-sc.lr, g, p), (buf,)
 
 
 register(OptimizerDef(
@@ -451,100 +570,108 @@ register(OptimizerDef(
     description="Stochastic gradient descent (torch.optim.SGD), with optional heavy-ball or "
                 "Nesterov momentum and weight decay.",
     params=(
-        HyperParam("lr", 0.001, _LR_HELP),
-        HyperParam("momentum", 0.0, "Momentum factor: how much of the previous step is kept "
-                   "(0 disables momentum)."),
-        HyperParam("dampening", 0.0, "Dampening for momentum: scales down the new gradient "
-                   "added to the momentum buffer."),
-        HyperParam("weight_decay", 0.0, _WD_HELP),
-        HyperParam("nesterov", False, "Use Nesterov momentum: evaluate the step after the "
-                   "momentum look-ahead."),
+        _lr(0.001),
+        _nonneg("momentum", 0.0, "Momentum factor: how much of the previous step is kept "
+                "(0 disables momentum).", typical=(0.0, 0.99)),
+        _nonneg("dampening", 0.0, "Dampening for momentum: scales down the new gradient "
+                "added to the momentum buffer."),
+        _weight_decay(),
+        _flag_param("nesterov", False, "Use Nesterov momentum: evaluate the step after the "
+                    "momentum look-ahead."),
         _MAXIMIZE,
     ),
-    validate=_sgd_validate, n_state=1, init=_state_zeros(1), scalars=_sgd_scalars,
-    kernel=_sgd_kernel,
+    scalars=_sgd_scalars, kernel=_sgd_kernel, cross_check=_sgd_cross_check,
+    state_names=("momentum_buffer",), velocity="momentum_buffer",
+    rule="b ← μ·b + (1 − τ)·g  (b₁ = g),  θ ← θ − η·b\n"
+         "Nesterov: θ ← θ − η·(g + μ·b);  weight decay: g ← g + λ·θ",
 ))
 
 
 # --- adam / adamw -----------------------------------------------------------------------------
-# sc: 0 lr, 1 beta1, 2 beta2, 3 eps, 4 weight_decay, 5 amsgrad, 6 maximize, 7 decoupled,
-#     8 1-beta1 (lerp weight), 9 1-beta2, 10 step_size, 11 bias_correction2_sqrt,
-#     12 1-lr*weight_decay
+
+class AdamScalars(NamedTuple):
+    lr: float
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    amsgrad: float
+    maximize: float
+    decoupled: float
+    one_minus_beta1: float  # the lerp weight
+    one_minus_beta2: float
+    step_size: float  # lr / bias_correction1
+    bias_correction2_sqrt: float
+    decay_factor: float  # 1 - lr * weight_decay
 
 
-def _adam_validate(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay=True):
-    check_nonneg_number("lr", lr)
-    check_betas(betas)
-    check_nonneg_number("eps", eps)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_bool("amsgrad", amsgrad)
-    check_bool("maximize", maximize)
-    check_bool("decoupled_weight_decay", decoupled_weight_decay)
-
-
-def _adam_scalars_impl(step, lr, hp, decoupled):
+def _adam_scalars_impl(step, lr, hp, decoupled) -> AdamScalars:
     beta1, beta2 = hp["betas"]
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
     step_size = lr / bias_correction1
     bias_correction2_sqrt = bias_correction2 ** 0.5
     wd = hp["weight_decay"]
-    return (lr, beta1, beta2, hp["eps"], wd, _flag(hp["amsgrad"]), _flag(hp["maximize"]),
-            _flag(decoupled), 1 - beta1, 1 - beta2, step_size, bias_correction2_sqrt,
-            1 - lr * wd)
+    return AdamScalars._make(float(v) for v in (
+        lr, beta1, beta2, hp["eps"], wd, _flag(hp["amsgrad"]), _flag(hp["maximize"]),
+        _flag(decoupled), 1 - beta1, 1 - beta2, step_size, bias_correction2_sqrt, 1 - lr * wd))
 
 
-def _adam_scalars(step, lr, hp):
+def _adam_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdamScalars:
     return _adam_scalars_impl(step, lr, hp, hp["decoupled_weight_decay"])
 
 
-def _adamw_scalars(step, lr, hp):
+def _adamw_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdamScalars:
     return _adam_scalars_impl(step, lr, hp, True)
 
 
 def _adam_kernel(p, g, st, sc):
-    if sc[6] != 0.0:
+    m, v, v_max = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[4] != 0.0:
-        if sc[7] != 0.0:
-            p = p * sc[12]
+    if sc.weight_decay != 0.0:
+        if sc.decoupled != 0.0:
+            p = p * sc.decay_factor
         else:
-            g = _fma(sc[4], p, g)
-    w = sc[8]
+            g = _fma(sc.weight_decay, p, g)
+    w = sc.one_minus_beta1
     if w < 0.5:
-        st[0] = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        st[0] = _fma(w - 1.0, g - st[0], g)
-    st[1] = _fma(sc[9] * g, g, st[1] * sc[2])
-    if sc[5] != 0.0:
-        st[2] = np.maximum(st[2], st[1])
-        denom = np.sqrt(st[2]) / sc[11] + sc[3]
+        m = _fma(w - 1.0, g - m, g)
+    v = _fma(sc.one_minus_beta2 * g, g, v * sc.beta2)
+    if sc.amsgrad != 0.0:
+        v_max = np.maximum(v_max, v)
+        denom = np.sqrt(v_max) / sc.bias_correction2_sqrt + sc.eps
     else:
-        denom = np.sqrt(st[1]) / sc[11] + sc[3]
-    return p + (-sc[10]) * st[0] / denom
+        denom = np.sqrt(v) / sc.bias_correction2_sqrt + sc.eps
+    return p + (-sc.step_size) * m / denom, (m, v, v_max)
 
 
-_ADAM_COMMON = (
-    HyperParam("betas", (0.9, 0.999), _BETAS_HELP),
-    HyperParam("eps", 1e-8, _EPS_HELP),
-)
+_BETAS_HELP = ("Coefficients (beta1, beta2) of the running averages of the gradient and of its "
+               "square.")
+_ADAM_COMMON = (_betas((0.9, 0.999), _BETAS_HELP), _eps(1e-8))
+_AMSGRAD = _flag_param("amsgrad", False, "Use AMSGrad: normalize by the largest second-moment "
+                       "average seen so far.")
+_ADAM_STATE_NAMES = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
 register(OptimizerDef(
     name="adam", title="Adam",
     description="Adam (torch.optim.Adam): steps scaled by running averages of the gradient and "
                 "its square, with bias correction.",
     params=(
-        HyperParam("lr", 0.001, _LR_HELP),
+        _lr(0.001),
         *_ADAM_COMMON,
-        HyperParam("weight_decay", 0.0, _WD_HELP),
-        HyperParam("amsgrad", False, "Use AMSGrad: normalize by the largest second-moment "
-                   "average seen so far."),
+        _weight_decay(),
+        _AMSGRAD,
         _MAXIMIZE,
-        HyperParam("decoupled_weight_decay", False, "If True, shrink the parameter directly "
-                   "(AdamW) instead of adding weight decay to the gradient."),
+        _flag_param("decoupled_weight_decay", False, "If True, shrink the parameter directly "
+                    "(AdamW) instead of adding weight decay to the gradient."),
     ),
-    validate=_adam_validate, n_state=3, init=_state_zeros(3), scalars=_adam_scalars,
-    kernel=_adam_kernel,
+    scalars=_adam_scalars, kernel=_adam_kernel, state_names=_ADAM_STATE_NAMES,
+    velocity="exp_avg",
+    rule="m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²\n"
+         "θ ← θ − η·m̂ / (√v̂ + ε),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)",
 ))
 
 register(OptimizerDef(
@@ -552,48 +679,48 @@ register(OptimizerDef(
     description="AdamW (torch.optim.AdamW): Adam with decoupled weight decay that shrinks the "
                 "parameters directly.",
     params=(
-        HyperParam("lr", 0.001, _LR_HELP),
+        _lr(0.001),
         *_ADAM_COMMON,
-        HyperParam("weight_decay", 0.01, "Decoupled weight decay: each step multiplies the "
-                   "parameter by (1 - lr * weight_decay)."),
-        HyperParam("amsgrad", False, "Use AMSGrad: normalize by the largest second-moment "
-                   "average seen so far."),
+        _weight_decay(0.01, "Decoupled weight decay: each step multiplies the parameter by "
+                      "(1 - lr * weight_decay)."),
+        _AMSGRAD,
         _MAXIMIZE,
     ),
-    validate=_adam_validate, n_state=3, init=_state_zeros(3), scalars=_adamw_scalars,
-    kernel=_adam_kernel,
+    scalars=_adamw_scalars, kernel=_adam_kernel, state_names=_ADAM_STATE_NAMES,
+    velocity="exp_avg",
+    rule="θ ← θ·(1 − η·λ),  m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²\n"
+         "θ ← θ − η·m̂ / (√v̂ + ε),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)",
 ))
 
 
 # --- adagrad ----------------------------------------------------------------------------------
-# sc: 0 clr, 1 weight_decay, 2 eps, 3 maximize
 
-def _adagrad_validate(lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
-    check_nonneg_number("lr", lr)
-    check_nonneg_number("lr_decay", lr_decay)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_nonneg_number("initial_accumulator_value", initial_accumulator_value)
-    check_nonneg_number("eps", eps)
-    check_bool("maximize", maximize)
+class AdagradScalars(NamedTuple):
+    clr: float  # lr / (1 + (step - 1) * lr_decay)
+    weight_decay: float
+    eps: float
+    maximize: float
 
 
-def _adagrad_init(p, hp):
+def _adagrad_init(p: np.ndarray, hp: Mapping[str, Any]) -> np.ndarray:
     return np.full((1,) + np.shape(p), float(hp["initial_accumulator_value"]))
 
 
-def _adagrad_scalars(step, lr, hp):
+def _adagrad_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdagradScalars:
     clr = lr / (1 + (step - 1) * hp["lr_decay"])
-    return (clr, hp["weight_decay"], hp["eps"], _flag(hp["maximize"]))
+    return AdagradScalars(float(clr), float(hp["weight_decay"]), float(hp["eps"]),
+                          _flag(hp["maximize"]))
 
 
 def _adagrad_kernel(p, g, st, sc):
-    if sc[3] != 0.0:
+    (s,) = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[1] != 0.0:
-        g = _fma(sc[1], p, g)
-    st[0] = _fma(1.0 * g, g, st[0])
-    std = np.sqrt(st[0]) + sc[2]
-    return p + (-sc[0]) * g / std
+    if sc.weight_decay != 0.0:
+        g = _fma(sc.weight_decay, p, g)
+    s = _fma(1.0 * g, g, s)
+    std = np.sqrt(s) + sc.eps
+    return p + (-sc.clr) * g / std, (s,)
 
 
 register(OptimizerDef(
@@ -601,60 +728,62 @@ register(OptimizerDef(
     description="Adagrad (torch.optim.Adagrad): each coordinate's step shrinks with the sum "
                 "of its squared gradients.",
     params=(
-        HyperParam("lr", 0.01, _LR_HELP),
-        HyperParam("lr_decay", 0.0, "Learning-rate decay: step t uses lr / (1 + (t - 1) * "
-                   "lr_decay)."),
-        HyperParam("weight_decay", 0.0, _WD_HELP),
-        HyperParam("initial_accumulator_value", 0.0, "Starting value of the sum of squared "
-                   "gradients."),
-        HyperParam("eps", 1e-10, _EPS_HELP),
+        _lr(0.01),
+        _nonneg("lr_decay", 0.0, "Learning-rate decay: step t uses lr / (1 + (t - 1) * "
+                "lr_decay).", typical=(0.0, 0.1)),
+        _weight_decay(),
+        _nonneg("initial_accumulator_value", 0.0, "Starting value of the sum of squared "
+                "gradients."),
+        _eps(1e-10),
         _MAXIMIZE,
     ),
-    validate=_adagrad_validate, n_state=1, init=_adagrad_init, scalars=_adagrad_scalars,
-    kernel=_adagrad_kernel,
+    scalars=_adagrad_scalars, kernel=_adagrad_kernel, init=_adagrad_init,
+    state_names=("sum",),
+    rule="s ← s + g²,  θ ← θ − η / (1 + (t − 1)·decay) · g / (√s + ε)",
 ))
 
 
 # --- rmsprop ----------------------------------------------------------------------------------
-# sc: 0 lr, 1 alpha, 2 eps, 3 weight_decay, 4 momentum, 5 centered, 6 maximize, 7 1-alpha
-# state: square_avg, grad_avg, momentum_buffer
 
-def _rmsprop_validate(lr, alpha, eps, weight_decay, momentum, centered, maximize):
-    check_nonneg_number("lr", lr)
-    check_nonneg_number("alpha", alpha)
-    check_nonneg_number("eps", eps)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_nonneg_number("momentum", momentum)
-    check_bool("centered", centered)
-    check_bool("maximize", maximize)
+class RMSpropScalars(NamedTuple):
+    lr: float
+    alpha: float
+    eps: float
+    weight_decay: float
+    momentum: float
+    centered: float
+    maximize: float
+    one_minus_alpha: float
 
 
-def _rmsprop_scalars(step, lr, hp):
+def _rmsprop_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> RMSpropScalars:
     alpha = hp["alpha"]
-    return (lr, alpha, hp["eps"], hp["weight_decay"], hp["momentum"], _flag(hp["centered"]),
-            _flag(hp["maximize"]), 1 - alpha)
+    return RMSpropScalars._make(float(v) for v in (
+        lr, alpha, hp["eps"], hp["weight_decay"], hp["momentum"], _flag(hp["centered"]),
+        _flag(hp["maximize"]), 1 - alpha))
 
 
 def _rmsprop_kernel(p, g, st, sc):
-    if sc[6] != 0.0:
+    square_avg, grad_avg, buf = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[3] != 0.0:
-        g = _fma(sc[3], p, g)
-    st[0] = _fma(sc[7] * g, g, st[0] * sc[1])
-    if sc[5] != 0.0:
-        w = sc[7]
+    if sc.weight_decay != 0.0:
+        g = _fma(sc.weight_decay, p, g)
+    square_avg = _fma(sc.one_minus_alpha * g, g, square_avg * sc.alpha)
+    if sc.centered != 0.0:
+        w = sc.one_minus_alpha
         if w < 0.5:
-            st[1] = _fma(w, g - st[1], st[1])
+            grad_avg = _fma(w, g - grad_avg, grad_avg)
         else:
-            st[1] = _fma(w - 1.0, g - st[1], g)
-        avg = np.sqrt(_fma(-1.0 * st[1], st[1], st[0]))
+            grad_avg = _fma(w - 1.0, g - grad_avg, g)
+        avg = np.sqrt(_fma(-1.0 * grad_avg, grad_avg, square_avg))
     else:
-        avg = np.sqrt(st[0])
-    avg = avg + sc[2]
-    if sc[4] > 0.0:
-        st[2] = st[2] * sc[4] + 1.0 * g / avg
-        return _fma(-sc[0], st[2], p)
-    return p + (-sc[0]) * g / avg
+        avg = np.sqrt(square_avg)
+    avg = avg + sc.eps
+    if sc.momentum > 0.0:
+        buf = buf * sc.momentum + 1.0 * g / avg
+        return _fma(-sc.lr, buf, p), (square_avg, grad_avg, buf)
+    return p + (-sc.lr) * g / avg, (square_avg, grad_avg, buf)
 
 
 register(OptimizerDef(
@@ -662,49 +791,52 @@ register(OptimizerDef(
     description="RMSprop (torch.optim.RMSprop): steps divided by a running root-mean-square "
                 "of recent gradients.",
     params=(
-        HyperParam("lr", 0.01, _LR_HELP),
-        HyperParam("alpha", 0.99, "Smoothing constant of the running average of squared "
-                   "gradients."),
-        HyperParam("eps", 1e-8, _EPS_HELP),
-        HyperParam("weight_decay", 0.0, _WD_HELP),
-        HyperParam("momentum", 0.0, "Momentum factor applied to the normalized step (0 "
-                   "disables momentum)."),
-        HyperParam("centered", False, "If True, normalize by the estimated variance of the "
-                   "gradient instead of its raw second moment."),
+        _lr(0.01),
+        _nonneg("alpha", 0.99, "Smoothing constant of the running average of squared "
+                "gradients.", typical=(0.5, 0.999)),
+        _eps(1e-8),
+        _weight_decay(),
+        _nonneg("momentum", 0.0, "Momentum factor applied to the normalized step (0 "
+                "disables momentum).", typical=(0.0, 0.99)),
+        _flag_param("centered", False, "If True, normalize by the estimated variance of the "
+                    "gradient instead of its raw second moment."),
         _MAXIMIZE,
     ),
-    validate=_rmsprop_validate, n_state=3, init=_state_zeros(3), scalars=_rmsprop_scalars,
-    kernel=_rmsprop_kernel,
+    scalars=_rmsprop_scalars, kernel=_rmsprop_kernel,
+    state_names=("square_avg", "grad_avg", "momentum_buffer"), velocity="momentum_buffer",
+    rule="v ← α·v + (1 − α)·g²,  θ ← θ − η·g / (√v + ε)\n"
+         "momentum: b ← μ·b + g / (√v + ε), θ ← θ − η·b;  centered: v − ḡ² for v",
 ))
 
 
 # --- adadelta ---------------------------------------------------------------------------------
-# sc: 0 lr, 1 rho, 2 eps, 3 weight_decay, 4 maximize, 5 1-rho
-# state: square_avg, acc_delta
 
-def _adadelta_validate(lr, rho, eps, weight_decay, maximize):
-    check_nonneg_number("lr", lr)
-    check_in_range("rho", rho, 0.0, 1.0)
-    check_nonneg_number("eps", eps)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_bool("maximize", maximize)
+class AdadeltaScalars(NamedTuple):
+    lr: float
+    rho: float
+    eps: float
+    weight_decay: float
+    maximize: float
+    one_minus_rho: float
 
 
-def _adadelta_scalars(step, lr, hp):
+def _adadelta_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdadeltaScalars:
     rho = hp["rho"]
-    return (lr, rho, hp["eps"], hp["weight_decay"], _flag(hp["maximize"]), 1 - rho)
+    return AdadeltaScalars._make(float(v) for v in (
+        lr, rho, hp["eps"], hp["weight_decay"], _flag(hp["maximize"]), 1 - rho))
 
 
 def _adadelta_kernel(p, g, st, sc):
-    if sc[4] != 0.0:
+    square_avg, acc_delta = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[3] != 0.0:
-        g = _fma(sc[3], p, g)
-    st[0] = _fma(sc[5] * g, g, st[0] * sc[1])
-    std = np.sqrt(st[0] + sc[2])
-    delta = np.sqrt(st[1] + sc[2]) / std * g
-    st[1] = _fma(sc[5] * delta, delta, st[1] * sc[1])
-    return _fma(-sc[0], delta, p)
+    if sc.weight_decay != 0.0:
+        g = _fma(sc.weight_decay, p, g)
+    square_avg = _fma(sc.one_minus_rho * g, g, square_avg * sc.rho)
+    std = np.sqrt(square_avg + sc.eps)
+    delta = np.sqrt(acc_delta + sc.eps) / std * g
+    acc_delta = _fma(sc.one_minus_rho * delta, delta, acc_delta * sc.rho)
+    return _fma(-sc.lr, delta, p), (square_avg, acc_delta)
 
 
 register(OptimizerDef(
@@ -712,50 +844,53 @@ register(OptimizerDef(
     description="Adadelta (torch.optim.Adadelta): steps sized by the ratio of running RMS of "
                 "past steps to running RMS of gradients.",
     params=(
-        HyperParam("lr", 1.0, "Coefficient that scales the step before it is applied."),
+        _lr(1.0, "Coefficient that scales the step before it is applied.", typical=(0.01, 10.0)),
         HyperParam("rho", 0.9, "Smoothing constant of the running averages of squared "
-                   "gradients and squared steps."),
-        HyperParam("eps", 1e-6, "Added inside the square roots; also sets the size of the "
-                   "very first steps."),
-        HyperParam("weight_decay", 0.0, _WD_HELP),
+                   "gradients and squared steps.", low=0.0, high=1.0, typical=(0.5, 0.999)),
+        _eps(1e-6, "Added inside the square roots; also sets the size of the very first steps."),
+        _weight_decay(),
         _MAXIMIZE,
     ),
-    validate=_adadelta_validate, n_state=2, init=_state_zeros(2), scalars=_adadelta_scalars,
-    kernel=_adadelta_kernel,
+    scalars=_adadelta_scalars, kernel=_adadelta_kernel,
+    state_names=("square_avg", "acc_delta"),
+    rule="v ← ρ·v + (1 − ρ)·g²,  Δ ← √(u + ε) / √(v + ε) · g\n"
+         "u ← ρ·u + (1 − ρ)·Δ²,  θ ← θ − η·Δ",
 ))
 
 
 # --- adamax -----------------------------------------------------------------------------------
-# sc: 0 clr, 1 beta1, 2 beta2, 3 eps, 4 weight_decay, 5 maximize, 6 1-beta1
-# state: exp_avg, exp_inf
 
-def _adamax_validate(lr, betas, eps, weight_decay, maximize):
-    check_nonneg_number("lr", lr)
-    check_betas(betas)
-    check_nonneg_number("eps", eps)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_bool("maximize", maximize)
+class AdamaxScalars(NamedTuple):
+    clr: float  # lr / bias_correction1
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    maximize: float
+    one_minus_beta1: float
 
 
-def _adamax_scalars(step, lr, hp):
+def _adamax_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> AdamaxScalars:
     beta1, beta2 = hp["betas"]
     bias_correction = 1 - beta1 ** step
     clr = lr / bias_correction
-    return (clr, beta1, beta2, hp["eps"], hp["weight_decay"], _flag(hp["maximize"]), 1 - beta1)
+    return AdamaxScalars._make(float(v) for v in (
+        clr, beta1, beta2, hp["eps"], hp["weight_decay"], _flag(hp["maximize"]), 1 - beta1))
 
 
 def _adamax_kernel(p, g, st, sc):
-    if sc[5] != 0.0:
+    m, u = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[4] != 0.0:
-        g = _fma(sc[4], p, g)
-    w = sc[6]
+    if sc.weight_decay != 0.0:
+        g = _fma(sc.weight_decay, p, g)
+    w = sc.one_minus_beta1
     if w < 0.5:
-        st[0] = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        st[0] = _fma(w - 1.0, g - st[0], g)
-    st[1] = np.maximum(st[1] * sc[2], np.abs(g) + sc[3])
-    return p + (-sc[0]) * st[0] / st[1]
+        m = _fma(w - 1.0, g - m, g)
+    u = np.maximum(u * sc.beta2, np.abs(g) + sc.eps)
+    return p + (-sc.clr) * m / u, (m, u)
 
 
 register(OptimizerDef(
@@ -763,26 +898,38 @@ register(OptimizerDef(
     description="Adamax (torch.optim.Adamax): Adam with the running RMS replaced by a decaying "
                 "maximum of gradient magnitudes.",
     params=(
-        HyperParam("lr", 0.002, _LR_HELP),
-        HyperParam("betas", (0.9, 0.999), "Coefficients (beta1, beta2) of the running average "
-                   "of the gradient and of the decaying maximum of its magnitude."),
-        HyperParam("eps", 1e-8, _EPS_HELP),
-        HyperParam("weight_decay", 0.0, _WD_HELP),
+        _lr(0.002),
+        _betas((0.9, 0.999), "Coefficients (beta1, beta2) of the running average of the "
+               "gradient and of the decaying maximum of its magnitude."),
+        _eps(1e-8),
+        _weight_decay(),
         _MAXIMIZE,
     ),
-    validate=_adamax_validate, n_state=2, init=_state_zeros(2), scalars=_adamax_scalars,
-    kernel=_adamax_kernel,
+    scalars=_adamax_scalars, kernel=_adamax_kernel,
+    state_names=("exp_avg", "exp_inf"), velocity="exp_avg",
+    rule="m ← β₁·m + (1 − β₁)·g,  u ← max(β₂·u, |g| + ε)\n"
+         "θ ← θ − η / (1 − β₁ᵗ) · m / u",
 ))
 
 
 # --- nadam ------------------------------------------------------------------------------------
-# sc: 0 weight_decay, 1 decoupled, 2 maximize, 3 1-beta1, 4 beta2, 5 1-beta2, 6 bias_correction2,
-#     7 eps, 8 value for grad, 9 value for exp_avg, 10 1-lr*weight_decay
-# state: exp_avg, exp_avg_sq
-#
 # torch keeps mu_product as a 0-d tensor of torch's scalar dtype: float32 unless the default
 # dtype is float64. We follow the default (float32), so the product is rounded to float32 after
 # every multiplication, as torch does.
+
+class NAdamScalars(NamedTuple):
+    weight_decay: float
+    decoupled: float
+    maximize: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    bias_correction2: float
+    eps: float
+    grad_coef: float  # -lr * (1 - mu_t) / (1 - mu_product)
+    exp_avg_coef: float  # -lr * mu_{t+1} / (1 - mu_product * mu_{t+1})
+    decay_factor: float  # 1 - lr * weight_decay
+
 
 _MU_PRODUCTS: dict = {}
 
@@ -802,50 +949,41 @@ def _nadam_mu_product(beta1, momentum_decay, step):
     return seq[step]
 
 
-def _nadam_validate(lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay,
-                    maximize):
-    check_nonneg_number("lr", lr)
-    check_betas(betas)
-    check_nonneg_number("eps", eps)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_nonneg_number("momentum_decay", momentum_decay)
-    check_bool("decoupled_weight_decay", decoupled_weight_decay)
-    check_bool("maximize", maximize)
-
-
-def _nadam_scalars(step, lr, hp):
+def _nadam_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> NAdamScalars:
     beta1, beta2 = hp["betas"]
     md = hp["momentum_decay"]
-    step = float(step)
-    bias_correction2 = 1 - beta2 ** step
-    mu = _nadam_mu(beta1, md, step)
-    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md)))
-    mu_product = _nadam_mu_product(beta1, md, int(step))
+    t = float(step)
+    bias_correction2 = 1 - beta2 ** t
+    mu = _nadam_mu(beta1, md, t)
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * md)))
+    mu_product = _nadam_mu_product(beta1, md, int(t))
     mu_product_next = mu_product * mu_next
     v_grad = -lr * (1.0 - mu) / (1.0 - mu_product)
     v_avg = (-lr * mu_next) / (1.0 - mu_product_next)
     wd = hp["weight_decay"]
-    return (wd, _flag(hp["decoupled_weight_decay"]), _flag(hp["maximize"]), 1 - beta1, beta2,
-            1 - beta2, bias_correction2, hp["eps"], v_grad, v_avg, 1 - lr * wd)
+    return NAdamScalars._make(float(v) for v in (
+        wd, _flag(hp["decoupled_weight_decay"]), _flag(hp["maximize"]), 1 - beta1, beta2,
+        1 - beta2, bias_correction2, hp["eps"], v_grad, v_avg, 1 - lr * wd))
 
 
 def _nadam_kernel(p, g, st, sc):
-    if sc[2] != 0.0:
+    m, v = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[0] != 0.0:
-        if sc[1] != 0.0:
-            p = p * sc[10]
+    if sc.weight_decay != 0.0:
+        if sc.decoupled != 0.0:
+            p = p * sc.decay_factor
         else:
-            g = _fma(sc[0], p, g)
-    w = sc[3]
+            g = _fma(sc.weight_decay, p, g)
+    w = sc.one_minus_beta1
     if w < 0.5:
-        st[0] = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        st[0] = _fma(w - 1.0, g - st[0], g)
-    st[1] = _fma(sc[5] * g, g, st[1] * sc[4])
-    denom = np.sqrt(st[1] / sc[6]) + sc[7]
-    p = p + sc[8] * g / denom
-    return p + sc[9] * st[0] / denom
+        m = _fma(w - 1.0, g - m, g)
+    v = _fma(sc.one_minus_beta2 * g, g, v * sc.beta2)
+    denom = np.sqrt(v / sc.bias_correction2) + sc.eps
+    p = p + sc.grad_coef * g / denom
+    return p + sc.exp_avg_coef * m / denom, (m, v)
 
 
 register(OptimizerDef(
@@ -853,73 +991,79 @@ register(OptimizerDef(
     description="NAdam (torch.optim.NAdam): Adam with Nesterov momentum and a momentum "
                 "schedule that warms up over the first steps.",
     params=(
-        HyperParam("lr", 0.002, _LR_HELP),
+        _lr(0.002),
         *_ADAM_COMMON,
-        HyperParam("weight_decay", 0.0, _WD_HELP),
-        HyperParam("momentum_decay", 0.004, "Sets how fast the momentum coefficient mu_t "
-                   "approaches beta1."),
-        HyperParam("decoupled_weight_decay", False, "If True, shrink the parameter directly "
-                   "(as AdamW) instead of adding weight decay to the gradient."),
+        _weight_decay(),
+        _nonneg("momentum_decay", 0.004, "Sets how fast the momentum coefficient mu_t "
+                "approaches beta1.", typical=(0.0, 0.01)),
+        _flag_param("decoupled_weight_decay", False, _DECOUPLED_HELP),
         _MAXIMIZE,
     ),
-    validate=_nadam_validate, n_state=2, init=_state_zeros(2), scalars=_nadam_scalars,
-    kernel=_nadam_kernel,
+    scalars=_nadam_scalars, kernel=_nadam_kernel,
+    state_names=("exp_avg", "exp_avg_sq"), velocity="exp_avg",
+    rule="m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²,  μₜ = β₁·(1 − ½·0.96^(t·ψ))\n"
+         "θ ← θ − η·[(1 − μₜ)·g / (1 − Πμ) + μₜ₊₁·m / (1 − Πμ·μₜ₊₁)] / (√v̂ + ε)",
 ))
 
 
 # --- radam ------------------------------------------------------------------------------------
-# sc: 0 lr, 1 weight_decay, 2 decoupled, 3 maximize, 4 1-beta1, 5 beta2, 6 1-beta2,
-#     7 bias_correction1, 8 bias_correction2**0.5, 9 eps, 10 rectify (rho_t > 5), 11 rect,
-#     12 1-lr*weight_decay
-# state: exp_avg, exp_avg_sq
 
-def _radam_validate(lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
-    check_nonneg_number("lr", lr)
-    check_betas(betas)
-    check_nonneg_number("eps", eps)
-    check_nonneg_number("weight_decay", weight_decay)
-    check_bool("decoupled_weight_decay", decoupled_weight_decay)
-    check_bool("maximize", maximize)
+class RAdamScalars(NamedTuple):
+    lr: float
+    weight_decay: float
+    decoupled: float
+    maximize: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    bias_correction1: float
+    bias_correction2_sqrt: float
+    eps: float
+    rectify: float  # 1.0 once rho_t > 5
+    rect: float  # the rectification term r_t
+    decay_factor: float  # 1 - lr * weight_decay
 
 
-def _radam_scalars(step, lr, hp):
+def _radam_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> RAdamScalars:
     beta1, beta2 = hp["betas"]
-    step = float(step)
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
+    t = float(step)
+    bias_correction1 = 1 - beta1 ** t
+    bias_correction2 = 1 - beta2 ** t
     rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    rho_t = rho_inf - 2 * t * (beta2 ** t) / bias_correction2
     if rho_t > 5.0:
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         rectify = 1.0
     else:
         rect, rectify = 0.0, 0.0
     wd = hp["weight_decay"]
-    return (lr, wd, _flag(hp["decoupled_weight_decay"]), _flag(hp["maximize"]), 1 - beta1,
-            beta2, 1 - beta2, bias_correction1, bias_correction2 ** 0.5, hp["eps"], rectify,
-            rect, 1 - lr * wd)
+    return RAdamScalars._make(float(v) for v in (
+        lr, wd, _flag(hp["decoupled_weight_decay"]), _flag(hp["maximize"]), 1 - beta1, beta2,
+        1 - beta2, bias_correction1, bias_correction2 ** 0.5, hp["eps"], rectify, rect,
+        1 - lr * wd))
 
 
 def _radam_kernel(p, g, st, sc):
-    if sc[3] != 0.0:
+    m, v = st
+    if sc.maximize != 0.0:
         g = -g
-    if sc[1] != 0.0:
-        if sc[2] != 0.0:
-            p = p * sc[12]
+    if sc.weight_decay != 0.0:
+        if sc.decoupled != 0.0:
+            p = p * sc.decay_factor
         else:
-            g = _fma(sc[1], p, g)
-    w = sc[4]
+            g = _fma(sc.weight_decay, p, g)
+    w = sc.one_minus_beta1
     if w < 0.5:
-        st[0] = _fma(w, g - st[0], st[0])
+        m = _fma(w, g - m, m)
     else:
-        st[0] = _fma(w - 1.0, g - st[0], g)
-    st[1] = _fma(sc[6] * g, g, st[1] * sc[5])
-    bias_corrected_exp_avg = st[0] / sc[7]
-    if sc[10] != 0.0:
+        m = _fma(w - 1.0, g - m, g)
+    v = _fma(sc.one_minus_beta2 * g, g, v * sc.beta2)
+    bias_corrected_exp_avg = m / sc.bias_correction1
+    if sc.rectify != 0.0:
         # torch computes float / tensor as tensor.reciprocal() * float
-        adaptive_lr = (1.0 / (np.sqrt(st[1]) + sc[9])) * sc[8]
-        return p + -1.0 * (bias_corrected_exp_avg * sc[0] * adaptive_lr * sc[11])
-    return p + -1.0 * (bias_corrected_exp_avg * sc[0])
+        adaptive_lr = (1.0 / (np.sqrt(v) + sc.eps)) * sc.bias_correction2_sqrt
+        return p + -1.0 * (bias_corrected_exp_avg * sc.lr * adaptive_lr * sc.rect), (m, v)
+    return p + -1.0 * (bias_corrected_exp_avg * sc.lr), (m, v)
 
 
 register(OptimizerDef(
@@ -927,40 +1071,44 @@ register(OptimizerDef(
     description="RAdam (torch.optim.RAdam): Adam whose adaptive step is switched on, and "
                 "rectified, only once the variance estimate is reliable.",
     params=(
-        HyperParam("lr", 0.001, _LR_HELP),
+        _lr(0.001),
         *_ADAM_COMMON,
-        HyperParam("weight_decay", 0.0, _WD_HELP),
-        HyperParam("decoupled_weight_decay", False, "If True, shrink the parameter directly "
-                   "(as AdamW) instead of adding weight decay to the gradient."),
+        _weight_decay(),
+        _flag_param("decoupled_weight_decay", False, _DECOUPLED_HELP),
         _MAXIMIZE,
     ),
-    validate=_radam_validate, n_state=2, init=_state_zeros(2), scalars=_radam_scalars,
-    kernel=_radam_kernel,
+    scalars=_radam_scalars, kernel=_radam_kernel,
+    state_names=("exp_avg", "exp_avg_sq"), velocity="exp_avg",
+    rule="m ← β₁·m + (1 − β₁)·g,  v ← β₂·v + (1 − β₂)·g²\n"
+         "θ ← θ − η·m̂·rₜ / (√v̂ + ε) once ρₜ > 5, else θ ← θ − η·m̂",
 ))
 
 
 # --- lion -------------------------------------------------------------------------------------
 # Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", in the operation order of
 # the lion-pytorch reference (lucidrains/lion-pytorch, update_fn).
-# sc: 0 lr, 1 beta1, 2 1-beta1, 3 beta2, 4 1-beta2, 5 1-lr*weight_decay
 
-def _lion_validate(lr, betas, weight_decay):
-    check_nonneg_number("lr", lr)
-    check_betas(betas)
-    check_nonneg_number("weight_decay", weight_decay)
+class LionScalars(NamedTuple):
+    lr: float
+    beta1: float
+    one_minus_beta1: float
+    beta2: float
+    one_minus_beta2: float
+    decay_factor: float  # 1 - lr * weight_decay
 
 
-def _lion_scalars(step, lr, hp):
+def _lion_scalars(step: int, lr: float, hp: Mapping[str, Any]) -> LionScalars:
     beta1, beta2 = hp["betas"]
-    return (lr, beta1, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - lr * hp["weight_decay"])
+    return LionScalars._make(float(v) for v in (
+        lr, beta1, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - lr * hp["weight_decay"]))
 
 
 def _lion_kernel(p, g, st, sc):
-    p = p * sc[5]
-    update = np.sign(_fma(sc[2], g, st[0] * sc[1]))
-    p = _fma(-sc[0], update, p)
-    st[0] = _fma(sc[4], g, st[0] * sc[3])
-    return p
+    (m,) = st
+    p = p * sc.decay_factor
+    update = np.sign(_fma(sc.one_minus_beta1, g, m * sc.beta1))
+    p = _fma(-sc.lr, update, p)
+    return p, (_fma(sc.one_minus_beta2, g, m * sc.beta2),)
 
 
 register(OptimizerDef(
@@ -968,14 +1116,15 @@ register(OptimizerDef(
     description="Lion (Chen et al. 2023): steps of fixed size lr in the sign of an "
                 "interpolated momentum, with decoupled weight decay.",
     params=(
-        HyperParam("lr", 1e-4, "Learning rate: every coordinate moves by exactly lr per step "
-                   "(plus weight decay)."),
-        HyperParam("betas", (0.9, 0.99), "beta1 interpolates momentum and gradient for the "
-                   "step's sign; beta2 is the momentum's decay."),
-        HyperParam("weight_decay", 0.0, "Decoupled weight decay: each step multiplies the "
-                   "parameter by (1 - lr * weight_decay)."),
+        _lr(1e-4, "Learning rate: every coordinate moves by exactly lr per step (plus weight "
+            "decay)."),
+        _betas((0.9, 0.99), "beta1 interpolates momentum and gradient for the step's sign; "
+               "beta2 is the momentum's decay."),
+        _weight_decay(0.0, "Decoupled weight decay: each step multiplies the parameter by "
+                      "(1 - lr * weight_decay)."),
     ),
-    validate=_lion_validate, n_state=1, init=_state_zeros(1), scalars=_lion_scalars,
-    kernel=_lion_kernel,
+    scalars=_lion_scalars, kernel=_lion_kernel,
+    state_names=("exp_avg",), velocity="exp_avg",
+    rule="θ ← θ·(1 − η·λ) − η·sign(β₁·m + (1 − β₁)·g)\n"
+         "m ← β₂·m + (1 − β₂)·g",
 ))
-from . import escape  # noqa: E402,F401  registers the escape methods

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
+
+from .validation import (ParameterError, check_choice, check_int, check_nonneg, check_positive,
+                         check_real)
 
 
 class _Required(str):
@@ -26,6 +29,8 @@ REQUIRED = _Required("<required>")
 
 @dataclass(frozen=True, eq=False)
 class Schedule:
+    """A learning-rate schedule with its parameters fixed (made by ``schedule(name, ...)``)."""
+
     name: str
     params: dict  # every parameter, defaults filled in, torch names
     f_lrs: Callable  # (base_lr, n, params) -> sequence of n floats
@@ -35,6 +40,7 @@ class Schedule:
         return np.asarray(self.f_lrs(float(base_lr), int(n), self.params), dtype=np.float64)
 
     def spec(self) -> str:
+        """A call the CLI parses back into this schedule, every parameter given."""
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
 
 
@@ -138,71 +144,43 @@ def _linear_lrs(base_lr, n, params):  # LinearLR, recursive form
 # Validation: every message names the parameter and the bad value.
 
 
-def _is_real(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _positive_int(name, v):
-    if not _is_int(v) or v <= 0:
-        raise ValueError(f"invalid {name}: {v!r} (must be an integer >= 1)")
-
-
-def _nonneg_number(name, v):
-    if not _is_real(v) or not math.isfinite(v) or v < 0:
-        raise ValueError(f"invalid {name}: {v!r} (must be a finite number >= 0)")
-
-
-def _positive_number(name, v):
-    if not _is_real(v) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"invalid {name}: {v!r} (must be a finite number > 0)")
-
-
 def _validate_constant(p):
     pass
 
 
 def _validate_step(p):
-    _positive_int("step_size", p["step_size"])
-    _nonneg_number("gamma", p["gamma"])
+    check_int("step_size", p["step_size"], 1)
+    check_nonneg("gamma", p["gamma"])
 
 
 def _validate_exponential(p):
-    _nonneg_number("gamma", p["gamma"])
+    check_nonneg("gamma", p["gamma"])
 
 
 def _validate_cosine(p):
-    _positive_int("T_max", p["T_max"])
-    _nonneg_number("eta_min", p["eta_min"])
+    check_int("T_max", p["T_max"], 1)
+    check_nonneg("eta_min", p["eta_min"])
 
 
 def _validate_cosine_warm_restarts(p):
-    _positive_int("T_0", p["T_0"])
-    _positive_int("T_mult", p["T_mult"])
-    _nonneg_number("eta_min", p["eta_min"])
+    check_int("T_0", p["T_0"], 1)
+    check_int("T_mult", p["T_mult"], 1)
+    check_nonneg("eta_min", p["eta_min"])
 
 
 def _validate_cyclic(p):
-    _nonneg_number("max_lr", p["max_lr"])
-    _positive_int("step_size_up", p["step_size_up"])
+    check_nonneg("max_lr", p["max_lr"])
+    check_int("step_size_up", p["step_size_up"], 1)
     if p["step_size_down"] is not None:
-        _positive_int("step_size_down", p["step_size_down"])
-    if p["mode"] not in ("triangular", "triangular2", "exp_range"):
-        raise ValueError(f"invalid mode: {p['mode']!r} (must be 'triangular', 'triangular2' or "
-                         "'exp_range')")
-    _positive_number("gamma", p["gamma"])
+        check_int("step_size_down", p["step_size_down"], 1)
+    check_choice("mode", p["mode"], ("triangular", "triangular2", "exp_range"))
+    check_positive("gamma", p["gamma"])
 
 
 def _validate_linear(p):
-    sf, ef = p["start_factor"], p["end_factor"]
-    if not _is_real(sf) or not (0.0 < sf <= 1.0):
-        raise ValueError(f"invalid start_factor: {sf!r} (must be in (0, 1])")
-    if not _is_real(ef) or not (0.0 <= ef <= 1.0):
-        raise ValueError(f"invalid end_factor: {ef!r} (must be in [0, 1])")
-    _positive_int("total_iters", p["total_iters"])
+    check_real("start_factor", p["start_factor"], 0.0, 1.0, low_open=True)
+    check_real("end_factor", p["end_factor"], 0.0, 1.0)
+    check_int("total_iters", p["total_iters"], 1)
 
 
 _ETA_MIN_HELP = "Smallest learning rate the cosine reaches."
@@ -246,6 +224,7 @@ _REGISTRY: dict[str, tuple] = {
 
 
 def schedule_names() -> list[str]:
+    """The names of every schedule, sorted."""
     return sorted(_REGISTRY)
 
 
@@ -253,8 +232,8 @@ def _entry(name):
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown schedule {name!r}; valid schedules: {', '.join(schedule_names())}"
+        raise ParameterError(
+            "schedule", f"unknown schedule {name!r}; valid schedules: {', '.join(schedule_names())}"
         ) from None
 
 
@@ -268,16 +247,19 @@ def torch_scheduler_name(name: str) -> str | None:
     return _entry(name)[3]
 
 
-def schedule(name: str, **kwargs) -> Schedule:
+def schedule(name: str, **kwargs: Any) -> Schedule:
+    """A learning-rate schedule by name, with torch's parameter names and defaults; bad or
+    missing parameters raise ``ParameterError`` naming them."""
     f_lrs, params, validate, _ = _entry(name)
     known = [p[0] for p in params]
     for k in kwargs:
         if k not in known:
-            raise ValueError(f"unknown parameter {k!r} for schedule {name}; valid: "
-                             f"{', '.join(known) if known else '(none)'}")
+            raise ParameterError(k, f"unknown parameter {k!r} for schedule {name}; valid: "
+                                    f"{', '.join(known) if known else '(none)'}")
     missing = [p[0] for p in params if p[1] is REQUIRED and p[0] not in kwargs]
     if missing:
-        raise ValueError(f"schedule {name} needs {', '.join(missing)} (no default)")
+        raise ParameterError(missing[0], f"schedule {name} needs {', '.join(missing)} "
+                                         "(no default)")
     values = {p[0]: kwargs.get(p[0], p[1]) for p in params}
     validate(values)
     return Schedule(name, values, f_lrs)

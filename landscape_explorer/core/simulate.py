@@ -4,26 +4,38 @@ Every particle takes exactly the requested number of steps unless a step would t
 non-finite point or beyond ``DIVERGENCE_LIMIT``: then it stays at its last finite point and is
 marked diverged. Nothing non-finite ever leaves this module and no numpy warning is printed.
 
-Two engines compute the same thing:
+Two engines compute the same thing, around one step driver (driver.py: clipping, the divergence
+check):
 
-- the numpy engine steps all particles at once with the optimizer's elementwise kernel;
+- the numpy engine steps all particles at once with the optimizer's elementwise kernel (or its
+  whole-array ``step``), and is the only one with gradient noise;
 - the fused engine (fused.py, numba) compiles the surface's gradient formula and the optimizer's
   kernel into one loop per particle, in parallel over particles. It is used for large noise-free
-  batches and gives bit-identical results (tests check this); without numba, or with the
-  environment variable LANDSCAPE_EXPLORER_NO_NUMBA set, the numpy engine does all the work.
+  batches.
+
+Both take the gradient from the same numba-compiled formula (``fused.gradient``), so they call
+the same elementary functions and agree bit for bit on every CPU (tests check every optimizer
+on every surface). Without numba, or with the environment variable LANDSCAPE_EXPLORER_NO_NUMBA
+set, the numpy engine does all the work with the surface's own numpy gradient, whose exp, sin...
+may differ from libm's in the last bit on some CPUs.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from . import fused
+from .driver import DIVERGENCE_LIMIT, accepted, clip_factor
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
+from .validation import ParameterError, check_int
 
-DIVERGENCE_LIMIT = 1e8  # |coordinate| beyond this counts as diverged: far outside any plot
+if TYPE_CHECKING:
+    from .verdicts import Verdict
+
 CONVERGED_GRAD_NORM = 1e-4
 CONVERGED_STEP_NORM = 1e-6
 # Below this many particle-steps a compile (about a second, once per surface x optimizer and
@@ -35,6 +47,8 @@ STATUSES = ("converged", "moving", "diverged")
 
 @dataclass(frozen=True)
 class SimulationResult:
+    """What ``simulate`` returns: recorded paths and losses, and each particle's outcome."""
+
     surface: Surface
     optimizer: Optimizer
     steps: int
@@ -48,44 +62,43 @@ class SimulationResult:
 
     @property
     def final(self) -> np.ndarray:
+        """(N, 2) the end points."""
         return self.path[-1]
 
     @property
     def final_loss(self) -> np.ndarray:
+        """(N,) the loss at the end points."""
         return self.loss[-1]
 
     @property
-    def verdicts(self) -> list:
+    def verdicts(self) -> list["Verdict"]:
         """One verdict per particle (reached the global minimum, stuck in a local one, ...)."""
         from .verdicts import verdicts
 
         return verdicts(self)
 
 
-def _as_starts(starts) -> np.ndarray:
+def _as_starts(starts: Any) -> np.ndarray:
     try:
         p = np.array(starts, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"starts must be numbers of shape (N, 2), got {starts!r}") from None
+        raise ParameterError("starts", f"starts must be numbers of shape (N, 2), "
+                                       f"got {starts!r}") from None
     if p.ndim == 1 and p.shape == (2,):
         p = p[None, :]
     if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] == 0:
-        raise ValueError(f"starts must have shape (N, 2) with N >= 1, got {p.shape}")
+        raise ParameterError("starts", f"starts must have shape (N, 2) with N >= 1, "
+                                       f"got {p.shape}")
     if not np.isfinite(p).all():
-        raise ValueError("starts must be finite numbers")
+        raise ParameterError("starts", "starts must be finite numbers")
     return p
 
 
-def _as_count(name, v, minimum) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise ValueError(f"invalid {name}: {v!r} (must be an integer >= {minimum})")
-    return int(v)
-
-
 class Engine:
-    """Particle positions, optimizer state and the stepping itself, shared by simulate and Stepper."""
+    """Particle positions, optimizer state and the stepping itself, shared by simulate, Stepper
+    and basins: ``run(k)`` takes k steps on whichever engine suits the work."""
 
-    def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed):
+    def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed: Any):
         self.surface = surface
         self.opt = opt
         self.seed = seed
@@ -96,61 +109,65 @@ class Engine:
         self.steps_taken = np.zeros(len(self.p), dtype=np.int64)
         self.last_update = np.zeros_like(self.p)
         self.rng = np.random.default_rng(seed)
-        self.ctx = SimpleNamespace(value=surface.value, grad=surface.grad, rng=self.rng)
+        compiled = fused.gradient(surface.f_grad)
+        # The fused engine's gradient, so that the two engines agree bit for bit; numpy's own
+        # where numba is not there (then there is no fused engine to agree with).
+        self.fusable = compiled is not None
+        self.grad: Callable[[np.ndarray], np.ndarray] = \
+            compiled if compiled is not None else surface.grad
+        self.ctx = SimpleNamespace(value=surface.value, grad=self.grad, rng=self.rng)
 
-    def set_optimizer(self, opt: Optimizer):
+    def set_optimizer(self, opt: Optimizer) -> None:
+        """Step with ``opt`` from now on; the state is kept if it is the same kind."""
         if opt.name != self.opt.name or opt.n_state != self.opt.n_state:
             self.buffers = opt.init(self.p).buffers
         self.opt = opt
 
-    def run(self, k: int, record_at=None, out=None):
+    def uses_fused(self, k: int) -> bool:
+        """Whether ``run(k)`` goes to the fused engine: noise-free elementwise work big enough
+        to repay a compile."""
+        return self.fusable and self.opt.noise == 0 and self.opt.elementwise and \
+            len(self.p) * k >= FUSED_MIN_WORK
+
+    def run(self, k: int, record_at: np.ndarray | None = None,
+            out: np.ndarray | None = None) -> None:
         """Take k steps. After the j-th of them (1-based), if record_at[j-1] >= 0, positions go
         into out[record_at[j-1]]."""
         if k <= 0:
             return
         opt = self.opt
-        lrs = opt.lrs(self.count, k)
-        if fused.available() and opt.noise == 0 and opt.kernel is not None and \
-                len(self.p) * k >= FUSED_MIN_WORK:
-            table = np.stack([opt.scalars(self.count + j + 1, lrs[j]) for j in range(k)]) \
-                if k else np.zeros((0, 0))
-            table = table.reshape(k, -1)
-            if record_at is None:
+        if self.uses_fused(k):
+            table = opt.scalar_table(self.count, k)
+            if record_at is None or out is None:
                 record_at = np.full(k, -1, dtype=np.int64)
                 out = np.zeros((0, len(self.p), 2))
-            fused.run(self, table, np.asarray(record_at, dtype=np.int64), out)
-        else:
-            for j in range(k):
-                self._numpy_step(opt.scalars(self.count + 1, lrs[j]))
-                if record_at is not None and record_at[j] >= 0:
-                    out[record_at[j]] = self.p
-                self.count += 1
+            fused.run(self, table, np.asarray(record_at, dtype=np.int64), out, DIVERGENCE_LIMIT)
+            self.count += k
             return
-        self.count += k
+        lrs = opt.lrs(self.count, k)
+        for j in range(k):
+            self._numpy_step(opt.scalars(self.count + 1, lrs[j]))
+            if record_at is not None and out is not None and record_at[j] >= 0:
+                out[record_at[j]] = self.p
+            self.count += 1
 
-    def _numpy_step(self, sc):
+    def _numpy_step(self, sc: tuple) -> None:
         opt = self.opt
         with np.errstate(all="ignore"):
-            g = self.surface.grad(self.p)
+            g = self.grad(self.p)
             if opt.noise:
                 g += opt.noise * self.rng.standard_normal(self.p.shape)
             if opt.clip is not None:
-                norm = np.sqrt(g[:, 0] * g[:, 0] + g[:, 1] * g[:, 1])
-                # torch.nn.utils.clip_grad_norm_: coefficient clamped to 1, applied always.
-                g *= np.minimum(opt.clip / (norm + 1e-6), 1.0)[:, None]
-            if opt.kernel is not None:
-                new = opt.kernel(self.p, g, self.buffers, sc)
-            else:
-                new = opt.defn.step(self.p.copy(), g, self.buffers, sc, self.ctx)
-            new = np.asarray(new, dtype=np.float64)
-            ok = self.active & np.isfinite(new).all(axis=1) & \
-                (np.abs(new) < DIVERGENCE_LIMIT).all(axis=1)
+                g *= clip_factor(g[:, 0], g[:, 1], opt.clip)[:, None]
+            new, self.buffers = opt.apply(self.p, g, self.buffers, sc, self.ctx)
+            ok = self.active & accepted(new[:, 0], new[:, 1], DIVERGENCE_LIMIT)
         self.active &= ok
         self.last_update = np.where(ok[:, None], new - self.p, 0.0)
         self.p = np.where(ok[:, None], new, self.p)
         self.steps_taken += ok
 
     def status(self) -> tuple[np.ndarray, np.ndarray]:
+        """('converged' | 'moving' | 'diverged' per particle, gradient norm per particle)."""
         g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
         gnorm = np.sqrt((g * g).sum(axis=1))
         step = np.sqrt((self.last_update ** 2).sum(axis=1))
@@ -162,13 +179,14 @@ class Engine:
         return status.astype(object), np.where(np.isfinite(gnorm), gnorm, np.finfo(float).max)
 
 
-def simulate(surface, optimizer, starts, steps, seed=0, record_every=1) -> SimulationResult:
+def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, steps: int,
+             seed: int = 0, record_every: int = 1) -> SimulationResult:
     """Run ``optimizer`` from every start for ``steps`` steps (see module docstring)."""
     surf = get_surface(surface)
     opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
     p0 = _as_starts(starts)
-    steps = _as_count("steps", steps, 0)
-    record_every = _as_count("record_every", record_every, 1)
+    steps = check_int("steps", steps, 0)
+    record_every = check_int("record_every", record_every, 1)
 
     rec_steps = list(range(0, steps + 1, record_every))
     if rec_steps[-1] != steps:
@@ -187,7 +205,7 @@ def simulate(surface, optimizer, starts, steps, seed=0, record_every=1) -> Simul
                             status, gnorm, eng.steps_taken.copy())
 
 
-def _finite_loss(surf: Surface, xy) -> np.ndarray:
+def _finite_loss(surf: Surface, xy: Any) -> np.ndarray:
     v = surf.value(xy)
     return np.nan_to_num(v, nan=np.finfo(float).max, posinf=np.finfo(float).max,
                          neginf=-np.finfo(float).max)
@@ -201,18 +219,22 @@ class Stepper:
     whole run in bounded memory.
     """
 
-    def __init__(self, surface, optimizer, starts, seed=0, history=4096):
+    def __init__(self, surface: Surface | str, optimizer: Optimizer | str, starts: Any,
+                 seed: int = 0, history: int = 4096):
         self.surface = get_surface(surface)
         self._opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
         self.seed = seed
-        self.capacity = _as_count("history", history, 2)
-        self.reset(starts)
+        self.capacity = check_int("history", history, 2)
+        self._p0 = _as_starts(starts)
+        self.reset()
 
     # -- control -------------------------------------------------------------------------------
-    def reset(self, starts=None):
-        p0 = self._eng.p0 if starts is None else _as_starts(starts)
+    def reset(self, starts: Any = None) -> None:
+        """Back to step 0, from ``starts`` if given, else from the last starts."""
+        if starts is not None:
+            self._p0 = _as_starts(starts)
+        p0 = self._p0
         self._eng = Engine(self.surface, self._opt, p0, self.seed)
-        self._eng.p0 = p0
         n = len(p0)
         self._h_steps = np.zeros(self.capacity, dtype=np.int64)
         self._h_pos = np.empty((self.capacity, n, 2))
@@ -221,13 +243,14 @@ class Stepper:
         self._stride = 1
         self._refresh()
 
-    def set_optimizer(self, optimizer: Optimizer):
+    def set_optimizer(self, optimizer: Optimizer) -> None:
         """Applies from the next step; optimizer state is kept when the kind is the same."""
         self._opt = optimizer
         self._eng.set_optimizer(optimizer)
 
-    def advance(self, k: int = 1):
-        k = _as_count("k", k, 0)
+    def advance(self, k: int = 1) -> None:
+        """Take k more steps (k >= 0)."""
+        k = check_int("k", k, 0)
         while k > 0:
             # Steps until the next history row; run them in one go, recording that row.
             step = self._eng.count
@@ -249,7 +272,7 @@ class Stepper:
             k -= chunk
         self._refresh()
 
-    def _compact(self):
+    def _compact(self) -> None:
         keep = self._h_steps[: self._h_len] % (2 * self._stride) == 0
         n = int(keep.sum())
         self._h_steps[:n] = self._h_steps[: self._h_len][keep]
@@ -257,33 +280,39 @@ class Stepper:
         self._h_len = n
         self._stride *= 2
 
-    def _refresh(self):
+    def _refresh(self) -> None:
         self.status, self.grad_norms = self._eng.status()
         self.losses = _finite_loss(self.surface, self._eng.p)
 
     # -- state -----------------------------------------------------------------------------------
     @property
     def optimizer(self) -> Optimizer:
+        """The optimizer stepping now."""
         return self._opt
 
     @property
     def step(self) -> int:
+        """Steps taken so far."""
         return self._eng.count
 
     @property
     def positions(self) -> np.ndarray:
+        """(N, 2) where the particles are now."""
         return self._eng.p.copy()
 
     @property
     def last_update(self) -> np.ndarray:
+        """(N, 2) each particle's last step (zero for a diverged one)."""
         return self._eng.last_update.copy()
 
     @property
     def last_grad(self) -> np.ndarray:
+        """(N, 2) the gradient where the particles are now (non-finite values as 0)."""
         return np.nan_to_num(self.surface.grad(self._eng.p), nan=0.0, posinf=0.0, neginf=0.0)
 
     @property
     def steps_taken(self) -> np.ndarray:
+        """(N,) steps each particle took (fewer than ``step`` only if it diverged)."""
         return self._eng.steps_taken.copy()
 
     @property
@@ -292,7 +321,7 @@ class Stepper:
         ``optimizer.defn.state_names[k]`` (exp_avg, momentum_buffer, ...)."""
         return self._eng.buffers.copy()
 
-    def history(self):
+    def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(steps (L,), positions (L, N, 2), losses (L, N)) from step 0 to now, decimated."""
         steps = self._h_steps[: self._h_len]
         pos = self._h_pos[: self._h_len]

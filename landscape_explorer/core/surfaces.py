@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 KINDS = ("global_min", "local_min", "saddle", "max")
 
 
 @dataclass(frozen=True)
 class KnownPoint:
+    """An analytically known critical point: where, its value, and its kind (see KINDS)."""
+
     xy: tuple[float, float]
     value: float
     kind: str  # one of KINDS
@@ -25,6 +28,8 @@ class KnownPoint:
 
 @dataclass(frozen=True)
 class Surface:
+    """A loss surface of (x, y): exact value, gradient and Hessian over arrays (..., 2)."""
+
     name: str
     title: str
     description: str
@@ -36,18 +41,21 @@ class Surface:
     f_hessian: Callable  # (x, y) -> (hxx, hxy, hyy)
     formula: str = ""  # human-readable, e.g. "x² + y²"
 
-    def value(self, xy) -> np.ndarray:
+    def value(self, xy: ArrayLike) -> np.ndarray:
+        """(...) the loss at points (..., 2)."""
         x, y = _split(xy)
         with np.errstate(all="ignore"):
             return _full(self.f_value(x, y), x.shape)
 
-    def grad(self, xy) -> np.ndarray:
+    def grad(self, xy: ArrayLike) -> np.ndarray:
+        """(..., 2) the exact gradient at points (..., 2)."""
         x, y = _split(xy)
         with np.errstate(all="ignore"):
             gx, gy = self.f_grad(x, y)
         return np.stack([_full(gx, x.shape), _full(gy, x.shape)], axis=-1)
 
-    def hessian(self, xy) -> np.ndarray:
+    def hessian(self, xy: ArrayLike) -> np.ndarray:
+        """(..., 2, 2) the exact Hessian at points (..., 2)."""
         x, y = _split(xy)
         with np.errstate(all="ignore"):
             hxx, hxy, hyy = self.f_hessian(x, y)
@@ -56,6 +64,7 @@ class Surface:
 
     @property
     def global_minimum(self) -> KnownPoint | None:
+        """The lowest known global minimum (None if unbounded below)."""
         mins = [p for p in self.known_points if p.kind == "global_min"]
         return min(mins, key=lambda p: p.value) if mins else None
 
@@ -77,15 +86,19 @@ _REGISTRY: dict[str, Surface] = {}
 
 
 def register(surface: Surface) -> Surface:
+    """Add a surface to the registry (by its name)."""
     _REGISTRY[surface.name] = surface
     return surface
 
 
 def surface_names() -> list[str]:
+    """The names of every registered surface, sorted."""
     return sorted(_REGISTRY)
 
 
-def surface(name: str) -> Surface:
+def surface(name: str | Surface) -> Surface:
+    """The built-in surface called ``name`` (a Surface passes through); an unknown name raises
+    ValueError listing the valid ones."""
     if isinstance(name, Surface):
         return name
     try:

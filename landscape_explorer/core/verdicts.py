@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,8 @@ _PLATEAU_GRAD = 1e-3
 
 @dataclass(frozen=True)
 class Verdict:
+    """Where one particle ended up and what that means, in one plain sentence (``detail``)."""
+
     kind: str  # one of VERDICT_KINDS
     detail: str  # one plain sentence with the numbers
     point: CriticalPoint | None  # the critical point the particle is at, if any
@@ -39,7 +42,7 @@ class Verdict:
 # Verdicts.
 
 
-def verdicts(result) -> list[Verdict]:
+def verdicts(result: Any) -> list[Verdict]:
     """One Verdict per particle of a SimulationResult (or a live Stepper)."""
     if hasattr(result, "path"):
         xy = result.path[-1]

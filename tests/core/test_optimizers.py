@@ -1,12 +1,14 @@
 """Optimizers: the published updates written out by hand, validation, numpy/numba parity, purity."""
 import math
 
+import numba
 import numpy as np
 import pytest
 
 import landscape_explorer as le
 import landscape_explorer.core.optimizers as O
 from landscape_explorer.core.optimizers import COMMON_PARAMS, OptState, optimizer_def
+from landscape_explorer.core.validation import ParameterError
 
 STARTS = np.array([[-1.5, 2.0], [0.5, 0.5], [1.2, -0.8], [-0.3, -0.7], [0.0, 0.25]])
 
@@ -286,10 +288,8 @@ def test_matches_update_written_by_hand(name, hp):
 
 def test_radam_configs_reach_the_rectified_branch():
     # rho_t > 5 from step 6 with the default beta2 = 0.999 (so the 8-step test covers both).
-    from landscape_explorer.core.optimizers import _radam_scalars
-
-    hp = dict(le.optimizer("radam").hyperparams)
-    assert [_radam_scalars(t, 1e-3, hp)[10] for t in range(1, 9)] == [0.0] * 5 + [1.0] * 3
+    opt = le.optimizer("radam")
+    assert [opt.scalars(t, 1e-3).rectify for t in range(1, 9)] == [0.0] * 5 + [1.0] * 3
 
 
 def test_sgd_first_momentum_step_is_undampened():
@@ -317,6 +317,102 @@ def test_metadata(name):
         assert hp.help and hp.help.strip().endswith("."), hp.name
         assert isinstance(hp.default, (bool, int, float, tuple)), hp.name
     assert le.optimizer(name).init(STARTS).buffers.shape == (d.n_state,) + STARTS.shape
+
+
+@pytest.mark.parametrize("name", le.optimizer_names())
+def test_registry_describes_state_rule_and_controls(name):
+    d = optimizer_def(name)
+    assert len(d.state_names) == d.n_state == len(set(d.state_names))
+    assert all(n.isidentifier() for n in d.state_names)
+    assert d.velocity is None or d.velocity in d.state_names
+    assert d.rule and "←" in d.rule and len(d.rule.splitlines()) <= 2
+    for hp in d.params:
+        assert hp.kind in ("float", "int", "bool", "pair"), hp.name
+        assert hp.scale in ("linear", "log"), hp.name
+        hp.check(hp.default)  # the default is valid
+        if hp.kind == "bool":
+            assert hp.low is None and hp.high is None and hp.typical is None, hp.name
+            continue
+        assert hp.typical is not None, f"{name}.{hp.name} has no slider span"
+        lo, hi = hp.typical
+        assert lo < hi, hp.name
+        if hp.scale == "log":
+            assert lo > 0, hp.name
+        # the slider's span lies inside the valid range
+        for v in (lo, hi):
+            v = type(hp.default[0] if hp.kind == "pair" else hp.default)(v) \
+                if hp.kind == "int" else float(v)
+            if hp.kind == "pair":
+                v = (min(v, 0.999), min(v, 0.999))
+            hp.check(v)
+
+
+def test_velocity_buffers_are_the_momentum_of_the_update():
+    # sgd's momentum buffer after one step is the gradient; adam's exp_avg is (1 - beta1) g.
+    p = np.array([[1.0, 2.0]])
+    g = np.array([[0.5, -1.0]])
+    for name, hp, expected in [("sgd", dict(momentum=0.9), g), ("adam", {}, 0.1 * g),
+                               ("lion", {}, 0.01 * g), ("rmsprop", dict(momentum=0.5), None)]:
+        opt = le.optimizer(name, **hp)
+        _, state = opt.update(g, opt.init(p), p)
+        buf = state.buffers[opt.defn.buffer_index(opt.defn.velocity)]
+        if expected is None:  # rmsprop: g / (sqrt(v) + eps) with v = (1 - alpha) g^2
+            expected = g / (np.sqrt(0.01 * g * g) + 1e-8)
+        np.testing.assert_allclose(buf, expected, rtol=1e-12)
+
+
+def _outside_and_inside(hp):
+    """Values just outside and just inside the valid range, from its declared bounds."""
+    bad, good = [], []
+    for bound, is_open, side in ((hp.low, hp.low_open, -1), (hp.high, hp.high_open, 1)):
+        if bound is None:
+            continue
+        if hp.kind == "int":
+            bad.append(int(bound) + side)
+            good.append(int(bound))
+            continue
+        bad.append(float(np.nextafter(bound, side * np.inf)))
+        good.append(float(np.nextafter(bound, -side * np.inf)))
+        (bad if is_open else good).append(float(bound))
+    return bad, good
+
+
+@pytest.mark.parametrize("name", le.optimizer_names())
+def test_validation_is_generated_from_the_declared_ranges(name):
+    d = optimizer_def(name)
+    for hp in d.params:
+        if hp.kind == "bool":
+            continue
+        bad, good = _outside_and_inside(hp)
+        assert bad, f"{name}.{hp.name}: a number with no bound at all"
+        wrap = (lambda v: (v, 0.5)) if hp.kind == "pair" else (lambda v: v)
+        for v in bad:
+            with pytest.raises(ParameterError) as exc:
+                le.optimizer(name, **{hp.name: wrap(v)})
+            assert exc.value.name == hp.name
+            assert hp.name in str(exc.value) and repr(v) in str(exc.value)
+        for v in good:
+            le.optimizer(name, **{hp.name: wrap(v)})
+
+
+def test_range_words_match_torch_rules():
+    adam = optimizer_def("adam")
+    assert adam.param("betas").allowed == "a pair, each in [0, 1)"
+    assert adam.param("lr").allowed == "a finite number >= 0"
+    assert optimizer_def("sgd").param("momentum").allowed == "a finite number >= 0"
+    assert optimizer_def("adadelta").param("rho").allowed == "in [0, 1]"
+    assert optimizer_def("annealing").param("cooling").allowed == "in (0, 1]"
+    assert optimizer_def("perturbed_gd").param("t_thres").allowed == "an integer >= 1"
+
+
+def test_parameter_error_carries_the_name():
+    for name, hp, param in [("adam", dict(betas=(0.9, 1.0)), "betas"),
+                            ("sgd", dict(nesterov=True), "nesterov"),
+                            ("sgd", dict(noise=-1.0), "noise"),
+                            ("perturbed_gd", dict(t_thres=2.5), "t_thres")]:
+        with pytest.raises(ParameterError) as exc:
+            le.optimizer(name, **hp)
+        assert isinstance(exc.value, ValueError) and exc.value.name == param
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,39 +511,40 @@ def test_defaults_filled_in_and_betas_list_becomes_tuple():
 _SCALAR_LOOPS = {}
 
 
-def _scalar_loop(kernel):
-    """A numba loop calling the kernel on one coordinate at a time (compiled once per kernel)."""
+def _scalar_loop(kernel, n_state):
+    """A numba loop calling the kernel on one coordinate at a time, its state a tuple of floats
+    (compiled once per kernel)."""
     if kernel not in _SCALAR_LOOPS:
-        import numba
-
-        step = numba.njit(kernel)
-
-        @numba.njit
-        def scalar_loop(p, g, st, sc):
-            out = np.empty_like(p)
-            for i in range(p.shape[0]):
-                for j in range(p.shape[1]):
-                    s = st[:, i, j].copy()
-                    out[i, j] = step(p[i, j], g[i, j], s, sc)
-                    st[:, i, j] = s
-            return out
-
-        _SCALAR_LOOPS[kernel] = scalar_loop
+        O.prepare_numba()  # the kernels' _fma becomes numba's before they are compiled
+        state = "(" + "".join(f"st[{k}, i, j], " for k in range(n_state)) + ")"
+        store = "".join(f"            st[{k}, i, j] = new_st[{k}]\n" for k in range(n_state))
+        source = f"""
+def scalar_loop(p, g, st, sc):
+    out = np.empty_like(p)
+    for i in range(p.shape[0]):
+        for j in range(p.shape[1]):
+            out[i, j], new_st = step(p[i, j], g[i, j], {state}, sc)
+{store}    return out
+"""
+        namespace = {"np": np, "step": numba.njit(kernel)}
+        exec(source, namespace)
+        _SCALAR_LOOPS[kernel] = numba.njit(namespace["scalar_loop"])
     return _SCALAR_LOOPS[kernel]
 
 
 @pytest.mark.parametrize("fma_impl", ["emulated", "ufunc"])
 @pytest.mark.parametrize("name, hp", CONFIG_PARAMS)
 def test_numpy_and_numba_kernels_bit_identical(name, hp, fma_impl, monkeypatch):
-    pytest.importorskip("numba")
     opt = le.optimizer(name, **hp)
-    scalar_loop = _scalar_loop(opt.kernel)
+    scalar_loop = _scalar_loop(opt.kernel, opt.n_state)
     numpy_fma = O.fma_emulated if fma_impl == "emulated" else O.prepare_numba()
 
     def numpy_kernel(p, g, st, sc):
         with monkeypatch.context() as m:
             m.setattr(O, "_fma", numpy_fma)
-            return opt.defn.kernel(p, g, st, sc)
+            new, new_st = opt.defn.kernel(p, g, tuple(st), sc)
+        st[:] = np.array(new_st).reshape(st.shape)
+        return new
 
     p_np = STARTS.copy()
     st_np = opt.init(p_np).buffers.copy()
@@ -494,7 +591,6 @@ def test_fma_emulation_rounds_once():
 
 
 def test_numba_fma_rounds_once():
-    pytest.importorskip("numba")
     a, b, c = _fma_cases()
     assert np.array_equal(O.prepare_numba()(a, b, c), _exact_fma(a, b, c))
 

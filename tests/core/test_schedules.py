@@ -1,7 +1,8 @@
 """Learning-rate schedules: torch.optim.lr_scheduler semantics to the digit, and validation."""
 import json
 import math
-import warnings
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -9,63 +10,41 @@ import pytest
 import landscape_explorer as le
 from landscape_explorer.core.schedules import REQUIRED, Schedule, schedule_params
 
-# (our name, parameters, torch class name, extra torch-only arguments)
-TORCH_CASES = [
-    ("step", dict(step_size=7), "StepLR", {}),
-    ("step", dict(step_size=30, gamma=0.5), "StepLR", {}),
-    ("exponential", dict(gamma=0.97), "ExponentialLR", {}),
-    ("cosine", dict(T_max=50), "CosineAnnealingLR", {}),
-    ("cosine", dict(T_max=37, eta_min=0.001), "CosineAnnealingLR", {}),
-    ("cosine_warm_restarts", dict(T_0=10), "CosineAnnealingWarmRestarts", {}),
-    ("cosine_warm_restarts", dict(T_0=7, T_mult=2, eta_min=0.01), "CosineAnnealingWarmRestarts",
-     {}),
-    ("cyclic", dict(max_lr=0.5, step_size_up=13), "CyclicLR", {}),
-    ("cyclic", dict(max_lr=0.5, step_size_up=20, step_size_down=7, mode="triangular2"),
-     "CyclicLR", {}),
-    ("cyclic", dict(max_lr=0.3, step_size_up=9, mode="exp_range", gamma=0.99), "CyclicLR", {}),
-    ("cyclic", dict(max_lr=0.5), "CyclicLR", {}),
-    ("linear", dict(), "LinearLR", {}),
-    ("linear", dict(start_factor=0.1, end_factor=0.7, total_iters=40), "LinearLR", {}),
-]
+sys.path.insert(0, os.path.dirname(__file__))
+import record_torch_schedules as record  # noqa: E402
+
+# torch.optim.lr_scheduler's learning rates, recorded by record_torch_schedules.py (torch is not
+# needed to run the tests).
+with open(os.path.join(os.path.dirname(__file__), "..", "data", "torch_lr_schedules.json")) as f:
+    TORCH = json.load(f)
 
 
 def _case_id(c):
-    return f"{c[0]}-" + "-".join(f"{k}={v}" for k, v in c[1].items())
+    return f"{c['schedule']}-" + "-".join(f"{k}={v}" for k, v in c["params"].items()) + \
+        f"-lr{c['base_lr']}"
 
 
-def torch_lrs(cls_name, base_lr, n, params):
-    torch = pytest.importorskip("torch")
-    param = torch.zeros(2, requires_grad=True)
-    opt = torch.optim.SGD([param], lr=base_lr)
-    kw = dict(params)
-    if cls_name == "CyclicLR":
-        # Our cyclic schedule takes its bottom from the optimizer's lr and leaves momentum alone.
-        kw.update(base_lr=base_lr, cycle_momentum=False)
-    sched = getattr(torch.optim.lr_scheduler, cls_name)(opt, **kw)
-    out = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(n):
-            out.append(opt.param_groups[0]["lr"])
-            param.grad = torch.ones(2)
-            opt.step()
-            sched.step()
-    return np.array(out)
-
-
-@pytest.mark.parametrize("base_lr", [0.1, 0.0123], ids=["lr0.1", "lr0.0123"])
-@pytest.mark.parametrize("case", [pytest.param(c, id=_case_id(c)) for c in TORCH_CASES])
-def test_matches_torch_over_300_steps(case, base_lr):
-    name, params, cls_name, _ = case
-    expected = torch_lrs(cls_name, base_lr, 300, params)
-    ours = le.schedule(name, **params).lrs(base_lr, 300)
-    np.testing.assert_allclose(ours, expected, rtol=1e-15, atol=0)
+@pytest.mark.parametrize("case", TORCH["cases"], ids=_case_id)
+def test_matches_torch_over_300_steps(case):
+    expected = np.array([float.fromhex(v) for v in case["lrs"]])
+    assert len(expected) == TORCH["steps"] == 300
+    ours = le.schedule(case["schedule"], **case["params"]).lrs(case["base_lr"], 300)
     # The recursive formulas are reproduced operation by operation: equal to the last bit.
-    assert np.array_equal(ours, expected)
+    np.testing.assert_array_equal(ours, expected)
+
+
+def test_recording_matches_the_recorder_cases():
+    recorded = {(c["schedule"], json.dumps(c["params"], sort_keys=True), c["torch_class"])
+                for c in TORCH["cases"]}
+    listed = {(n, json.dumps(p, sort_keys=True), cls) for n, p, cls in record.TORCH_CASES}
+    assert recorded == listed
+    assert {c["base_lr"] for c in TORCH["cases"]} == set(record.BASE_LRS)
+    for name, _, cls in record.TORCH_CASES:
+        assert le.core.schedules.torch_scheduler_name(name) == cls
 
 
 def test_every_schedule_but_constant_is_checked_against_torch():
-    assert {c[0] for c in TORCH_CASES} == set(le.schedule_names()) - {"constant"}
+    assert {c["schedule"] for c in TORCH["cases"]} == set(le.schedule_names()) - {"constant"}
 
 
 def test_constant():

@@ -7,19 +7,42 @@ import numpy as np
 import pytest
 
 import landscape_explorer as le
-from landscape_explorer.core import simulate as simmod
+from landscape_explorer.core import fused, simulate as simmod
 
-ELEMENTWISE = ["gd", "sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "adamax",
-               "nadam", "radam", "lion"]
+# Every elementwise optimizer in the registry: a new one is tested here without a word.
+ELEMENTWISE = [n for n in le.optimizer_names() if le.optimizer(n).elementwise]
 
 
-def available(names):
-    return [n for n in names if n in le.optimizer_names()]
+def test_the_torch_optimizers_are_elementwise():
+    assert set(ELEMENTWISE) >= {"gd", "sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+                                "adamax", "nadam", "radam", "lion"}
 
 
 @pytest.fixture
-def numpy_engine(monkeypatch):
-    monkeypatch.setenv("LANDSCAPE_EXPLORER_NO_NUMBA", "1")
+def on_both_engines(monkeypatch):
+    """on_both_engines(run) -> (run() on the fused engine, run() on the numpy engine), each
+    checked to have run where it should."""
+    calls = []
+    real_run = fused.run
+
+    def counting_run(*args, **kwargs):
+        calls.append(1)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(fused, "run", counting_run)
+
+    def both(run):
+        monkeypatch.setattr(simmod, "FUSED_MIN_WORK", 0)
+        calls.clear()
+        on_fused = run()
+        assert calls, "the fused engine did not run"
+        monkeypatch.setattr(simmod, "FUSED_MIN_WORK", float("inf"))
+        calls.clear()
+        on_numpy = run()
+        assert not calls, "the fused engine ran"
+        return on_fused, on_numpy
+
+    return both
 
 
 def test_path_shape_and_start_rows():
@@ -65,7 +88,7 @@ def test_no_numpy_warnings_on_divergence():
     assert out.stderr == ""
 
 
-@pytest.mark.parametrize("name", available(ELEMENTWISE))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_batch_equals_each_particle_alone(name):
     surf = le.surface("himmelblau" if "himmelblau" in le.surface_names() else "bowl")
     opt = le.optimizer(name, lr=0.01)
@@ -102,31 +125,59 @@ def test_clip_matches_clip_grad_norm():
     np.testing.assert_allclose(res.path[1, 0], np.array([3.0, 4.0]) - g, rtol=1e-15)
 
 
-@pytest.mark.parametrize("name", available(ELEMENTWISE))
-def test_fused_engine_is_bit_identical_to_numpy(name, monkeypatch):
-    pytest.importorskip("numba")
-    surf = le.surface("rastrigin" if "rastrigin" in le.surface_names() else "bowl")
+# The engines' contract: the fused engine and the numpy engine agree bit for bit, on every CPU
+# (both take gradients from the same compiled formula; everything else is correctly rounded).
+# Every optimizer runs on rastrigin, and every surface with one optimizer (each surface a
+# different one): a step is the surface's gradient formula, then the optimizer's kernel, and each
+# is checked against the other engine on its own.
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_fused_engine_is_bit_identical_to_numpy(name, on_both_engines):
     opt = le.optimizer(name, lr=0.05, clip=5.0)
     starts = np.random.default_rng(1).uniform(-5, 5, (64, 2))
-    monkeypatch.setattr(simmod, "FUSED_MIN_WORK", 0)
-    fused = le.simulate(surf, opt, starts, steps=60, record_every=7)
-    monkeypatch.setenv("LANDSCAPE_EXPLORER_NO_NUMBA", "1")
-    plain = le.simulate(surf, opt, starts, steps=60, record_every=7)
-    np.testing.assert_array_equal(fused.path, plain.path)
-    np.testing.assert_array_equal(fused.status, plain.status)
-    np.testing.assert_array_equal(fused.steps_taken, plain.steps_taken)
+    fused_res, plain = on_both_engines(
+        lambda: le.simulate("rastrigin", opt, starts, steps=60, record_every=7))
+    np.testing.assert_array_equal(fused_res.path, plain.path)
+    np.testing.assert_array_equal(fused_res.status, plain.status)
+    np.testing.assert_array_equal(fused_res.steps_taken, plain.steps_taken)
 
 
-def test_fused_engine_handles_divergence_like_numpy(monkeypatch):
-    pytest.importorskip("numba")
+@pytest.mark.parametrize("surface", le.surface_names())
+def test_fused_engine_is_bit_identical_to_numpy_on_every_surface(surface, on_both_engines):
+    s = le.surface(surface)
+    name = ELEMENTWISE[le.surface_names().index(surface) % len(ELEMENTWISE)]
+    (x0, x1), (y0, y1) = s.bounds
+    rng = np.random.default_rng(2)
+    starts = np.column_stack([rng.uniform(x0, x1, 32), rng.uniform(y0, y1, 32)])
+    starts = np.concatenate([starts, [p.xy for p in s.known_points]])
+    opt = le.optimizer(name, lr=0.01, clip=None if len(surface) % 2 else 10.0)
+    fused_res, plain = on_both_engines(lambda: le.simulate(s, opt, starts, steps=40))
+    np.testing.assert_array_equal(fused_res.path, plain.path)
+    np.testing.assert_array_equal(fused_res.steps_taken, plain.steps_taken)
+    assert not np.array_equal(plain.final, starts), "nothing moved: the test would prove nothing"
+
+
+def test_fused_engine_handles_divergence_like_numpy(on_both_engines):
     starts = np.array([[-1.5, 2.0], [1.0, 1.0], [0.0, 3.0]])
     opt = le.optimizer("sgd", lr=10.0)
-    monkeypatch.setattr(simmod, "FUSED_MIN_WORK", 0)
-    fused = le.simulate("rosenbrock", opt, starts, steps=40)
+    fused_res, plain = on_both_engines(lambda: le.simulate("rosenbrock", opt, starts, steps=40))
+    assert (plain.status == "diverged").any()
+    np.testing.assert_array_equal(fused_res.path, plain.path)
+    np.testing.assert_array_equal(fused_res.status, plain.status)
+
+
+def test_without_numba_numpy_alone_agrees_within_rounding(monkeypatch):
+    # LANDSCAPE_EXPLORER_NO_NUMBA: numpy's own exp and cos, which may differ from libm's in the
+    # last bit; over a few steps that stays at the rounding level.
+    starts = np.random.default_rng(4).uniform(-3, 3, (16, 2))
+    opt = le.optimizer("adam", lr=0.01)
+    with_numba = le.simulate("ackley", opt, starts, steps=10)
     monkeypatch.setenv("LANDSCAPE_EXPLORER_NO_NUMBA", "1")
-    plain = le.simulate("rosenbrock", opt, starts, steps=40)
-    np.testing.assert_array_equal(fused.path, plain.path)
-    np.testing.assert_array_equal(fused.status, plain.status)
+    monkeypatch.setattr(fused, "run", None)  # would fail if called
+    alone = le.simulate("ackley", opt, starts, steps=10)
+    assert simmod.Engine(le.surface("ackley"), opt, starts, 0).grad == le.surface("ackley").grad
+    np.testing.assert_allclose(alone.path, with_numba.path, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("bad", [[1.0], [[1.0, 2.0, 3.0]], [[np.nan, 0.0]], "x", []])
@@ -181,7 +232,7 @@ def test_stepper_live_edit_applies_from_next_step():
     np.testing.assert_array_equal(st.positions, [[0.5, 0.5]])
 
 
-@pytest.mark.parametrize("name", available(ELEMENTWISE))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_every_optimizer_converges_on_bowl(name):
     # Sign-like methods (rmsprop, adam, lion...) keep hopping by about lr around the minimum
     # at a constant lr; annealing the lr to zero, as in practice, lets every one settle.
@@ -202,12 +253,12 @@ def test_core_imports_no_qt():
 
 
 def test_fused_loop_is_cached_on_disk(tmp_path):
-    pytest.importorskip("numba")
     code = ("import numpy as np, landscape_explorer as le;"
             "from landscape_explorer.core import fused, simulate as sm;"
             "sm.FUSED_MIN_WORK = 0;"
             "le.simulate('bowl', le.optimizer('gd', lr=0.1), [[1.0, 2.0]], steps=3);"
-            "d = fused.loop(le.surface('bowl').f_grad, le.optimizer('gd').kernel);"
+            "o = le.optimizer('gd');"
+            "d = fused.loop(le.surface('bowl').f_grad, o.kernel, type(o.scalars(1, 0.1)), 0);"
             "print(sum(d.stats.cache_hits.values()), sum(d.stats.cache_misses.values()))")
     env = dict(os.environ, LANDSCAPE_EXPLORER_CACHE=str(tmp_path))
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -219,9 +270,8 @@ def test_fused_loop_is_cached_on_disk(tmp_path):
     assert list((tmp_path / "fused").glob("le_fused_*.py"))
 
 
-def test_fused_stepper_carries_diverged_particles_across_calls(monkeypatch):
+def test_fused_stepper_carries_diverged_particles_across_calls(on_both_engines):
     # 7 particles: groups of lanes are not full, and some lanes arrive already diverged.
-    pytest.importorskip("numba")
     starts = np.random.default_rng(5).uniform(-2, 2, (7, 2))
     opt = le.optimizer("sgd", lr=0.004, momentum=0.9)
 
@@ -231,12 +281,9 @@ def test_fused_stepper_carries_diverged_particles_across_calls(monkeypatch):
             st.advance(k)
         return st
 
-    monkeypatch.setattr(simmod, "FUSED_MIN_WORK", 0)
-    fused = run()
-    monkeypatch.setenv("LANDSCAPE_EXPLORER_NO_NUMBA", "1")
-    plain = run()
+    fused_st, plain = on_both_engines(run)
     assert 0 < (plain.status == "diverged").sum() < 7
-    np.testing.assert_array_equal(fused.positions, plain.positions)
-    np.testing.assert_array_equal(fused.last_update, plain.last_update)
-    np.testing.assert_array_equal(fused.steps_taken, plain.steps_taken)
-    np.testing.assert_array_equal(fused.status, plain.status)
+    np.testing.assert_array_equal(fused_st.positions, plain.positions)
+    np.testing.assert_array_equal(fused_st.last_update, plain.last_update)
+    np.testing.assert_array_equal(fused_st.steps_taken, plain.steps_taken)
+    np.testing.assert_array_equal(fused_st.status, plain.status)

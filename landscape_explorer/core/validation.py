@@ -1,0 +1,110 @@
+"""Checks of user-given parameters, shared by the whole core.
+
+Every check raises ``ParameterError``, a ``ValueError`` that carries the parameter's name in
+``.name`` (so a caller such as the scenario loader can point at the field without parsing the
+message), with a one-line message naming the parameter, the bad value and what is allowed:
+``invalid lr: -1.0 (must be a finite number >= 0)``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+
+
+class ParameterError(ValueError):
+    """A parameter has a bad value; ``name`` is the parameter (``"lr"``, ``"betas"``...)."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+def is_real(v: Any) -> bool:
+    """True for a Python or numpy int or float (bool is not a number here)."""
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def is_int(v: Any) -> bool:
+    """True for a Python or numpy integer (bool is not an integer here)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def range_text(low: float | None = None, high: float | None = None, low_open: bool = False,
+               high_open: bool = False, integer: bool = False) -> str:
+    """What a range allows, in the words of the error messages: ``a finite number >= 0``,
+    ``in [0, 1)``, ``an integer >= 1``."""
+    what = "an integer" if integer else "a finite number"
+    if low is not None and high is not None:
+        return (f"in {'(' if low_open else '['}{_num(low)}, {_num(high)}"
+                f"{')' if high_open else ']'}")
+    if low is not None:
+        return f"{what} {'>' if low_open else '>='} {_num(low)}"
+    if high is not None:
+        return f"{what} {'<' if high_open else '<='} {_num(high)}"
+    return what
+
+
+def in_range(v: float, low: float | None, high: float | None, low_open: bool = False,
+             high_open: bool = False) -> bool:
+    """Whether the finite number v lies in the range (None: unbounded on that side)."""
+    if low is not None and (v <= low if low_open else v < low):
+        return False
+    if high is not None and (v >= high if high_open else v > high):
+        return False
+    return True
+
+
+def check_real(name: str, v: Any, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False, label: str | None = None) -> float:
+    """v must be a finite real number in the range; returns it as a float. ``label`` replaces
+    the name in the message (``betas[0]``) while the error still carries ``name``."""
+    if not is_real(v) or not math.isfinite(v) or not in_range(v, low, high, low_open, high_open):
+        raise ParameterError(name, f"invalid {label or name}: {v!r} "
+                                   f"(must be {range_text(low, high, low_open, high_open)})")
+    return float(v)
+
+
+def check_int(name: str, v: Any, low: int | None = None, high: int | None = None) -> int:
+    """v must be an integer (not a bool, not a float) in [low, high]; returns it as an int."""
+    if not is_int(v) or not in_range(v, low, high):
+        raise ParameterError(name, f"invalid {name}: {v!r} "
+                                   f"(must be {range_text(low, high, integer=True)})")
+    return int(v)
+
+
+def check_nonneg(name: str, v: Any) -> float:
+    """v must be a finite number >= 0."""
+    return check_real(name, v, low=0.0)
+
+
+def check_positive(name: str, v: Any) -> float:
+    """v must be a finite number > 0."""
+    return check_real(name, v, low=0.0, low_open=True)
+
+
+def check_bool(name: str, v: Any) -> bool:
+    """v must be True or False (not 0, 1 or a string)."""
+    if not isinstance(v, (bool, np.bool_)):
+        raise ParameterError(name, f"invalid {name}: {v!r} (must be True or False)")
+    return bool(v)
+
+
+def check_choice(name: str, v: Any, choices: Iterable[str]) -> str:
+    """v must be one of the given strings."""
+    choices = tuple(choices)
+    if not isinstance(v, str) or v not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ParameterError(name, f"invalid {name}: {v!r} (must be one of {listed})")
+    return v
+
+
+def check_callable(name: str, v: Any) -> None:
+    """v must be None or callable (progress and cancel callbacks)."""
+    if v is not None and not callable(v):
+        raise ParameterError(name, f"invalid {name}: {v!r} (must be callable or None)")
