@@ -1,8 +1,6 @@
 """Learning-rate schedules: torch.optim.lr_scheduler semantics to the digit, and validation."""
 import json
 import math
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -10,41 +8,8 @@ import pytest
 import landscape_explorer as le
 from landscape_explorer.core.schedules import REQUIRED, Schedule, schedule_params
 
-sys.path.insert(0, os.path.dirname(__file__))
-import record_torch_schedules as record  # noqa: E402
-
-# torch.optim.lr_scheduler's learning rates, recorded by record_torch_schedules.py (torch is not
-# needed to run the tests).
-with open(os.path.join(os.path.dirname(__file__), "..", "data", "torch_lr_schedules.json")) as f:
-    TORCH = json.load(f)
-
-
-def _case_id(c):
-    return f"{c['schedule']}-" + "-".join(f"{k}={v}" for k, v in c["params"].items()) + \
-        f"-lr{c['base_lr']}"
-
-
-@pytest.mark.parametrize("case", TORCH["cases"], ids=_case_id)
-def test_matches_torch_over_300_steps(case):
-    expected = np.array([float.fromhex(v) for v in case["lrs"]])
-    assert len(expected) == TORCH["steps"] == 300
-    ours = le.schedule(case["schedule"], **case["params"]).lrs(case["base_lr"], 300)
-    # The recursive formulas are reproduced operation by operation: equal to the last bit.
-    np.testing.assert_array_equal(ours, expected)
-
-
-def test_recording_matches_the_recorder_cases():
-    recorded = {(c["schedule"], json.dumps(c["params"], sort_keys=True), c["torch_class"])
-                for c in TORCH["cases"]}
-    listed = {(n, json.dumps(p, sort_keys=True), cls) for n, p, cls in record.TORCH_CASES}
-    assert recorded == listed
-    assert {c["base_lr"] for c in TORCH["cases"]} == set(record.BASE_LRS)
-    for name, _, cls in record.TORCH_CASES:
-        assert le.core.schedules.torch_scheduler_name(name) == cls
-
-
-def test_every_schedule_but_constant_is_checked_against_torch():
-    assert {c["schedule"] for c in TORCH["cases"]} == set(le.schedule_names()) - {"constant"}
+# Agreement with torch.optim.lr_scheduler over 300 steps of every schedule is checked against
+# the recorded reference in test_torch_reference.py (test_schedule_alone_matches_torch).
 
 
 def test_constant():
