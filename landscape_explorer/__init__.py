@@ -1,5 +1,6 @@
 """landscape-explorer: see why training gets stuck, and how optimizers get out."""
 from .core.surfaces import Surface, KnownPoint, surface, surface_names
+from .core import expressions as _expressions  # noqa: F401  surface() accepts typed formulas
 from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
 from .core.schedules import Schedule, schedule, schedule_names
 from .core.simulate import simulate, SimulationResult, Stepper

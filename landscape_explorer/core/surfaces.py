@@ -35,6 +35,10 @@ class Surface:
     f_grad: Callable  # (x, y) -> (gx, gy)
     f_hessian: Callable  # (x, y) -> (hxx, hxy, hyy)
     formula: str = ""  # human-readable, e.g. "x² + y²"
+    expression: str = ""  # the typed text, for a surface made from a formula (expressions.py)
+    params: tuple[tuple[str, float], ...] = ()  # its named parameters' values
+    exact_derivatives: bool = True  # False: gradient and Hessian are numerical approximations
+    compilable: bool = True  # whether the fused (numba) engine can compile f_grad
 
     def value(self, xy) -> np.ndarray:
         x, y = _split(xy)
@@ -85,15 +89,34 @@ def surface_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def surface(name: str) -> Surface:
+_RESOLVERS: list = []
+
+
+def add_surface_resolver(resolver) -> None:
+    """Let ``surface()`` accept more than the registered names: ``resolver(name, params=...,
+    bounds=...)`` returns a Surface, or None when ``name`` is not its kind, or raises ValueError
+    saying what is wrong with it (expressions.py resolves typed formulas this way)."""
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+
+
+def surface(name, params=None, bounds=None) -> Surface:
+    """A built-in surface by name (``surface_names()``), or a function of x and y typed as text
+    (``surface("x**4 - 3*x**2 + y**2", params=..., bounds=...)``, see expressions.py)."""
     if isinstance(name, Surface):
         return name
-    try:
+    if isinstance(name, str) and name in _REGISTRY:
+        if params or bounds is not None:
+            raise ValueError(f"surface {name!r} is built in: it takes no params or bounds")
         return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown surface {name!r}; valid surfaces: {', '.join(surface_names())}"
-        ) from None
+    for resolve in _RESOLVERS:
+        found = resolve(name, params=params, bounds=bounds)
+        if found is not None:
+            return found
+    raise ValueError(
+        f"unknown surface {name!r}; valid surfaces: {', '.join(surface_names())}, or a "
+        "function of x and y such as \"x**2 + 3*y**2\""
+    )
 
 
 # ---------------------------------------------------------------------------------------------
