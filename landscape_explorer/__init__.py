@@ -1,6 +1,7 @@
 """landscape-explorer: see why training gets stuck, and how optimizers get out."""
 from .core.surfaces import Surface, KnownPoint, surface, surface_names
 from .core import expressions as _expressions  # noqa: F401  surface() accepts typed formulas
+from .core.function_surfaces import surface_from_function
 from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
 from .core.schedules import Schedule, schedule, schedule_names
 from .core.simulate import simulate, SimulationResult, Stepper
@@ -11,7 +12,7 @@ from .core.verdicts import verdicts, Verdict
 __version__ = "0.1.0"
 
 __all__ = [
-    "Surface", "KnownPoint", "surface", "surface_names",
+    "Surface", "KnownPoint", "surface", "surface_names", "surface_from_function",
     "Optimizer", "OptState", "optimizer", "optimizer_names",
     "Schedule", "schedule", "schedule_names",
     "simulate", "SimulationResult", "Stepper",

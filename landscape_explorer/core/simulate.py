@@ -110,7 +110,8 @@ class Engine:
             return
         opt = self.opt
         lrs = opt.lrs(self.count, k)
-        if fused.available() and opt.noise == 0 and opt.kernel is not None and \
+        if fused.available() and self.surface.compilable and opt.noise == 0 and \
+                opt.kernel is not None and \
                 len(self.p) * k >= FUSED_MIN_WORK:
             table = np.stack([opt.scalars(self.count + j + 1, lrs[j]) for j in range(k)]) \
                 if k else np.zeros((0, 0))

@@ -276,3 +276,51 @@ def test_typed_surfaces_run_on_the_fused_engine_as_built_ins_do():
                        env=dict(os.environ, LANDSCAPE_EXPLORER_NO_NUMBA="1"), check=True)
     numpy_final = np.frombuffer(r.stdout).reshape(-1, 2)
     np.testing.assert_array_equal(fused.final, numpy_final)
+
+
+# --- Python callables ------------------------------------------------------------------------
+
+def test_function_surface_with_complex_step_derivatives():
+    s = le.surface_from_function(lambda x, y: np.sin(3 * x) + 0.5 * x ** 2 + y ** 2,
+                                 bounds=((-3, 3), (-2, 2)), name="wave")
+    ref = le.surface("sin_quadratic")
+    p = _points(ref, 200, seed=5)
+    np.testing.assert_allclose(s.grad(p), ref.grad(p), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(s.hessian(p), ref.hessian(p), rtol=1e-8, atol=1e-8)
+    assert not s.exact_derivatives and "approximate" in s.title
+    assert "complex step" in s.description and not s.compilable
+    res = le.simulate(s, "adam", [[1.0, 1.0]], 3000)  # large enough for the fused engine
+    ref_res = le.simulate(ref, "adam", [[1.0, 1.0]], 3000)
+    np.testing.assert_allclose(res.final, ref_res.final, atol=1e-9)
+
+
+def test_function_surface_with_central_differences_when_complex_is_refused():
+    def f(x, y):
+        return np.maximum(x, -5.0) ** 2 + np.abs(y) ** 3  # np.maximum refuses complex input
+    s = le.surface_from_function(f)
+    p = np.array([[0.7, 0.4], [-1.2, -0.9]])
+    np.testing.assert_allclose(s.grad(p), np.stack([2 * p[:, 0], 3 * p[:, 1] * np.abs(p[:, 1])],
+                                                    -1), rtol=1e-9)
+    assert "central differences" in s.description
+
+
+def test_function_surface_with_given_derivatives_is_exact():
+    s = le.surface_from_function(lambda x, y: x * x + 3 * y * y,
+                                 grad=lambda x, y: (2 * x, 6 * y),
+                                 hessian=lambda x, y: (2 + 0 * x, 0 * x, 6 + 0 * y))
+    assert s.exact_derivatives and "approximate" not in s.title
+    np.testing.assert_array_equal(s.grad([[1.0, 2.0]]), [[2.0, 12.0]])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(f=None), "invalid f"), (dict(f=3), "invalid f"),
+    (dict(f=lambda x, y: x, grad=5), "invalid grad"),
+    (dict(f=lambda x, y: 1 / 0), "raised ZeroDivisionError"),
+    (dict(f=lambda x, y: "a"), "must return"),
+    (dict(f=lambda x, y: x + y, grad=lambda x, y: x), "grad"),
+    (dict(f=lambda x, y: np.full_like(x, np.nan)), "not finite"),
+    (dict(f=lambda x, y: x, bounds=((0, 0), (0, 1))), "bounds"),
+])
+def test_function_surface_bad_input_is_one_clear_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        le.surface_from_function(**kwargs)
