@@ -2,6 +2,8 @@
 from .core.surfaces import Surface, KnownPoint, surface, surface_names
 from .core import expressions as _expressions  # noqa: F401  surface() accepts typed formulas
 from .core.function_surfaces import surface_from_function
+from .core.datasets import Dataset, dataset, dataset_names, load_csv
+from .core.data_surfaces import DataSurface, data_surface, data_surface_names
 from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
 from .core.schedules import Schedule, schedule, schedule_names
 from .core.simulate import simulate, SimulationResult, Stepper
@@ -13,6 +15,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Surface", "KnownPoint", "surface", "surface_names", "surface_from_function",
+    "Dataset", "dataset", "dataset_names", "load_csv", "DataSurface", "data_surface",
+    "data_surface_names",
     "Optimizer", "OptState", "optimizer", "optimizer_names",
     "Schedule", "schedule", "schedule_names",
     "simulate", "SimulationResult", "Stepper",

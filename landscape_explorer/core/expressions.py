@@ -418,8 +418,10 @@ def pretty(expr) -> str:
     return re.sub(r"\^(\d)(?!\d|\.)", lambda m: "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(m.group(1))], s)
 
 
-def _resolve(name, params=None, bounds=None):
+def _resolve(name, params=None, bounds=None, dataset=None):
     if isinstance(name, str) and looks_like_expression(name):
+        if dataset is not None:
+            raise ExpressionError("a typed function takes params and bounds, not a dataset")
         return expression_surface(name, params, bounds)
     return None
 

@@ -94,23 +94,25 @@ _RESOLVERS: list = []
 
 def add_surface_resolver(resolver) -> None:
     """Let ``surface()`` accept more than the registered names: ``resolver(name, params=...,
-    bounds=...)`` returns a Surface, or None when ``name`` is not its kind, or raises ValueError
+    bounds=..., dataset=...)`` returns a Surface, or None when ``name`` is not its kind, or raises ValueError
     saying what is wrong with it (expressions.py resolves typed formulas this way)."""
     if resolver not in _RESOLVERS:
         _RESOLVERS.append(resolver)
 
 
-def surface(name, params=None, bounds=None) -> Surface:
-    """A built-in surface by name (``surface_names()``), or a function of x and y typed as text
-    (``surface("x**4 - 3*x**2 + y**2", params=..., bounds=...)``, see expressions.py)."""
+def surface(name, params=None, bounds=None, dataset=None) -> Surface:
+    """A built-in surface by name (``surface_names()``); a function of x and y typed as text
+    (``surface("x**4 - 3*x**2 + y**2", params=..., bounds=...)``, see expressions.py); or a
+    model's loss over a dataset (``surface("sinusoid_fit", dataset=...)``, data_surfaces.py)."""
     if isinstance(name, Surface):
         return name
     if isinstance(name, str) and name in _REGISTRY:
-        if params or bounds is not None:
-            raise ValueError(f"surface {name!r} is built in: it takes no params or bounds")
+        if params or bounds is not None or dataset is not None:
+            raise ValueError(f"surface {name!r} is built in: it takes no params, bounds or "
+                             "dataset")
         return _REGISTRY[name]
     for resolve in _RESOLVERS:
-        found = resolve(name, params=params, bounds=bounds)
+        found = resolve(name, params=params, bounds=bounds, dataset=dataset)
         if found is not None:
             return found
     raise ValueError(
