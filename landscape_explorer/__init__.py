@@ -5,6 +5,7 @@ from .core.function_surfaces import surface_from_function
 from .core.datasets import Dataset, dataset, dataset_names, load_csv
 from .core.data_surfaces import DataSurface, data_surface, data_surface_names
 from .core.nn_slice import SliceSurface, nn_slice, surface_from_loss
+from .core.sweep import SweepCell, SweepResult, sweep, sweep_starts
 from .core.optimizers import Optimizer, OptState, optimizer, optimizer_names
 from .core.schedules import Schedule, schedule, schedule_names
 from .core.simulate import simulate, SimulationResult, Stepper
@@ -18,6 +19,7 @@ __all__ = [
     "Surface", "KnownPoint", "surface", "surface_names", "surface_from_function",
     "Dataset", "dataset", "dataset_names", "load_csv", "DataSurface", "data_surface",
     "data_surface_names", "SliceSurface", "nn_slice", "surface_from_loss",
+    "SweepCell", "SweepResult", "sweep", "sweep_starts",
     "Optimizer", "OptState", "optimizer", "optimizer_names",
     "Schedule", "schedule", "schedule_names",
     "simulate", "SimulationResult", "Stepper",
