@@ -402,4 +402,14 @@ def render_paragraphs(lesson_: Lesson, state: LessonState) -> list[str]:
 
 class _Numbers:
     def __init__(self, numbers):
-        self.__dict__.update(numbers)
+        self.__dict__.update({k: _Typeset(v) for k, v in numbers.items()})
+
+
+class _Typeset:
+    """A number that formats with a real minus sign (−2.32, not -2.32), as the prose does."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __format__(self, spec):
+        return format(self.v, spec).replace("-", "−")

@@ -47,7 +47,7 @@ def test_numbers_in_the_text_come_from_the_simulation(name, states):
 
 def test_the_local_minimum_lesson_says_what_the_issue_promised(states):
     text = " ".join(render_paragraphs(lesson("local_minimum"), states["local_minimum"]))
-    assert "stops at x ≈ -2.32, 2.94 above the global minimum" in text
+    assert "stops at x ≈ −2.32, 2.94 above the global minimum" in text
 
 
 @pytest.mark.parametrize("name", IDS)
