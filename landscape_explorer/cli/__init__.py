@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import sys
 
-from . import basins, critical, list as list_cmd, render, run
+from . import basins, critical, lesson, list as list_cmd, render, run, sweep
 from .common import EXIT_USAGE, ArgumentParser, UsageError
 
-SUBCOMMANDS = (run, list_cmd, critical, basins, render)
+SUBCOMMANDS = (run, list_cmd, critical, basins, sweep, render, lesson)
 
 
 def build_parser() -> ArgumentParser:

@@ -109,9 +109,10 @@ class Engine:
         self.steps_taken = np.zeros(len(self.p), dtype=np.int64)
         self.last_update = np.zeros_like(self.p)
         self.rng = np.random.default_rng(seed)
-        compiled = fused.gradient(surface.f_grad)
+        compiled = fused.gradient(surface.f_grad) if surface.compilable else None
         # The fused engine's gradient, so that the two engines agree bit for bit; numpy's own
-        # where numba is not there (then there is no fused engine to agree with).
+        # where numba is not there or cannot compile the surface (a Python callable, a network
+        # slice): then there is no fused engine to agree with.
         self.fusable = compiled is not None
         self.grad: Callable[[np.ndarray], np.ndarray] = \
             compiled if compiled is not None else surface.grad

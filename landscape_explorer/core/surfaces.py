@@ -9,7 +9,7 @@ results in both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -40,6 +40,10 @@ class Surface:
     f_grad: Callable  # (x, y) -> (gx, gy)
     f_hessian: Callable  # (x, y) -> (hxx, hxy, hyy)
     formula: str = ""  # human-readable, e.g. "x² + y²"
+    expression: str = ""  # the typed text, for a surface made from a formula (expressions.py)
+    params: tuple[tuple[str, float], ...] = ()  # its named parameters' values
+    exact_derivatives: bool = True  # False: gradient and Hessian are numerical approximations
+    compilable: bool = True  # whether the fused (numba) engine can compile f_grad
 
     def value(self, xy: ArrayLike) -> np.ndarray:
         """(...) the loss at points (..., 2)."""
@@ -96,17 +100,39 @@ def surface_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def surface(name: str | Surface) -> Surface:
-    """The built-in surface called ``name`` (a Surface passes through); an unknown name raises
-    ValueError listing the valid ones."""
+SurfaceResolver = Callable[..., "Surface | None"]
+_RESOLVERS: list[SurfaceResolver] = []
+
+
+def add_surface_resolver(resolver: SurfaceResolver) -> None:
+    """Let ``surface()`` accept more than the registered names: ``resolver(name, params=...,
+    bounds=..., dataset=...)`` returns a Surface, or None when ``name`` is not its kind, or
+    raises ValueError saying what is wrong with it (expressions.py resolves typed formulas this
+    way, data_surfaces.py a model's loss over a dataset)."""
+    if resolver not in _RESOLVERS:
+        _RESOLVERS.append(resolver)
+
+
+def surface(name: str | Surface, params: dict[str, float] | None = None, bounds: Any = None,
+            dataset: Any = None) -> Surface:
+    """A built-in surface by name (``surface_names()``); a function of x and y typed as text
+    (``surface("x**4 - 3*x**2 + y**2", params=..., bounds=...)``, see expressions.py); or a
+    model's loss over a dataset (``surface("sinusoid_fit", dataset=...)``, data_surfaces.py)."""
     if isinstance(name, Surface):
         return name
-    try:
+    if isinstance(name, str) and name in _REGISTRY:
+        if params or bounds is not None or dataset is not None:
+            raise ValueError(f"surface {name!r} is built in: it takes no params, bounds or "
+                             "dataset")
         return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown surface {name!r}; valid surfaces: {', '.join(surface_names())}"
-        ) from None
+    for resolve in _RESOLVERS:
+        found = resolve(name, params=params, bounds=bounds, dataset=dataset)
+        if found is not None:
+            return found
+    raise ValueError(
+        f"unknown surface {name!r}; valid surfaces: {', '.join(surface_names())}, or a "
+        "function of x and y such as \"x**2 + 3*y**2\""
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Network slices: how long a 100x100 slice of a depth-10, width-16 MLP on 500 points takes
+(target <= 3 s), beside a naive loop that evaluates the network once per grid point, and how
+many optimizer steps per second a run takes on the slice (target >= 100).
+
+    python benchmarks/data_surfaces.py [--grid 100] [--points 500] [--depth 10] [--width 16]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import landscape_explorer as le
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", type=int, default=100)
+    ap.add_argument("--points", type=int, default=500)
+    ap.add_argument("--depth", type=int, default=10)
+    ap.add_argument("--width", type=int, default=16)
+    a = ap.parse_args()
+
+    ds = le.dataset("moons", n=a.points, seed=0)
+    t0 = time.perf_counter()
+    s = le.nn_slice(ds, hidden=(a.width,), depth=a.depth, epochs=300, seed=0)
+    t_train = time.perf_counter() - t0
+    X, Y = np.meshgrid(np.linspace(-1, 1, a.grid), np.linspace(-1, 1, a.grid))
+    grid = np.stack([X, Y], -1)
+    t0 = time.perf_counter()
+    V = s.value(grid)
+    t_slice = time.perf_counter() - t0
+
+    # Naive: one forward pass per grid point (on a sample of points, scaled up).
+    sample = grid.reshape(-1, 2)[:: max(1, a.grid * a.grid // 200)]
+    t0 = time.perf_counter()
+    naive = [s.network.loss_and_grad((s.center + p @ s.directions)[None], ds.X, ds.y,
+                                     need_grad=False)[0][0] for p in sample]
+    t_naive = (time.perf_counter() - t0) * (a.grid * a.grid) / len(sample)
+    idx = np.arange(0, a.grid * a.grid, max(1, a.grid * a.grid // 200))[: len(sample)]
+    err = np.abs(np.array(naive) - V.ravel()[idx]).max()
+
+    opt = le.optimizer("adam", lr=0.02)
+    st = le.Stepper(s, opt, [[0.7, -0.5]])
+    st.advance(5)
+    t0 = time.perf_counter()
+    st.advance(200)
+    steps_per_s = 200 / (time.perf_counter() - t0)
+
+    print(f"MLP {a.depth}x{a.width} relu on {a.points} points ({s.network.n_params} "
+          f"parameters), trained in {t_train:.2f} s")
+    print(f"{a.grid}x{a.grid} slice: {t_slice:.2f} s (target <= 3 s); a naive per-point loop: "
+          f"{t_naive:.1f} s ({t_naive / t_slice:.1f}x slower); largest difference {err:.1e}")
+    print(f"live stepping on the slice: {steps_per_s:.0f} steps/s per run (target >= 100)")
+
+
+if __name__ == "__main__":
+    main()

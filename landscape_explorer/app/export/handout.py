@@ -1,0 +1,78 @@
+"""A lesson as one self-contained HTML page for a course site: the text with its numbers filled
+from the simulation, the tasks with their hints, a picture and a short animation embedded as
+data URIs (no external reference of any kind), written atomically."""
+from __future__ import annotations
+
+import base64
+import html
+import os
+import tempfile
+
+from landscape_explorer.core.atomic import atomic_write_text
+from landscape_explorer.core.lessons import Lesson, render_paragraphs, simulated_state
+
+from . import render
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 54rem;
+       margin: 2rem auto; padding: 0 1rem; color: #1d2433; line-height: 1.55; }
+h1 { font-size: 1.8rem; margin-bottom: .2rem; } .sub { color: #5b6475; margin-top: 0; }
+figure { margin: 1.5rem 0; } figure img { width: 100%; border-radius: 6px; }
+figcaption { color: #5b6475; font-size: .9rem; }
+.task { border-left: 4px solid #f5a623; background: #fff8ec; padding: .6rem 1rem;
+        margin: 1rem 0; border-radius: 0 6px 6px 0; }
+details summary { cursor: pointer; color: #2a6fb0; }
+footer { color: #8a93a3; font-size: .8rem; margin-top: 2rem; }
+"""
+
+
+def _data_uri(path: str, mime: str) -> str:
+    with open(path, "rb") as f:
+        return f"data:{mime};base64,{base64.b64encode(f.read()).decode('ascii')}"
+
+
+def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None) -> str:
+    """The page, from the lesson and its embedded images."""
+    state = simulated_state(lesson.scenario)
+    paras = "\n".join(f"<p>{html.escape(p)}</p>" for p in render_paragraphs(lesson, state))
+    tasks = "\n".join(
+        f'<div class="task"><strong>Try this:</strong> {html.escape(t.prompt)}'
+        f"<details><summary>Hint</summary>{html.escape(t.hint)}</details></div>"
+        for t in lesson.tasks)
+    runs = ", ".join(html.escape(r.display_name) for r in lesson.scenario.enabled_runs())
+    anim = "" if animation_uri is None else (
+        f'<figure><img src="{animation_uri}" alt="The runs descending, step by step">'
+        "<figcaption>The same runs, step by step.</figcaption></figure>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(lesson.title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{html.escape(lesson.title)}</h1>
+<p class="sub">Lesson {lesson.order} of landscape-explorer · surface
+{html.escape(lesson.scenario.surface)} · runs: {runs}</p>
+<figure><img src="{picture_uri}" alt="{html.escape(lesson.title)}: the runs on the surface">
+<figcaption>After {lesson.scenario.steps} steps.</figcaption></figure>
+{paras}
+{anim}
+{tasks}
+<footer>Open the same lesson in the app (Learn menu) to do the tasks live:
+<code>landscape-explorer</code>.</footer>
+</body></html>
+"""
+
+
+def write_handout(lesson: Lesson, path, size=(960, 600), animation: bool = True,
+                  progress=None) -> None:
+    """Render the lesson's pictures (needs OpenGL: a display or xvfb-run) and write the page."""
+    with tempfile.TemporaryDirectory(prefix="le-handout-") as tmp:
+        png = os.path.join(tmp, "picture.png")
+        render.render_scenario(lesson.scenario, png, size=size, colors=256)
+        gif_uri = None
+        if animation:
+            gif = os.path.join(tmp, "steps.gif")
+            render.render_scenario(lesson.scenario, gif, size=(size[0] // 2, size[1] // 2),
+                                   fps=12, frames=36, progress=progress)
+            gif_uri = _data_uri(gif, "image/gif")
+        text = handout_html(lesson, _data_uri(png, "image/png"), gif_uri)
+    atomic_write_text(path, text)

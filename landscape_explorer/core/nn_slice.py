@@ -1,0 +1,433 @@
+"""2-D slices of a real network's loss landscape (Li et al., "Visualizing the Loss Landscape of
+Neural Nets", NeurIPS 2018).
+
+``le.nn_slice(dataset, hidden=(16, 16), activation="relu", skip=False, directions="filter")``
+trains a small MLP on the dataset in numpy, full space, with the project's own optimizer (the
+same torch-exact Adam the app shows), then returns a Surface over (α, β):
+
+    L(θ* + α·d₁ + β·d₂)
+
+- ``directions="filter"``: random Gaussian directions with filter normalization: each filter
+  (the incoming weights of one neuron, a row of a layer's weight matrix) of dᵢ is rescaled to
+  the norm of the same filter of θ*; biases are zeroed, as the paper does;
+- ``directions="pca"``: the first two principal directions of the training trajectory
+  (θₜ − θ*), orthonormal; the trajectory's projection is ``surface.trajectory`` (§7 of the
+  paper), ending at (0, 0).
+
+Values and gradients on the slice are exact (backpropagation, projected on d₁ and d₂), computed
+for many (α, β) at once with batched matrix products. The 2x2 Hessian on the slice is central
+differences of that exact gradient. The surface exposes ``center`` (θ*), ``directions`` (2 × P)
+and ``param_shapes`` so anyone can check the normalization.
+
+``surface_from_loss(loss_fn, grad_fn, center, directions)`` makes the same kind of surface from
+any framework's flat-parameter loss and gradient.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .cancel import check_cancel
+from .datasets import Dataset
+from .surfaces import Surface
+
+MAX_DEPTH = 20
+MAX_WIDTH = 128
+_CHUNK_BYTES = 64 * 1024 * 1024  # activations of one chunk of grid points
+
+
+# ---------------------------------------------------------------------------------------------
+# The network: an MLP over flat parameter vectors, batched over many parameter vectors at once.
+
+
+@dataclass(frozen=True)
+class MLP:
+    """Layer sizes, activation and skip connections of a multilayer perceptron whose parameters
+    are one flat vector: each layer's weight matrix (out, in), row-major, then its bias (out,)."""
+
+    sizes: tuple[int, ...]  # input, hidden..., output
+    activation: str = "relu"
+    skip: bool = False  # residual connections between hidden layers of equal width
+    task: str = "classification"  # output: one logit (cross-entropy) or one value (MSE)
+
+    @property
+    def param_shapes(self) -> list[tuple[int, ...]]:
+        shapes: list[tuple[int, ...]] = []
+        for a, b in zip(self.sizes[:-1], self.sizes[1:]):
+            shapes += [(b, a), (b,)]
+        return shapes
+
+    @property
+    def n_params(self) -> int:
+        return sum(int(np.prod(s)) for s in self.param_shapes)
+
+    def unflatten(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Views of (G, P) or (P,) parameters as the layers' (..., out, in) and (..., out)."""
+        out, i = [], 0
+        lead = theta.shape[:-1]
+        for s in self.param_shapes:
+            k = int(np.prod(s))
+            out.append(theta[..., i:i + k].reshape(lead + s))
+            i += k
+        return out
+
+    def init(self, rng: np.random.Generator) -> np.ndarray:
+        """He (relu) or Glorot (tanh) initialization, biases zero."""
+        parts = []
+        for a, b in zip(self.sizes[:-1], self.sizes[1:]):
+            std = math.sqrt(2.0 / a) if self.activation == "relu" else math.sqrt(2.0 / (a + b))
+            parts += [rng.standard_normal(b * a) * std, np.zeros(b)]
+        return np.concatenate(parts)
+
+    def _act(self, z):
+        return np.maximum(z, 0.0) if self.activation == "relu" else np.tanh(z)
+
+    def _act_grad(self, z, a):
+        return (z > 0).astype(z.dtype) if self.activation == "relu" else 1.0 - a * a
+
+    def _residual(self, layer: int) -> bool:
+        n_layers = len(self.sizes) - 1
+        return self.skip and 0 < layer < n_layers - 1 and \
+            self.sizes[layer] == self.sizes[layer + 1]
+
+    def loss_and_grad(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
+                      need_grad: bool = True):
+        """Mean loss (G,) and its gradient (G, P) for G parameter vectors theta (G, P)."""
+        params = self.unflatten(theta)
+        G, n = theta.shape[0], len(y)
+        h = np.broadcast_to(X, (G,) + X.shape)
+        n_layers = len(self.sizes) - 1
+        cache = []
+        for layer in range(n_layers):
+            W, b = params[2 * layer], params[2 * layer + 1]
+            z = np.matmul(h, np.swapaxes(W, 1, 2)) + b[:, None, :]
+            if layer == n_layers - 1:
+                cache.append((h, z, None))
+                h = z
+                break
+            a = self._act(z)
+            cache.append((h, z, a))
+            h = h + a if self._residual(layer) else a
+        out = h[..., 0]  # (G, n)
+        with np.errstate(over="ignore"):
+            if self.task == "classification":
+                loss = np.mean(np.maximum(out, 0) + np.log1p(np.exp(-np.abs(out))) - y * out,
+                               axis=1)
+                dout = (0.5 * (1.0 + np.tanh(0.5 * out)) - y) / n
+            else:
+                r = out - y
+                loss = np.mean(r * r, axis=1)
+                dout = 2.0 * r / n
+        if not need_grad:
+            return loss, None
+        grads: list[np.ndarray] = [None] * len(params)  # type: ignore[list-item]
+        dh = dout[..., None]  # (G, n, 1)
+        for layer in range(n_layers - 1, -1, -1):
+            h_in, z, a = cache[layer]
+            W = params[2 * layer]
+            if layer == n_layers - 1:
+                dz = dh
+            else:
+                dz = dh * self._act_grad(z, a)
+            grads[2 * layer] = np.matmul(np.swapaxes(dz, 1, 2), h_in)  # (G, out, in)
+            grads[2 * layer + 1] = dz.sum(axis=1)
+            dh_in = np.matmul(dz, W)
+            if layer != n_layers - 1 and self._residual(layer):
+                dh_in = dh_in + dh
+            dh = dh_in
+        return loss, np.concatenate([g.reshape(G, -1) for g in grads], axis=1)
+
+    def slice_loss(self, center: np.ndarray, dirs: np.ndarray, ab: np.ndarray, X: np.ndarray,
+                   y: np.ndarray) -> np.ndarray:
+        """Mean loss at center + a·d₁ + b·d₂ for many (a, b) rows of ``ab`` (G, 2).
+
+        On a slice each layer's weights are W* + a·D₁ + b·D₂, so h·Wᵀ = h·W*ᵀ + a·h·D₁ᵀ + b·h·D₂ᵀ:
+        one large matrix product of all points' activations with [W*, D₁, D₂] does a layer for
+        the whole chunk at BLAS speed, instead of G small products."""
+        c_parts = self.unflatten(center)
+        d1_parts = self.unflatten(dirs[0])
+        d2_parts = self.unflatten(dirs[1])
+        G, n = len(ab), len(y)
+        a = ab[:, 0][:, None, None]
+        b = ab[:, 1][:, None, None]
+        h = None  # (G, n, width); the first layer's input is X for every point
+        n_layers = len(self.sizes) - 1
+        for layer in range(n_layers):
+            W = np.concatenate([c_parts[2 * layer], d1_parts[2 * layer], d2_parts[2 * layer]])
+            out = W.shape[0] // 3
+            if h is None:
+                Z = (X @ W.T)[None]  # (1, n, 3 out)
+            else:
+                Z = (h.reshape(G * n, -1) @ W.T).reshape(G, n, 3 * out)
+            bias = c_parts[2 * layer + 1] + a * d1_parts[2 * layer + 1] + \
+                b * d2_parts[2 * layer + 1]  # (G, 1, out)
+            z = Z[..., :out] + a * Z[..., out:2 * out] + b * Z[..., 2 * out:] + bias
+            if layer == n_layers - 1:
+                h = z
+                break
+            act = self._act(z)
+            h = h + act if (self._residual(layer) and h is not None) else act
+        o = h[..., 0]
+        with np.errstate(over="ignore"):
+            if self.task == "classification":
+                return np.mean(np.maximum(o, 0) + np.log1p(np.exp(-np.abs(o))) - y * o, axis=1)
+            r = o - y
+            return np.mean(r * r, axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Directions.
+
+
+def filter_normalized_directions(model: MLP, center: np.ndarray, rng: np.random.Generator
+                                 ) -> np.ndarray:
+    """Two random Gaussian directions (2, P), each weight-matrix row rescaled to the norm of the
+    same row of ``center``; biases zero (Li et al. 2018, §4)."""
+    out = np.zeros((2, model.n_params))
+    for k in range(2):
+        d = rng.standard_normal(model.n_params)
+        d_parts = model.unflatten(d)
+        c_parts = model.unflatten(center)
+        for i, (dp, cp) in enumerate(zip(d_parts, c_parts)):
+            if i % 2 == 1:
+                dp[...] = 0.0  # biases
+                continue
+            dn = np.linalg.norm(dp, axis=1, keepdims=True)
+            cn = np.linalg.norm(cp, axis=1, keepdims=True)
+            dp *= np.where(dn > 0, cn / np.where(dn > 0, dn, 1.0), 0.0)
+        out[k] = d
+    return out
+
+
+def pca_directions(trajectory: np.ndarray, center: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first two principal directions (2, P) of trajectory - center, orthonormal, and the
+    trajectory's coordinates along them (T, 2)."""
+    M = trajectory - center
+    _, _, vt = np.linalg.svd(M, full_matrices=False)
+    d = vt[:2].copy()
+    if d.shape[0] < 2:
+        raise ValueError("the training trajectory is too short for two PCA directions")
+    return d, M @ d.T
+
+
+# ---------------------------------------------------------------------------------------------
+# Slice surfaces.
+
+
+@dataclass(frozen=True, eq=False)
+class SliceSurface(Surface):
+    """L(center + α·d₁ + β·d₂) over (α, β); see the module docstring."""
+
+    center: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    directions: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    param_shapes: tuple = ()
+    trajectory: np.ndarray | None = field(default=None, repr=False)  # (T, 2) for PCA slices
+    network: MLP | None = None
+    dataset: Dataset | None = None
+    train_loss: float = math.nan
+
+
+def _chunked(fn, xy: np.ndarray, per_point_bytes: int, outputs: int):
+    flat = xy.reshape(-1, 2)
+    step = max(1, _CHUNK_BYTES // max(1, per_point_bytes))
+    parts = [fn(flat[i:i + step]) for i in range(0, len(flat), step)]
+    if outputs == 1:
+        return np.concatenate(parts) if parts else np.zeros(0)
+    return tuple(np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)
+                 for k in range(outputs))
+
+
+def _slice_functions(loss_many: Callable, grad_many: Callable, per_point_bytes: int):
+    """Elementwise formula functions over (α, β) from batched loss / slice-gradient."""
+
+    def f_value(a, b):
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64),
+                                   np.asarray(b, dtype=np.float64))
+        xy = np.stack([a.ravel(), b.ravel()], -1)
+        return _chunked(loss_many, xy, per_point_bytes, 1).reshape(a.shape)
+
+    def f_grad(a, b):
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64),
+                                   np.asarray(b, dtype=np.float64))
+        xy = np.stack([a.ravel(), b.ravel()], -1)
+        g = _chunked(grad_many, xy, per_point_bytes, 1).reshape(-1, 2)
+        return g[:, 0].reshape(a.shape), g[:, 1].reshape(a.shape)
+
+    def f_hessian(a, b):
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64),
+                                   np.asarray(b, dtype=np.float64))
+        h = 1e-4 * (1.0 + np.maximum(np.abs(a), np.abs(b)))
+        gxp = np.stack(f_grad(a + h, b), -1)
+        gxm = np.stack(f_grad(a - h, b), -1)
+        gyp = np.stack(f_grad(a, b + h), -1)
+        gym = np.stack(f_grad(a, b - h), -1)
+        hxx = (gxp[..., 0] - gxm[..., 0]) / (2 * h)
+        hyy = (gyp[..., 1] - gym[..., 1]) / (2 * h)
+        hxy = 0.5 * ((gxp[..., 1] - gxm[..., 1]) + (gyp[..., 0] - gym[..., 0])) / (2 * h)
+        return hxx, hxy, hyy
+
+    return f_value, f_grad, f_hessian
+
+
+def _check_positive_int(name, v, hi):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
+        raise ValueError(f"invalid {name}: {v!r} (must be an integer in [1, {hi}])")
+    return int(v)
+
+
+def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | None = None,
+             activation: str = "relu", skip: bool = False, directions: str = "filter",
+             seed: int = 0, epochs: int = 300, lr: float = 0.01, span: float = 1.0,
+             progress=None, cancel=None) -> SliceSurface:
+    """Train an MLP on ``dataset`` and return its loss over a 2-D slice (module docstring).
+
+    ``hidden`` gives the hidden widths; ``depth`` (if given) repeats ``hidden[0]`` that many
+    times instead. Training is ``epochs`` full-batch steps of Adam(lr). The slice spans
+    [-span, span]² in units of the directions. ``progress(fraction)`` is called during training
+    and ``cancel()`` polled (core.cancel protocol).
+    """
+    from .optimizers import optimizer
+
+    if not isinstance(dataset, Dataset):
+        raise ValueError(f"invalid dataset: {dataset!r} (must be le.dataset(...) or "
+                         "le.load_csv(...))")
+    if activation not in ("relu", "tanh"):
+        raise ValueError(f"invalid activation: {activation!r} (must be 'relu' or 'tanh')")
+    if directions not in ("filter", "pca"):
+        raise ValueError(f"invalid directions: {directions!r} (must be 'filter' or 'pca')")
+    if not isinstance(skip, (bool, np.bool_)):
+        raise ValueError(f"invalid skip: {skip!r} (must be True or False)")
+    if isinstance(hidden, int):
+        hidden = (hidden,)
+    widths = [_check_positive_int("hidden width", w, MAX_WIDTH) for w in hidden]
+    if not widths:
+        raise ValueError("invalid hidden: () (give at least one hidden width)")
+    if depth is not None:
+        widths = [widths[0]] * _check_positive_int("depth", depth, MAX_DEPTH)
+    if len(widths) > MAX_DEPTH:
+        raise ValueError(f"invalid hidden: {len(widths)} layers (at most {MAX_DEPTH})")
+    epochs = _check_positive_int("epochs", epochs, 100_000)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"invalid seed: {seed!r} (must be an integer >= 0)")
+    if not (isinstance(span, (int, float)) and math.isfinite(span) and span > 0):
+        raise ValueError(f"invalid span: {span!r} (must be a finite number > 0)")
+
+    model = MLP((dataset.dims, *widths, 1), activation, bool(skip), dataset.task)
+    rng = np.random.default_rng(seed)
+    theta = model.init(rng)
+    opt = optimizer("adam", lr=lr)
+    state = opt.init(theta)
+    X, y = dataset.X, dataset.y
+    keep_every = max(1, epochs // 200)
+    trajectory = [theta.copy()]
+    for t in range(epochs):
+        if t % 20 == 0:
+            check_cancel(cancel, "training")
+            if progress is not None:
+                progress(t / epochs)
+        _, g = model.loss_and_grad(theta[None], X, y)
+        theta, state = opt.update(g[0], state, theta)
+        if (t + 1) % keep_every == 0 or t + 1 == epochs:
+            trajectory.append(theta.copy())
+    if not np.isfinite(theta).all():
+        raise ValueError(f"training diverged (Adam lr={lr}): try a smaller lr")
+    center = theta
+    traj = np.array(trajectory)
+    proj = None
+    if directions == "filter":
+        dirs = filter_normalized_directions(model, center, rng)
+    else:
+        dirs, proj = pca_directions(traj, center)
+    if progress is not None:
+        progress(1.0)
+    per_point = 8 * len(y) * 4 * (max(widths) + 1)
+
+    def loss_many(ab):
+        return model.slice_loss(center, dirs, ab, X, y)
+
+    def grad_many(ab):
+        _, g = model.loss_and_grad(center + ab @ dirs, X, y)
+        return (g @ dirs.T).ravel()
+
+    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, per_point)
+    if proj is not None:
+        lim = float(np.abs(proj).max()) * 1.2
+        bounds = ((-lim, lim), (-lim, lim))
+    else:
+        bounds = ((-float(span), float(span)), (-float(span), float(span)))
+    kind = "with" if skip else "without"
+    arch = f"{len(widths)}×{widths[0]}" if len(set(widths)) == 1 else "-".join(map(str, widths))
+    train_loss = float(model.loss_and_grad(center[None], X, y, need_grad=False)[0][0])
+    return SliceSurface(
+        name="nn_slice", title=f"MLP {arch} {activation}, {kind} skip connections, on "
+                               f"{dataset.name}: {directions} slice",
+        formula="L(θ* + α·d₁ + β·d₂)",
+        description=f"The loss of a trained {arch} {activation} network on a 2-D slice through "
+                    f"its parameters ({directions} directions, Li et al. 2018). Gradients on the "
+                    "slice are exact; the Hessian is differences of them.",
+        bounds=bounds, known_points=(), f_value=f_value, f_grad=f_grad, f_hessian=f_hessian,
+        exact_derivatives=False, compilable=False, center=center, directions=dirs,
+        param_shapes=tuple(model.param_shapes), trajectory=proj, network=model,
+        dataset=dataset, train_loss=train_loss)
+
+
+def surface_from_loss(loss_fn: Callable[[np.ndarray], float],
+                      grad_fn: Callable[[np.ndarray], np.ndarray], center, directions,
+                      span: float = 1.0, name: str = "slice") -> SliceSurface:
+    """A slice L(center + α·d₁ + β·d₂) of any model: ``loss_fn(theta) -> float`` and
+    ``grad_fn(theta) -> (P,)`` over flat parameter vectors (PyTorch, JAX, ...: see the README
+    for a ten-line adapter). Evaluated one parameter vector at a time."""
+    center = np.asarray(center, dtype=np.float64).ravel()
+    dirs = np.asarray(directions, dtype=np.float64)
+    if dirs.shape != (2, center.size):
+        raise ValueError(f"directions must have shape (2, {center.size}), got {dirs.shape}")
+    if not (np.isfinite(center).all() and np.isfinite(dirs).all()):
+        raise ValueError("center and directions must be finite")
+    if not callable(loss_fn) or not callable(grad_fn):
+        raise ValueError("loss_fn and grad_fn must be functions of a flat parameter vector")
+
+    def loss_many(ab):
+        return np.array([float(loss_fn(center + p @ dirs)) for p in ab])
+
+    def grad_many(ab):
+        return np.array([dirs @ np.asarray(grad_fn(center + p @ dirs), dtype=np.float64)
+                         for p in ab]).ravel()
+
+    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, 8 * center.size)
+    return SliceSurface(
+        name=name, title=name, formula="L(θ* + α·d₁ + β·d₂)",
+        description="A 2-D slice of a model's loss through its parameters.",
+        bounds=((-span, span), (-span, span)), known_points=(), f_value=f_value,
+        f_grad=f_grad, f_hessian=f_hessian, exact_derivatives=False, compilable=False,
+        center=center, directions=dirs, param_shapes=((center.size,),))
+
+
+def nonconvexity(surface: Surface, resolution: int = 41, threshold: float = 0.1) -> float:
+    """Fraction of the slice where the 2-D Hessian has a negative eigenvalue of at least
+    ``threshold`` times the positive one in size: |λ_min / λ_max| > threshold with λ_min < 0
+    (the paper's measure of non-convexity, §6)."""
+    (x0, x1), (y0, y1) = surface.bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    H = surface.hessian(np.stack([X, Y], -1))
+    e = np.linalg.eigvalsh(H)
+    lo, hi = e[..., 0].ravel(), e[..., 1].ravel()
+    ratio = np.abs(lo) / np.maximum(np.abs(hi), 1e-300)
+    return float(np.mean((lo < 0) & (ratio > threshold)))
+
+
+def grid_minima(surface: Surface, resolution: int = 61) -> int:
+    """How many grid points of the slice are lower than all eight neighbours (local minima that
+    the grid resolves), the border excluded."""
+    (x0, x1), (y0, y1) = surface.bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    V = surface.value(np.stack([X, Y], -1))
+    c = V[1:-1, 1:-1]
+    lower = np.ones_like(c, dtype=bool)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dx or dy:
+                lower &= c < V[1 + dy:V.shape[0] - 1 + dy, 1 + dx:V.shape[1] - 1 + dx]
+    return int(lower.sum())

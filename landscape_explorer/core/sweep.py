@@ -1,0 +1,261 @@
+"""Fair comparisons: every optimizer at every learning rate from many starts.
+
+``le.sweep(surface, optimizers, lrs, starts, steps, seeds=1)`` runs each optimizer × learning
+rate × seed from every start on the core's engine (the fused one where it applies) and gives a
+table with one row per optimizer and learning rate: the success rate (the fraction of runs whose
+verdict is "reached the global minimum", with a Wilson 95 % interval), the median and 90th
+percentile of the steps taken to reach the target loss (over the runs that reached it), the
+divergence rate and quantiles of the final loss. ``best()`` picks each optimizer's learning rate
+(highest success rate, then fewest median steps, then the lowest median final loss) and
+``tuned()`` compares the optimizers at their own best: the fair comparison.
+
+A sweep is a pure function over its cells, so it runs unchanged on a Dask cluster:
+``le.sweep(..., client=dask.distributed.Client(...))`` maps the cells over the workers and gathers
+the same table.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .cancel import check_cancel
+from .critical import global_minimum_value, resolve_bounds
+from .optimizers import Optimizer, optimizer as make_optimizer
+from .surfaces import Surface, surface as get_surface
+
+MAX_CELLS = 10_000
+MAX_WORK = 5 * 10 ** 10  # particle-steps in one sweep
+Z95 = 1.959963984540054  # the 97.5 % quantile of the standard normal
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score interval for a binomial proportion (95 % by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    # At 0 or n successes a bound is exactly 0 or 1 (the formula gives it up to round-off).
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+@dataclass(frozen=True)
+class SweepCell:
+    """One optimizer at one learning rate, over every start and seed."""
+
+    optimizer: str  # the spec without lr, e.g. "sgd(momentum=0.9)"
+    lr: float
+    runs: int
+    success_rate: float
+    success_ci: tuple[float, float]
+    reached_target: float  # fraction of runs whose loss got to the target
+    median_steps: float | None  # to reach the target, over the runs that did; None if none did
+    p90_steps: float | None
+    divergence_rate: float
+    final_loss_quantiles: tuple[float, float, float]  # 10 %, 50 %, 90 %
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["success_ci"] = list(self.success_ci)
+        d["final_loss_quantiles"] = list(self.final_loss_quantiles)
+        return d
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    surface: str
+    steps: int
+    starts: np.ndarray = field(repr=False)
+    seeds: int
+    target: float
+    cells: tuple[SweepCell, ...]
+
+    def best(self) -> dict[str, SweepCell]:
+        """Each optimizer's best cell: highest success rate, then fewest median steps to the
+        target, then the lowest median final loss."""
+        out: dict[str, SweepCell] = {}
+        for c in self.cells:
+            if c.optimizer not in out or _rank(c) < _rank(out[c.optimizer]):
+                out[c.optimizer] = c
+        return out
+
+    def tuned(self) -> list[SweepCell]:
+        """The optimizers at their own best learning rates, best first."""
+        return sorted(self.best().values(), key=_rank)
+
+    def as_dict(self) -> dict:
+        return {"surface": self.surface, "steps": self.steps, "starts": len(self.starts),
+                "seeds": self.seeds, "target": self.target,
+                "cells": [c.as_dict() for c in self.cells],
+                "best": {k: v.as_dict() for k, v in self.best().items()},
+                "tuned": [c.as_dict() for c in self.tuned()]}
+
+
+def _rank(c: SweepCell):
+    return (-c.success_rate, math.inf if c.median_steps is None else c.median_steps,
+            c.final_loss_quantiles[1])
+
+
+def sweep_starts(surface, n: int, kind: str = "uniform", center=None, sigma: float = 0.1,
+                 bounds=None, seed: int = 0) -> np.ndarray:
+    """n starts (n, 2): a uniform ``grid`` (the nearest square count), ``uniform`` random, or
+    ``gaussian`` around ``center`` with std ``sigma`` times the bounds' span; seeded."""
+    surf = get_surface(surface)
+    b = resolve_bounds(surf, bounds)
+    (x0, x1), (y0, y1) = b
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 10 ** 7:
+        raise ValueError(f"invalid starts: {n!r} (must be an integer in [1, 10000000])")
+    rng = np.random.default_rng(seed)
+    if kind == "grid":
+        k = max(1, int(round(math.sqrt(n))))
+        xs = x0 + (np.arange(k) + 0.5) * (x1 - x0) / k
+        ys = y0 + (np.arange(k) + 0.5) * (y1 - y0) / k
+        X, Y = np.meshgrid(xs, ys)
+        return np.stack([X.ravel(), Y.ravel()], -1)
+    if kind == "uniform":
+        return np.stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)], -1)
+    if kind == "gaussian":
+        if center is None:
+            raise ValueError("gaussian starts need a center")
+        c = np.asarray(center, dtype=np.float64).reshape(2)
+        span = max(x1 - x0, y1 - y0)
+        return c + sigma * span * rng.standard_normal((n, 2))
+    raise ValueError(f"invalid start kind: {kind!r} (must be 'grid', 'uniform' or 'gaussian')")
+
+
+def _base_spec(opt: Optimizer) -> str:
+    """The optimizer's spec without its learning rate: the row name of the table."""
+    spec = opt.spec()
+    name, _, args = spec.partition("(")
+    parts = [a for a in args.rstrip(")").split(", ") if a and not a.startswith("lr=")]
+    if opt.schedule is not None:
+        parts.append(f"schedule={opt.schedule.spec()}")
+    return f"{name}({', '.join(parts)})" if parts else name
+
+
+def _surface_ref(surf: Surface):
+    """What a worker process needs to rebuild the surface: its name (and, for a typed
+    formula, its parameters and bounds); or the object itself when it pickles by reference."""
+    if surf.expression:
+        return ("expression", surf.expression, dict(surf.params), surf.bounds)
+    try:
+        if get_surface(surf.name) is surf:
+            return ("name", surf.name)
+    except ValueError:
+        pass
+    return ("object", surf)
+
+
+def _surface_from_ref(ref) -> Surface:
+    if ref[0] == "expression":
+        return get_surface(ref[1], params=ref[2], bounds=ref[3])
+    if ref[0] == "name":
+        return get_surface(ref[1])
+    return ref[1]
+
+
+def run_cell(task: dict) -> SweepCell:
+    """One cell of a sweep (a pure function of ``task``: what Dask workers run)."""
+    from .simulate import simulate
+    from .verdicts import verdicts_at
+
+    surf = _surface_from_ref(task["surface"])
+    opt = task["optimizer"]
+    starts = task["starts"]
+    steps = task["steps"]
+    every = max(1, steps // 100)
+    kinds, reached, diverged, finals = [], [], [], []
+    for seed in task["seeds"]:
+        res = simulate(surf, opt, starts, steps, seed=seed, record_every=every)
+        v = verdicts_at(surf, res.final, status=res.status, steps_taken=res.steps_taken,
+                        steps=steps)
+        kinds += [x.kind for x in v]
+        hit = res.loss <= task["target"]
+        first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
+        reached += [float(res.step_index[i]) if i >= 0 else math.nan for i in first]
+        diverged += list(np.asarray(res.status) == "diverged")
+        finals += list(res.final_loss)
+    n = len(kinds)
+    wins = sum(k == "global_min" for k in kinds)
+    got = np.array([r for r in reached if not math.isnan(r)])
+    q = np.quantile(np.asarray(finals), [0.1, 0.5, 0.9])
+    return SweepCell(
+        optimizer=task["row"], lr=float(opt.lr), runs=n, success_rate=wins / n,
+        success_ci=wilson_interval(wins, n), reached_target=len(got) / n,
+        median_steps=float(np.median(got)) if len(got) else None,
+        p90_steps=float(np.quantile(got, 0.9)) if len(got) else None,
+        divergence_rate=float(np.mean(diverged)), final_loss_quantiles=tuple(float(v) for v in q))
+
+
+def sweep(surface, optimizers: Sequence[Any], lrs: Sequence[float], starts, steps: int,
+          seeds: int = 1, target: float | None = None, seed: int = 0, client=None,
+          progress=None, cancel=None) -> SweepResult:
+    """Run the sweep (see the module docstring). ``starts`` is an (N, 2) array or a count of
+    uniform random starts; ``target`` defaults to the global minimum's value plus 1 % of the
+    loss range over the bounds. ``progress(fraction)`` and ``cancel()`` as everywhere in the core;
+    ``client``: a dask.distributed Client to run the cells on."""
+    surf = get_surface(surface)
+    opts = [o if isinstance(o, Optimizer) else make_optimizer(o) for o in optimizers]
+    if not opts:
+        raise ValueError("invalid optimizers: give at least one")
+    lrs = list(lrs)
+    if not lrs:
+        raise ValueError("invalid lrs: give at least one learning rate")
+    for v in lrs:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or \
+                not math.isfinite(v) or v <= 0:
+            raise ValueError(f"invalid lr: {v!r} (learning rates must be finite numbers > 0)")
+    if isinstance(starts, (int, np.integer)) and not isinstance(starts, bool):
+        starts = sweep_starts(surf, int(starts), seed=seed)
+    starts = np.asarray(starts, dtype=np.float64)
+    if starts.ndim != 2 or starts.shape[1] != 2 or not len(starts) or \
+            not np.isfinite(starts).all():
+        raise ValueError(f"invalid starts: shape {starts.shape} (must be finite, (N, 2))")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"invalid steps: {steps!r} (must be an integer >= 1)")
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or not 1 <= seeds <= 1000:
+        raise ValueError(f"invalid seeds: {seeds!r} (must be an integer in [1, 1000])")
+    cells = len(opts) * len(lrs)
+    if cells > MAX_CELLS:
+        raise ValueError(f"too many cells: {cells} optimizer x learning rate pairs (at most "
+                         f"{MAX_CELLS})")
+    work = cells * seeds * len(starts) * int(steps)
+    if work > MAX_WORK:
+        raise ValueError(f"sweep too large: {work:.3g} particle-steps (at most {MAX_WORK:.0e})")
+    if target is None:
+        g = global_minimum_value(surf)
+        (x0, x1), (y0, y1) = surf.bounds
+        X, Y = np.meshgrid(np.linspace(x0, x1, 64), np.linspace(y0, y1, 64))
+        v = surf.value(np.stack([X, Y], -1))
+        v = v[np.isfinite(v)]
+        span = float(v.max() - v.min()) if v.size else 1.0
+        target = (g if g is not None else float(v.min())) + 0.01 * span
+    elif not (isinstance(target, (int, float)) and math.isfinite(target)):
+        raise ValueError(f"invalid target: {target!r} (must be a finite number)")
+    ref = _surface_ref(surf)
+    tasks = [{"surface": ref, "optimizer": o.with_hyperparams(lr=float(lr)),
+              "row": _base_spec(o), "starts": starts, "steps": int(steps),
+              "seeds": [seed + k for k in range(seeds)], "target": float(target)}
+             for o in opts for lr in lrs]
+    if client is not None:
+        futures = client.map(run_cell, tasks, pure=False)
+        out = []
+        for i, fut in enumerate(futures):
+            check_cancel(cancel, "sweep")
+            out.append(fut.result())
+            if progress is not None:
+                progress((i + 1) / len(tasks))
+    else:
+        out = []
+        for i, t in enumerate(tasks):
+            check_cancel(cancel, "sweep")
+            out.append(run_cell(t))
+            if progress is not None:
+                progress((i + 1) / len(tasks))
+    return SweepResult(surf.name, int(steps), starts, int(seeds), float(target), tuple(out))
