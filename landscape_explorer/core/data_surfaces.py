@@ -230,6 +230,8 @@ class DataSurface(Surface):
 
     def batch_surface(self, indices) -> "DataSurface":
         """The same model's loss over the rows ``indices`` only (a minibatch's landscape)."""
+        if self.dataset is None:
+            raise ValueError("this surface has no dataset to draw batches from")
         return data_surface(self.model, self.dataset.subset(indices), bounds=self.bounds)
 
 
@@ -258,7 +260,8 @@ def data_surface(model: str, dataset: Dataset | None = None, bounds=None) -> Dat
     b = m.bounds if bounds is None else bounds
     return DataSurface(
         name=m.name, title=f"{m.title} on {ds.name} (n = {ds.n})", formula=m.formula,
-        description=m.description, bounds=tuple(tuple(float(v) for v in r) for r in b),
+        description=m.description,
+        bounds=((float(b[0][0]), float(b[0][1])), (float(b[1][0]), float(b[1][1]))),
         known_points=(), f_value=value, f_grad=grad, f_hessian=hessian, dataset=ds,
         model=m.name)
 

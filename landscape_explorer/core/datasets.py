@@ -194,14 +194,14 @@ def load_csv(path, target: str | None = None, features: list[str] | None = None,
         if len(row) != len(header):
             raise ValueError(f"{path}: row {i} has {len(row)} cells, the header has "
                              f"{len(header)}")
-        for j, c in enumerate(cols):
-            cell = row[c].strip()
+        for j, col in enumerate(cols):
+            cell = row[col].strip()
             try:
                 v = float(cell)
             except ValueError:
                 v = math.nan
             if not math.isfinite(v):
-                raise ValueError(f"{path}: row {i}, column {header[c]!r}: {cell!r} is not a "
+                raise ValueError(f"{path}: row {i}, column {header[col]!r}: {cell!r} is not a "
                                  "finite number")
             out[i - 2, j] = v
     y = out[:, -1]

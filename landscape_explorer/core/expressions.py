@@ -509,7 +509,7 @@ def _real_solutions(gx, gy, x, y, digits: int = 30):
             if res <= 1e-9 * scale:
                 out.append((float(xv), float(yv)))
     # Double roots appear twice.
-    uniq = []
+    uniq: list[tuple[float, float]] = []
     for p in out:
         if all(math.hypot(p[0] - q[0], p[1] - q[1]) > 1e-9 for q in uniq):
             uniq.append(p)

@@ -186,8 +186,9 @@ def _placeholders(text: str, path: str, labels: list[str]):
         if name is None:
             continue
         m = re.fullmatch(r"([a-z0-9_]+)\.([a-z]+)", name)
-        _need(m is not None, path, f"placeholder {{{name}}} must be RUN.QUANTITY, e.g. "
-                                   "{gd.loss:.3g}")
+        if m is None:
+            raise LessonError(path, f"placeholder {{{name}}} must be RUN.QUANTITY, e.g. "
+                                    "{gd.loss:.3g}")
         run, q = m.group(1), m.group(2)
         keys = {_key(label) for label in labels}
         _need(run in keys, path, f"placeholder {{{name}}}: no run {run!r} (runs: "
@@ -253,12 +254,12 @@ def parse_lesson(d: Any, path: str = "") -> Lesson:
         _check_check(t.get("check"), f"{p}.check", labels)
         sol = t.get("solution", [])
         _need(isinstance(sol, list), f"{p}.solution", "must be a list of edits")
-        for j, e in enumerate(sol):
+        for j, edit in enumerate(sol):
             q = f"{p}.solution[{j}]"
-            _need(isinstance(e, dict) and set(e) == {"run", "set"}, q,
+            _need(isinstance(edit, dict) and set(edit) == {"run", "set"}, q,
                   "an edit is {'run': LABEL, 'set': {field: value}}")
-            _need(e["run"] in labels, f"{q}.run", f"no run labelled {e['run']!r}")
-            _need(isinstance(e["set"], dict) and e["set"], f"{q}.set", "must be an object")
+            _need(edit["run"] in labels, f"{q}.run", f"no run labelled {edit['run']!r}")
+            _need(isinstance(edit["set"], dict) and edit["set"], f"{q}.set", "must be an object")
         tasks.append(Task(tid, _text(t.get("prompt"), f"{p}.prompt"),
                           _text(t.get("hint"), f"{p}.hint"), t["check"], float(hint_after),
                           tuple(sol)))

@@ -170,6 +170,7 @@ class MLP:
                 break
             act = self._act(z)
             h = h + act if (self._residual(layer) and h is not None) else act
+        assert h is not None  # the output layer ran
         o = h[..., 0]
         with np.errstate(over="ignore"):
             if self.task == "classification":
@@ -221,8 +222,8 @@ def pca_directions(trajectory: np.ndarray, center: np.ndarray) -> tuple[np.ndarr
 class SliceSurface(Surface):
     """L(center + α·d₁ + β·d₂) over (α, β); see the module docstring."""
 
-    center: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-    directions: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    center: np.ndarray | None = field(default=None, repr=False)  # θ* (P,)
+    directions: np.ndarray | None = field(default=None, repr=False)  # (2, P)
     param_shapes: tuple = ()
     trajectory: np.ndarray | None = field(default=None, repr=False)  # (T, 2) for PCA slices
     network: MLP | None = None

@@ -190,7 +190,7 @@ def run_cell(task: dict) -> SweepCell:
         success_ci=wilson_interval(wins, n), reached_target=len(got) / n,
         median_steps=float(np.median(got)) if len(got) else None,
         p90_steps=float(np.quantile(got, 0.9)) if len(got) else None,
-        divergence_rate=float(np.mean(diverged)), final_loss_quantiles=tuple(float(v) for v in q))
+        divergence_rate=float(np.mean(diverged)), final_loss_quantiles=(float(q[0]), float(q[1]), float(q[2])))
 
 
 def sweep(surface, optimizers: Sequence[Any], lrs: Sequence[float], starts, steps: int,
@@ -232,10 +232,11 @@ def sweep(surface, optimizers: Sequence[Any], lrs: Sequence[float], starts, step
         g = global_minimum_value(surf)
         (x0, x1), (y0, y1) = surf.bounds
         X, Y = np.meshgrid(np.linspace(x0, x1, 64), np.linspace(y0, y1, 64))
-        v = surf.value(np.stack([X, Y], -1))
-        v = v[np.isfinite(v)]
-        span = float(v.max() - v.min()) if v.size else 1.0
-        target = (g if g is not None else float(v.min())) + 0.01 * span
+        values = surf.value(np.stack([X, Y], -1))
+        values = values[np.isfinite(values)]
+        span = float(values.max() - values.min()) if values.size else 1.0
+        lowest = g if g is not None else (float(values.min()) if values.size else 0.0)
+        target = lowest + 0.01 * span
     elif not (isinstance(target, (int, float)) and math.isfinite(target)):
         raise ValueError(f"invalid target: {target!r} (must be a finite number)")
     ref = _surface_ref(surf)
