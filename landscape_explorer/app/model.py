@@ -137,7 +137,7 @@ class AppModel(QtCore.QObject):
         self._z_mode = "auto"
         self._runs: list[RunSpec] = []
         self._next_id = 1
-        self._start = default_start(self._bounds)
+        self._start = _point(s.default_start)
         self._speed = 60.0
         self._max_steps = 2000
         self._playing = False
@@ -160,7 +160,13 @@ class AppModel(QtCore.QObject):
             return
         self._surface = s.name
         self._bounds = _bounds_tuple(bounds if bounds is not None else s.bounds)
-        self._start = _point(start) if start is not None else default_start(self._bounds)
+        if start is None:
+            # The surface's own start (core.surfaces: chosen so the runs show its lesson) when
+            # it lies inside the bounds shown.
+            (x0, x1), (y0, y1) = self._bounds
+            sx, sy = s.default_start
+            start = (sx, sy) if x0 <= sx <= x1 and y0 <= sy <= y1 else default_start(self._bounds)
+        self._start = _point(start)
         self.surfaceChanged.emit(s.name)
         self.startChanged.emit(self._start)
 

@@ -23,6 +23,9 @@ _AT_MIN_LOSS = 1e-2  # x value range: a particle this close to a minimum's value
 # width): far below it, far from critical points, is a plateau. (Not relative to the largest
 # gradient: Rosenbrock's walls are so steep that its valley floor would all count as flat.)
 _PLATEAU_GRAD = 1e-3
+# ... and flat across as well as along: its curvature is tiny beside the surface's typical
+# curvature. (Rosenbrock's valley floor has a small gradient too, but steep walls either side.)
+_PLATEAU_CURVATURE = 1e-2
 
 _POINT_NAMES = {"global_min": "the global minimum", "local_min": "a local minimum",
                 "saddle": "a saddle point", "max": "a maximum",
@@ -81,6 +84,7 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=N
         loss = surf.value(xy)
         g = surf.grad(xy)
         gn = np.sqrt((g * g).sum(-1))
+        curvature = np.abs(surf.hessian(xy)).max(axis=(-2, -1))
     gv = loc.global_value
     gpoint = next((c for c in loc.points if c.kind == "global_min"), None)
     # Only particles that have moved need the (Newton) search for the point they sit at.
@@ -146,7 +150,8 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=N
                                    f"{format_number(c.eigenvalues[0])} and "
                                    f"{format_number(c.eigenvalues[1])}", c, pos, L))
             continue
-        if np.isfinite(gn[i]) and gn[i] <= _PLATEAU_GRAD * vr / sc.span:
+        if np.isfinite(gn[i]) and gn[i] <= _PLATEAU_GRAD * vr / sc.span and \
+                curvature[i] <= _PLATEAU_CURVATURE * sc.eig:
             out.append(Verdict("plateau", f"crawling on a plateau (a nearly flat region) at "
                                f"{where}: gradient norm {format_number(gn[i])}, no critical point "
                                f"within {format_number(NEAR * sc.span)} (loss {num(L)})",
