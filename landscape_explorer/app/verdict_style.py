@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from landscape_explorer.core.critical import format_number
+
 
 @dataclass(frozen=True)
 class VerdictStyle:
@@ -16,13 +18,26 @@ VERDICT_STYLES = {
     "global_min": VerdictStyle("✓", "#2ca02c", "global minimum"),
     "local_min": VerdictStyle("✗", "#d62728", "local minimum"),
     "saddle": VerdictStyle("⨯", "#e377c2", "stalled at saddle"),
-    "plateau": VerdictStyle("…", "#bcbd22", "crawling on plateau"),
+    "plateau": VerdictStyle("…", "#bcbd22", "on a plateau"),
     "diverged": VerdictStyle("↯", "#ff7f0e", "diverged"),
     "moving": VerdictStyle("→", "#1f77b4", "moving"),
+    "stationary_start": VerdictStyle("■", "#8c564b", "stationary start"),
     "not_started": VerdictStyle("○", "#7f7f7f", "not started"),
+    "error": VerdictStyle("!", "#d62728", "error"),
+    "pending": VerdictStyle("·", "#7f7f7f", "analyzing…"),
 }
 
 
 def verdict_style(kind: str) -> VerdictStyle:
-    """The style of a verdict kind (core.verdicts.VERDICT_KINDS, or 'not_started')."""
+    """The style of a verdict kind (core.verdicts.VERDICT_KINDS, 'error' for a run that failed,
+    'pending' while the surface's critical points are being found)."""
     return VERDICT_STYLES[kind]
+
+
+def verdict_label(verdict) -> str:
+    """The short label of a core Verdict: its style's label, with the loss gap for a local
+    minimum ("local minimum +2.94")."""
+    label = verdict_style(verdict.kind).label
+    if verdict.kind == "local_min" and verdict.gap == verdict.gap:  # not NaN
+        label += f" +{format_number(verdict.gap)}"
+    return label

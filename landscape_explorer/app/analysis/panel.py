@@ -24,7 +24,8 @@ from ..analysis.workers import BasinsWorker, CallWorker, CloudRunner
 
 VERDICT_TEXT = {"global_min": "global minimum", "local_min": "local minimum",
                 "saddle": "near a saddle", "plateau": "on a plateau", "diverged": "diverged",
-                "moving": "moving"}
+                "moving": "moving", "stationary_start": "started on a stationary point",
+                "not_started": "not started"}
 SLOW_MOTION_SPEED = 1.0  # steps per second
 _PLURAL = {"global_min": ("global minimum", "global minima"),
            "local_min": ("local minimum", "local minima"),
