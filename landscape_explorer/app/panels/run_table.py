@@ -20,7 +20,9 @@ COLUMNS = ("", "Run", "Step", "Loss", "|∇f|", "Verdict")
 SWATCH, NAME, STEP, LOSS, GRAD, VERDICT = range(len(COLUMNS))
 REFRESH_S = 0.1  # text that changes faster than this can't be read anyway
 NAME_MIN_PX = 64  # an elided name keeps a few characters before the gradient column goes
-PAD_PX = 14  # cell padding around the text
+NAME_HIDE_PX = 36  # narrower than this a name says nothing: the column goes
+VERDICT_MIN_PX = 40  # the verdict's icon and a word's start
+PAD_PX = 10  # cell padding around the text
 
 
 class RunTable(QtWidgets.QTableWidget):
@@ -33,6 +35,7 @@ class RunTable(QtWidgets.QTableWidget):
         self.verdicts = live_verdicts_for(engine)
         self._ids: list[int] = []
         self._last = 0.0
+        self._short = False  # short verdict labels: the table is too narrow for the long ones
         self.setHorizontalHeaderLabels(COLUMNS)
         self.horizontalHeaderItem(GRAD).setToolTip("Gradient norm at the run's current point")
         self.horizontalHeaderItem(VERDICT).setToolTip(
@@ -73,6 +76,7 @@ class RunTable(QtWidgets.QTableWidget):
             f = swatch.font()
             f.setPointSize(f.pointSize() + 4)
             swatch.setFont(f)
+            swatch.setToolTip(r.name)
             self.setItem(row, SWATCH, swatch)
             name = QtWidgets.QTableWidgetItem(r.name)
             name.setToolTip(r.name)
@@ -104,7 +108,7 @@ class RunTable(QtWidgets.QTableWidget):
                 style = verdict_style("pending")
                 label, tip = style.label, "Finding the surface's critical points…"
             else:
-                style, label, tip = verdict_style(v.kind), verdict_label(v), v.detail
+                style, label, tip = verdict_style(v.kind), verdict_label(v, self._short), v.detail
             texts = {STEP: f"{s.step:,}", LOSS: format_number(s.loss, value_scale),
                      GRAD: format_number(s.grad_norm), VERDICT: f"{style.icon} {label}"}
             for c, text in texts.items():
@@ -131,28 +135,50 @@ class RunTable(QtWidgets.QTableWidget):
         return w + PAD_PX
 
     def _fit_columns(self):
+        """Step, Loss and Verdict at their text's width; the name takes the rest. Narrower: the
+        name elides down to a few characters, then the gradient column goes, then the name
+        (the color swatch still tells the run; its tooltip names it); the verdict's words elide
+        last, its icon stays."""
         avail = self.viewport().width()
         if avail <= 0:
             return
         swatch = 24
         fixed = {c: self._text_width(c) for c in (STEP, LOSS, GRAD, VERDICT)}
         name_full = self._text_width(NAME)
-        # The gradient column goes before the name shrinks below a few characters.
         show_grad = swatch + sum(fixed.values()) + NAME_MIN_PX <= avail
         if not show_grad:
             del fixed[GRAD]
-        self.setColumnHidden(GRAD, not show_grad)
         rest = avail - swatch - sum(fixed.values())
-        name_w = max(min(name_full, rest), min(NAME_MIN_PX, max(rest, 24)))
-        if rest > name_full:  # room to spare: the name column takes it
-            name_w = rest
-        widths = {SWATCH: swatch, NAME: name_w, **fixed}
-        over = swatch + name_w + sum(fixed.values()) - avail
-        if over > 0:  # narrower still: the verdict text elides last (its icon stays)
-            widths[VERDICT] = max(fixed[VERDICT] - over, 40)
+        show_name = rest >= NAME_HIDE_PX
+        widths = {SWATCH: swatch, **fixed}
+        if show_name:
+            widths[NAME] = max(rest, min(name_full, rest))
+        elif rest < 0 and not self._short:
+            self._short = True  # the long labels do not fit: say it in fewer words
+            self.refresh()
+            return
+        else:
+            widths[VERDICT] = max(fixed[VERDICT] + min(rest, 0), VERDICT_MIN_PX)
+        if self._short and rest > self._long_extra():
+            self._short = False  # room again for the long labels
+            self.refresh()
+            return
+        self.setColumnHidden(GRAD, not show_grad)
+        self.setColumnHidden(NAME, not show_name)
         for c, w in widths.items():
             if self.columnWidth(c) != w:
                 self.setColumnWidth(c, w)
+
+    def _long_extra(self) -> int:
+        """How much wider the verdict column would be with the long labels."""
+        fm = self.fontMetrics()
+        extra = 0
+        for row, rid in enumerate(self._ids):
+            v = self.verdicts.verdict(rid)
+            if v is not None:
+                extra = max(extra, fm.horizontalAdvance(verdict_label(v)) -
+                            fm.horizontalAdvance(verdict_label(v, True)))
+        return extra + NAME_MIN_PX
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
