@@ -26,6 +26,7 @@ from .verdict_style import verdict_label, verdict_style
 
 THROTTLE_MS = 250  # while playing: verdicts at most four times a second
 POLL_MS = 100  # while the critical point search runs in its thread
+MESSAGE_SHARE = 0.67  # of the status bar's width, at most, for the verdicts summary
 
 _INSTANCES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -171,6 +172,7 @@ class VerdictStatusLabel(QtWidgets.QLabel):
         model.runsChanged.connect(self.refresh)
         model.runChanged.connect(lambda _id: self.refresh())
         self._full = self._short = self._icons = self._plain = ""
+        self._filtering = False  # watching the status bar's resizes
         self.refresh()
 
     def _entries(self):
@@ -212,18 +214,36 @@ class VerdictStatusLabel(QtWidgets.QLabel):
         """What the label says, without markup (tests)."""
         return self._plain
 
+    def _available(self) -> int:
+        """Room in the status bar: its width less the other permanent widgets and margins."""
+        bar = self.parentWidget()
+        if bar is None:
+            return self.width()
+        others = sum(w.sizeHint().width() + 12 for w in bar.findChildren(QtWidgets.QLabel)
+                     if w is not self and w.isVisible() and w.parentWidget() is bar)
+        # Leave a third of the bar to the messages shown on its left (hints, errors).
+        return max(0, int(bar.width() * MESSAGE_SHARE) - others - 24)
+
     def _fit(self):
-        doc = QtGui.QTextDocument()
-        doc.setDefaultFont(self.font())
+        avail = self._available()
         for text in (self._full, self._short, self._icons):
-            doc.setHtml(text)
-            if doc.idealWidth() <= self.width() or text is self._icons:
+            if self._html_width(text) <= avail or text is self._icons:
                 if self.text() != text:
                     self.setText(text)
+                    self.updateGeometry()
                 return
 
-    def resizeEvent(self, ev):
-        super().resizeEvent(ev)
+    def eventFilter(self, obj, ev):
+        if obj is self.parentWidget() and ev.type() == QtCore.QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        bar = self.parentWidget()
+        if bar is not None and not self._filtering:
+            bar.installEventFilter(self)
+            self._filtering = True
         self._fit()
 
     def _html_width(self, text: str) -> int:
@@ -233,7 +253,9 @@ class VerdictStatusLabel(QtWidgets.QLabel):
         return int(doc.idealWidth()) + 8
 
     def sizeHint(self):
-        return QtCore.QSize(self._html_width(self._full), super().sizeHint().height())
+        # The version of the text that fits (_fit chose it), not the longest one: the status
+        # bar would give it that width and clip the rest off.
+        return QtCore.QSize(self._html_width(self.text()), super().sizeHint().height())
 
     def minimumSizeHint(self):
         return QtCore.QSize(self._html_width(self._icons), super().minimumSizeHint().height())

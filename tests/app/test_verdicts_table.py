@@ -130,3 +130,33 @@ def test_narrow_table_elides_names_before_hiding_numbers(qtbot, make_window, wid
     qtbot.waitUntil(lambda: table.column_visible_width("|∇f|") > 30, timeout=5000)
     assert table.column_visible_width("Run") > 100
     assert "…" not in table.row_texts(2)["Verdict"]
+
+
+def test_every_verdict_kind_has_a_distinct_readable_style(qapp):
+    from PyQt6 import QtGui, QtWidgets
+
+    from landscape_explorer.core.verdicts import VERDICT_KINDS
+
+    styles = [verdict_style(k) for k in VERDICT_KINDS]
+    assert len({s.icon for s in styles}) == len(styles)
+    assert len({s.label for s in styles}) == len(styles)
+    fm = QtGui.QFontMetrics(QtWidgets.QApplication.font())
+    for k, s in zip(VERDICT_KINDS, styles):
+        assert fm.inFont(s.icon), (k, s.icon)
+        # Legible on the white table and on the dark 3D background alike: mid luminance.
+        lum = QtGui.QColor(s.color).lightnessF()
+        assert 0.25 <= lum <= 0.7, (k, s.color, lum)
+
+
+@pytest.mark.parametrize("width", [1024, 1600])
+def test_status_bar_verdicts_are_never_clipped(qtbot, make_window, width):
+    window = make_window(size=(width, 700))
+    qtbot.waitUntil(_verdicts_ready(window), timeout=10000)
+    window.engine.single_step()
+    label = window.verdict_status
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width() - 1, timeout=5000)
+    assert label.geometry().left() >= 0 and label.geometry().right() <= bar.width()
+    for rid in window.engine.run_ids():  # the same icons as the table
+        icon = window.run_table.row_texts(rid)["Verdict"][0]
+        assert icon in label.text()
