@@ -40,7 +40,7 @@ def test_local_minimum_example_says_local_minimum(qtbot, make_window):
     status = window.verdict_status.plain_text()
     assert "GD: local minimum +0.9848" in status and "global minimum" in status
     # The tooltip has the whole sentence with the numbers.
-    row = window.run_table._ids.index(rid)
+    row = window.run_table.row_of(rid)
     tip = window.run_table.item(row, 5).toolTip()
     assert tip.startswith("stuck in a local minimum at (1.408, 0)")
 

@@ -185,9 +185,13 @@ class RunTable(QtWidgets.QTableWidget):
         self._fit_columns()
 
     # ------------------------------------------------------------------ tests
+    def row_of(self, run_id: int) -> int:
+        """The table row that shows run ``run_id`` (ValueError if it is not shown)."""
+        return self._ids.index(run_id)
+
     def row_texts(self, run_id: int) -> dict:
         """The row's texts by column name (tests)."""
-        row = self._ids.index(run_id)
+        row = self.row_of(run_id)
         return {name: self.item(row, c).text() for c, name in enumerate(COLUMNS) if c}
 
     def column_visible_width(self, name: str) -> int:
