@@ -23,9 +23,10 @@ _AT_MIN_LOSS = 1e-2  # x value range: a particle this close to a minimum's value
 # width): far below it, far from critical points, is a plateau. (Not relative to the largest
 # gradient: Rosenbrock's walls are so steep that its valley floor would all count as flat.)
 _PLATEAU_GRAD = 1e-3
-# ... and flat across as well as along: its curvature is tiny beside the surface's typical
-# curvature. (Rosenbrock's valley floor has a small gradient too, but steep walls either side.)
-_PLATEAU_CURVATURE = 1e-2
+# ... and flat across as well as along: its curvature is small beside the surface's average
+# curvature (value range over width squared). Rosenbrock's valley floor has a small gradient
+# too, but walls either side curving several times more than that average.
+_PLATEAU_CURVATURE = 0.3
 
 _POINT_NAMES = {"global_min": "the global minimum", "local_min": "a local minimum",
                 "saddle": "a saddle point", "max": "a maximum",
@@ -151,7 +152,7 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=N
                                    f"{format_number(c.eigenvalues[1])}", c, pos, L))
             continue
         if np.isfinite(gn[i]) and gn[i] <= _PLATEAU_GRAD * vr / sc.span and \
-                curvature[i] <= _PLATEAU_CURVATURE * sc.eig:
+                curvature[i] <= _PLATEAU_CURVATURE * vr / sc.span ** 2:
             out.append(Verdict("plateau", f"crawling on a plateau (a nearly flat region) at "
                                f"{where}: gradient norm {format_number(gn[i])}, no critical point "
                                f"within {format_number(NEAR * sc.span)} (loss {num(L)})",
