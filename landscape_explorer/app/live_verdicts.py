@@ -51,6 +51,7 @@ class LiveVerdicts(QtCore.QObject):
         self._keys: dict[int, tuple] = {}  # run id -> engine.draw_key at its verdict
         self._locator: PointLocator | None = None
         self._searching: set[str] = set()  # surfaces whose critical points a thread is finding
+        self._failed: dict[str, str] = {}  # surface name -> why its critical point search failed
         self.timer = QtCore.QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.refresh)
@@ -68,6 +69,11 @@ class LiveVerdicts(QtCore.QObject):
 
     def verdicts(self) -> dict[int, Verdict]:
         return dict(self._verdicts)
+
+    @property
+    def failure(self) -> str | None:
+        """Why the current surface has no verdicts (its critical point search failed), or None."""
+        return self._failed.get(self.model.surface_name)
 
     @property
     def ready(self) -> bool:
@@ -98,6 +104,8 @@ class LiveVerdicts(QtCore.QObject):
             def search(s=surf):
                 try:
                     critical_points(s)  # fills the core's cache; polled below
+                except Exception as e:  # a surface the search cannot handle: no verdicts
+                    self._failed[s.name] = f"{type(e).__name__}: {e}"
                 finally:
                     self._searching.discard(s.name)
 
@@ -112,7 +120,8 @@ class LiveVerdicts(QtCore.QObject):
             if not has_cached_critical_points(surf):
                 self._verdicts.clear()
                 self._keys.clear()
-                self.timer.start(POLL_MS)
+                if surf.name not in self._failed:
+                    self.timer.start(POLL_MS)
                 self.changed.emit()
                 return
             self._locator = PointLocator(surf)
@@ -183,6 +192,9 @@ class VerdictStatusLabel(QtWidgets.QLabel):
             v = self.verdicts.verdict(r.id)
             if self.engine.state(r.id).status == "error":
                 style, label, detail = verdict_style("error"), "error", "failed to step"
+            elif v is None and self.verdicts.failure:
+                style, label = verdict_style("pending"), "no verdict"
+                detail = f"no verdict: the critical point search failed ({self.verdicts.failure})"
             elif v is None:
                 style = verdict_style("pending")
                 label, detail = style.label, "finding the surface's critical points"

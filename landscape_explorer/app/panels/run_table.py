@@ -104,6 +104,9 @@ class RunTable(QtWidgets.QTableWidget):
             v = self.verdicts.verdict(rid)
             if s.status == "error":
                 style, label, tip = verdict_style("error"), "error", "This run failed to step"
+            elif v is None and self.verdicts.failure:
+                style, label = verdict_style("pending"), "no verdict"
+                tip = f"No verdict: the critical point search failed ({self.verdicts.failure})"
             elif v is None:
                 style = verdict_style("pending")
                 label, tip = style.label, "Finding the surface's critical points…"
