@@ -152,7 +152,7 @@ class LiveVerdicts(QtCore.QObject):
                 xy.append(st.positions[0])
                 status.append(str(st.status[0]))
                 taken.append(int(st.steps_taken[0]))
-                starts.append(self.engine.history(rid)[1][0])
+                starts.append(st.starts[0])
             vs = verdicts_at(surf, np.array(xy), status=status, steps_taken=taken, steps=step,
                              starts=np.array(starts), locator=self._locator)
             for (rid, key), v in zip(members, vs):

@@ -300,6 +300,11 @@ class Stepper:
         return self._eng.p.copy()
 
     @property
+    def starts(self) -> np.ndarray:
+        """(N, 2) where the particles started (verdicts tell a run that never left its start)."""
+        return self._eng.p0.copy()
+
+    @property
     def last_update(self) -> np.ndarray:
         return self._eng.last_update.copy()
 

@@ -56,9 +56,9 @@ def verdicts(result, locator: PointLocator | None = None) -> list[Verdict]:
         xy = result.path[-1]
         starts = result.path[0]
         steps = int(result.steps)
-    else:  # a Stepper: its history's first row is the start
+    else:  # a Stepper
         xy = result.positions
-        starts = result.history()[1][0]
+        starts = result.starts
         steps = int(result.step)
     return verdicts_at(result.surface, xy, status=np.asarray(result.status),
                        steps_taken=np.asarray(result.steps_taken), steps=steps, starts=starts,
