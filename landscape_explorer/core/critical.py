@@ -316,8 +316,8 @@ def _classify_candidates(surf: Surface, p: np.ndarray, sc: Scales,
         k = kinds[i]
         if k == "flat":
             continue
-        if k == "min":
-            k = "global_min" if values[i] <= lowest + vtol else "local_min"
+        if k == "min":  # lowest is set: there is at least this minimum
+            k = "global_min" if lowest is not None and values[i] <= lowest + vtol else "local_min"
         out.append(CriticalPoint((float(p[i, 0]), float(p[i, 1])), float(values[i]), k,
                                  (float(lo[i]), float(hi[i])), degenerate[i]))
     order = {k: j for j, k in enumerate(CRITICAL_KINDS)}

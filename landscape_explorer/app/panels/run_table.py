@@ -129,7 +129,8 @@ class RunTable(QtWidgets.QTableWidget):
     # ------------------------------------------------------------------ layout
     def _text_width(self, col: int) -> int:
         fm = self.fontMetrics()
-        hfm = self.horizontalHeader().fontMetrics()
+        header = self.horizontalHeader()
+        hfm = header.fontMetrics() if header is not None else fm
         w = hfm.horizontalAdvance(COLUMNS[col])
         for row in range(self.rowCount()):
             item = self.item(row, col)
