@@ -143,7 +143,8 @@ class RunTable(QtWidgets.QTableWidget):
         name elides down to a few characters, then the gradient column goes, then the name
         (the color swatch still tells the run; its tooltip names it); the verdict's words elide
         last, its icon stays."""
-        avail = self.viewport().width()
+        viewport = self.viewport()
+        avail = viewport.width() if viewport is not None else 0
         if avail <= 0:
             return
         swatch = 24
@@ -196,7 +197,8 @@ class RunTable(QtWidgets.QTableWidget):
     def row_texts(self, run_id: int) -> dict:
         """The row's texts by column name (tests)."""
         row = self.row_of(run_id)
-        return {name: self.item(row, c).text() for c, name in enumerate(COLUMNS) if c}
+        items = {name: self.item(row, c) for c, name in enumerate(COLUMNS) if c}
+        return {name: item.text() if item is not None else "" for name, item in items.items()}
 
     def column_visible_width(self, name: str) -> int:
         """Pixels of column ``name`` inside the viewport (0 when hidden or scrolled off)."""
@@ -204,4 +206,6 @@ class RunTable(QtWidgets.QTableWidget):
         if self.isColumnHidden(c):
             return 0
         x = self.columnViewportPosition(c)
-        return max(0, min(x + self.columnWidth(c), self.viewport().width()) - max(x, 0))
+        viewport = self.viewport()
+        right = viewport.width() if viewport is not None else 0
+        return max(0, min(x + self.columnWidth(c), right) - max(x, 0))
