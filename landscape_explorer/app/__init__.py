@@ -6,9 +6,32 @@ cheap.
 """
 from __future__ import annotations
 
+import os
 import sys
 
-__all__ = ["main", "prepare_qt"]
+__all__ = ["display_problem", "main", "prepare_qt"]
+
+NO_DISPLAY_HINT = "run it under a virtual X server (`xvfb-run -a landscape-explorer`) or set DISPLAY"
+
+
+def display_problem() -> str | None:
+    """One line saying why no window can open here (Linux with no reachable X display), or None.
+    Qt itself would abort the process with several lines about platform plugins."""
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return None  # a platform chosen on purpose (wayland, offscreen, vnc): Qt's business
+    if os.environ.get("WAYLAND_DISPLAY") and not platform:
+        return None
+    display = os.environ.get("DISPLAY")
+    if not display:
+        return f"no display to open the window on: {NO_DISPLAY_HINT}"
+    from .export.render import x_display_reachable
+
+    if not x_display_reachable(display):
+        return f"cannot connect to the X display {display!r}: {NO_DISPLAY_HINT}"
+    return None
 
 
 def prepare_qt():

@@ -14,6 +14,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 import landscape_explorer as le
 
+from .live_verdicts import VerdictStatusLabel
 from .panels.controls import ControlPanel
 from .views.loss_plot import LossPlot
 from .model import AppModel
@@ -163,6 +164,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
 
         self.step_label = QtWidgets.QLabel()
+        # Each run's verdict, as in the run table (live_verdicts).
+        self.verdict_status = VerdictStatusLabel(model, self.engine)
+        self.statusBar().addPermanentWidget(self.verdict_status)
         self.statusBar().addPermanentWidget(self.step_label)
         self._build_actions()
         self.window_keys = WindowKeys(self)

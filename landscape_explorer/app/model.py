@@ -168,7 +168,13 @@ class AppModel(QtCore.QObject):
             return
         new_bounds = _bounds_tuple(bounds) if bounds is not None else None
         plot = new_bounds if new_bounds is not None else _bounds_tuple(s.bounds)
-        new_start = _point(start) if start is not None else default_start(plot)
+        if start is None:
+            # The surface's own start (core.surfaces: chosen so that the default runs show its
+            # lesson) when it lies inside the bounds shown.
+            (x0, x1), (y0, y1) = plot
+            sx, sy = s.default_start
+            start = (sx, sy) if x0 <= sx <= x1 and y0 <= sy <= y1 else default_start(plot)
+        new_start = _point(start)
         old_bounds = self.bounds
         self._sc.surface = s.name
         self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds

@@ -48,8 +48,11 @@ def main(argv=None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            from ..app import main as app_main
+            from ..app import display_problem, main as app_main
 
+            problem = display_problem()
+            if problem:
+                raise UsageError(problem)
             return app_main([])
         return args.func(args)
     except UsageError as e:

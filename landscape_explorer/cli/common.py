@@ -129,6 +129,15 @@ def optimizer_json(opt) -> dict:
     }
 
 
+def precise(v: float, scale: float) -> str:
+    """A value to 6 significant digits, or 0 where it is round-off beside ``scale`` (the
+    surface's value range): Ackley's minimum prints 0, not -4.4e-16."""
+    from ..core.critical import ROUND_OFF
+
+    v = float(v)
+    return "0" if abs(v) <= ROUND_OFF * abs(scale) else f"{v:.6g}"
+
+
 def verdict_json(v) -> dict:
     p = v.point
     return {"kind": v.kind, "detail": v.detail,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .common import parse_bounds, parse_surface
+from .common import parse_bounds, parse_surface, precise
 
 
 def add_subcommand(sub):
@@ -31,11 +31,15 @@ def cmd_critical(args) -> int:
         print(json.dumps({"surface": surf.name, "bounds": [list(b) for b in bounds],
                           "critical_points": [_point_json(c) for c in cps]}))
         return 0
+    from ..core.critical import scales_of
+
+    vr, span = scales_of(surf).value_range, scales_of(surf).span
     (x0, x1), (y0, y1) = bounds
     print(f"{surf.title} ({surf.name}): {len(cps)} critical points in "
           f"[{x0:g}, {x1:g}] x [{y0:g}, {y1:g}]")
     for c in cps:
         lo, hi = c.eigenvalues
-        print(f"  {c.kind:<11} ({c.xy[0]:.6g}, {c.xy[1]:.6g})  value {c.value:.6g}  "
+        print(f"  {c.kind:<11} ({precise(c.xy[0], span)}, {precise(c.xy[1], span)})  "
+              f"value {precise(c.value, vr)}  "
               f"Hessian eigenvalues {lo:.4g}, {hi:.4g}" + ("  (degenerate)" if c.degenerate else ""))
     return 0

@@ -13,6 +13,45 @@ import sys
 from .common import UsageError
 
 EXIT_FAILED = 1  # the render itself failed (no OpenGL, disk full, ...); bad arguments exit 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as a shell reports a process killed by SIGINT
+BAR_WIDTH = 30
+
+
+class Progress:
+    """Frame progress on a stream: a bar redrawn in place on a terminal, a plain line every
+    10% otherwise (a log file or a CI console gets a few lines, not a thousand)."""
+
+    def __init__(self, stream, what: str):
+        self.stream = stream
+        self.what = what
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.last_decile = -1
+        self.open_line = False
+
+    def __call__(self, done: int, total: int):
+        total = max(int(total), 1)
+        done = min(max(int(done), 0), total)
+        if self.tty:
+            filled = BAR_WIDTH * done // total
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self.stream.write(f"\r{self.what} [{bar}] {done}/{total} frames")
+            self.open_line = done < total
+            if done == total:
+                self.stream.write("\n")
+        else:
+            decile = 10 * done // total
+            if decile == self.last_decile:
+                return
+            self.last_decile = decile
+            self.stream.write(f"{self.what}: {done}/{total} frames ({100 * done // total}%)\n")
+        self.stream.flush()
+
+    def abandon(self):
+        """End a half-drawn bar so that the next message starts on its own line."""
+        if self.open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open_line = False
 
 
 
@@ -107,18 +146,30 @@ def cmd_render(args) -> int:
         print(f"note: pictures show the first of the {len(sc.starts)} start points (the app runs "
               "every optimizer from one start); .csv and .json outputs hold them all",
               file=sys.stderr)
+    animated = ext in (".gif", ".mp4")
+    progress = Progress(sys.stderr, f"rendering {os.path.basename(args.output)}") \
+        if animated and not args.quiet else None
     try:
         render.render_scenario(sc, args.output, size=size, fps=fps, frames=frames,
                                view=args.view, transparent=args.transparent,
-                               overlay=False if args.no_legend else None, colors=colors)
+                               overlay=False if args.no_legend else None, colors=colors,
+                               progress=progress)
     except render.RenderError as e:
+        if progress is not None:
+            progress.abandon()
         return _fail(args, str(e))
     except OSError as e:
         return _fail(args, f"{args.output}: {e.strerror or e}")
     except MemoryError:
         return _fail(args, "out of memory: try a smaller --size or fewer --frames")
     except KeyboardInterrupt:
-        raise
+        # The file is written to a temporary name and renamed only when complete
+        # (core.atomic): an interrupted render leaves nothing behind.
+        if progress is not None:
+            progress.abandon()
+        print(f"landscape-explorer render: interrupted; {args.output} was not written",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as e:  # never a traceback: one line saying what broke
         return _fail(args, f"render failed: {type(e).__name__}: {' '.join(str(e).split())}")
     if not args.quiet:

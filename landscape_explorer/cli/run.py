@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 
-from .common import optimizer_json, parse_optimizer, parse_point, parse_surface, positive_int, verdict_json
+from .common import (optimizer_json, parse_optimizer, parse_point, parse_surface, positive_int,
+                     precise, verdict_json)
 
 
 def add_subcommand(sub):
@@ -44,14 +45,18 @@ def cmd_run(args) -> int:
         }
         print(json.dumps(out))
         return 0
+    from ..core.critical import scales_of
+
+    vr = scales_of(surf).value_range
+    span = scales_of(surf).span
     print(f"{surf.title} ({surf.name}), {args.steps} steps, seed {args.seed}")
     for opt, res in runs:
         print(opt.spec() + (f" with schedule {opt.schedule.spec()}" if opt.schedule else ""))
         verdicts = res.verdicts
         for i, start in enumerate(starts):
             x, y = res.final[i]
-            print(f"  from ({start[0]:g}, {start[1]:g}) -> ({x:.6g}, {y:.6g})  "
-                  f"loss {res.final_loss[i]:.6g}  {res.status[i]}  "
+            print(f"  from ({start[0]:g}, {start[1]:g}) -> ({precise(x, span)}, "
+                  f"{precise(y, span)})  loss {precise(res.final_loss[i], vr)}  {res.status[i]}  "
                   f"{res.steps_taken[i]} steps")
             print(f"    verdict: {verdicts[i].detail}")
     return 0

@@ -59,17 +59,30 @@ class CriticalPoint:
 
 
 
-def format_number(v: float) -> str:
+def format_number(v: float, scale: float | None = None) -> str:
+    """A number as people read it: 4 significant digits in the everyday range, 3 with an
+    exponent outside it. With ``scale`` (the size of the values it is computed from, e.g. a
+    surface's value range), anything below 1e-12 of it is round-off and reads 0: Ackley's
+    minimum comes out as -4.4e-16, which is 0."""
     v = float(v)
-    if v == 0.0 or (1e-4 <= abs(v) < 1e6):
-        return f"{v:.4g}" if abs(v) >= 1e-12 else "0"
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0.0 or (scale is not None and abs(v) <= ROUND_OFF * abs(float(scale))):
+        return "0"
+    if 1e-4 <= abs(v) < 1e6:
+        return f"{v:.4g}"
     return f"{v:.3g}"
 
 
-def format_xy(xy) -> str:
+ROUND_OFF = 1e-12  # x a value's scale: below this a difference is floating-point round-off
+
+
+def format_xy(xy, scale: float | None = None) -> str:
+    """(x, y) as people read it; coordinates below 1e-9 (or 1e-12 x ``scale``) are round-off
+    around zero and read 0."""
+    tol = 1e-9 if scale is None else ROUND_OFF * abs(float(scale))
     x, y = (float(v) for v in xy)
-    # Tiny coordinates are round-off around zero: print them as 0.
-    return f"({format_number(x) if abs(x) > 1e-9 else '0'}, {format_number(y) if abs(y) > 1e-9 else '0'})"
+    return f"({format_number(x) if abs(x) > tol else '0'}, {format_number(y) if abs(y) > tol else '0'})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,6 +207,19 @@ def surface_scales(surf: Surface, bounds) -> Scales:
                    eig=es if es > 0 else 1.0, value_range=vr if vr > 0 else 1.0)
 
 
+_SCALES_CACHE: dict = {}
+
+
+def scales_of(surface) -> Scales:
+    """The surface's own scales over its plotting bounds (span, largest gradient, typical
+    curvature, value range), computed once per surface and process: what "small" means for it."""
+    surf = get_surface(surface)
+    sc = _SCALES_CACHE.get(surf)
+    if sc is None:
+        sc = _SCALES_CACHE[surf] = surface_scales(surf, resolve_bounds(surf, None))
+    return sc
+
+
 # ---------------------------------------------------------------------------------------------
 # Critical points.
 
@@ -297,7 +323,7 @@ def _classify_candidates(surf: Surface, p: np.ndarray, sc: Scales,
         k = kinds[i]
         if k == "flat":
             continue
-        if k == "min":
+        if k == "min":  # lowest is set: there is at least this minimum
             k = "global_min" if lowest is not None and values[i] <= lowest + vtol else "local_min"
         out.append(CriticalPoint((float(p[i, 0]), float(p[i, 1])), float(values[i]), k,
                                  (float(lo[i]), float(hi[i])), degenerate[i]))
@@ -355,7 +381,8 @@ class PointLocator:
     def __init__(self, surf: Surface, bounds=None):
         self.surf = surf
         self.bounds = resolve_bounds(surf, bounds)
-        self.sc = surface_scales(surf, self.bounds)
+        own = self.bounds == resolve_bounds(surf, None)
+        self.sc = scales_of(surf) if own else surface_scales(surf, self.bounds)
         self.points = list(critical_points(surf, self.bounds))
         self.global_value = global_minimum_value(surf, self.bounds)
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import fused
 from .driver import DIVERGENCE_LIMIT, accepted, clip_factor
+from .critical import scales_of
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
 from .validation import ParameterError, check_int
@@ -36,8 +37,13 @@ from .validation import ParameterError, check_int
 if TYPE_CHECKING:
     from .verdicts import Verdict
 
-CONVERGED_GRAD_NORM = 1e-4
-CONVERGED_STEP_NORM = 1e-6
+# Converged, relative to the surface's own scales (critical.scales_of): a gradient below this x
+# its largest gradient in the bounds, a last step below this x the bounds' span, and a Newton
+# step to the nearest stationary point below CONVERGED_DIST x span. The last test tells a minimum
+# from a plateau, where the gradient is as small but the curvature is smaller still.
+CONVERGED_GRAD_REL = 1e-5
+CONVERGED_STEP_REL = 1e-6
+CONVERGED_DIST_REL = 1e-3
 # Below this many particle-steps a compile (about a second, once per surface x optimizer and
 # process) costs more than it saves.
 FUSED_MIN_WORK = 2_000_000
@@ -168,16 +174,34 @@ class Engine:
         self.steps_taken += ok
 
     def status(self) -> tuple[np.ndarray, np.ndarray]:
-        """('converged' | 'moving' | 'diverged' per particle, gradient norm per particle)."""
+        """('converged' | 'moving' | 'diverged' per particle, gradient norms). A particle that has
+        not taken a step is never converged: nothing has been tried yet."""
+        sc = scales_of(self.surface)
         g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
         gnorm = np.sqrt((g * g).sum(axis=1))
         step = np.sqrt((self.last_update ** 2).sum(axis=1))
-        status = np.where(
-            ~self.active, "diverged",
-            np.where((gnorm <= CONVERGED_GRAD_NORM) & (step <= CONVERGED_STEP_NORM),
-                     "converged", "moving"))
+        still = self.active & (self.steps_taken > 0) & (gnorm <= CONVERGED_GRAD_REL * sc.grad) & \
+            (step <= CONVERGED_STEP_REL * sc.span)
+        if still.any():
+            still[still] = _newton_distance(self.surface, self.p[still], g[still]) <= \
+                CONVERGED_DIST_REL * sc.span
+        status = np.where(~self.active, "diverged", np.where(still, "converged", "moving"))
         # A gradient that overflows at a finite point still must not leave the core as inf.
         return status.astype(object), np.where(np.isfinite(gnorm), gnorm, np.finfo(float).max)
+
+
+def _newton_distance(surf: Surface, p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Length of the Newton step |H^-1 g| from p: about the distance to the stationary point
+    the particle sits by; infinite where the Hessian is singular (a flat region)."""
+    with np.errstate(all="ignore"):
+        H = surf.hessian(p)
+        a, b, d = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
+        det = a * d - b * b
+        sx = (d * g[:, 0] - b * g[:, 1]) / det
+        sy = (a * g[:, 1] - b * g[:, 0]) / det
+        dist = np.hypot(sx, sy)
+    # g = 0 exactly is at the point whatever the curvature (0/0 above).
+    return np.where(np.all(g == 0, axis=1), 0.0, np.where(np.isfinite(dist), dist, np.inf))
 
 
 def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, steps: int,
@@ -300,6 +324,11 @@ class Stepper:
     def positions(self) -> np.ndarray:
         """(N, 2) where the particles are now."""
         return self._eng.p.copy()
+
+    @property
+    def starts(self) -> np.ndarray:
+        """(N, 2) where the particles started (verdicts tell a run that never left its start)."""
+        return self._eng.p0.copy()
 
     @property
     def last_update(self) -> np.ndarray:

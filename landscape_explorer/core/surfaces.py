@@ -44,6 +44,17 @@ class Surface:
     params: tuple[tuple[str, float], ...] = ()  # its named parameters' values
     exact_derivatives: bool = True  # False: gradient and Hessian are numerical approximations
     compilable: bool = True  # whether the fused (numba) engine can compile f_grad
+    # Where the app starts runs when the surface is picked: a point from which the default runs
+    # move and show what the surface teaches. Default: upper-left of the bounds.
+    default_start: tuple[float, float] | None = None
+
+    def __post_init__(self):
+        if self.default_start is None:
+            (x0, x1), (y0, y1) = self.bounds
+            object.__setattr__(self, "default_start",
+                               (x0 + 0.2 * (x1 - x0), y0 + 0.8 * (y1 - y0)))
+        else:
+            object.__setattr__(self, "default_start", tuple(float(v) for v in self.default_start))
 
     def value(self, xy: ArrayLike) -> np.ndarray:
         """(...) the loss at points (..., 2)."""
@@ -154,6 +165,7 @@ def _bowl_hessian(x, y):
 register(
     Surface(
         name="bowl",
+        default_start=(-0.6, 0.5),  # every run reaches the minimum
         title="Bowl",
         formula="x² + y²",
         description="A perfectly round convex bowl: one minimum, every optimizer should find it. "
@@ -202,6 +214,7 @@ def _sin_quadratic_hessian(x, y):
 register(
     Surface(
         name="sin_quadratic",
+        default_start=(2.6, 1.2),  # on the right: the local minimum at x≈1.41
         title="Sine on a parabola",
         formula="sin(3x) + x²/2 + y²",
         description="A wavy valley: the global minimum is at x≈-0.47, but plain gradient descent "
@@ -240,6 +253,7 @@ def _saddle_hessian(x, y):
 register(
     Surface(
         name="saddle",
+        default_start=(-0.5, 0.0),  # on the stable line y = 0: every run walks into the saddle and stops
         title="Saddle",
         formula="x² − y²",
         description="A saddle point at the origin, unbounded below along y. Gradient descent "
@@ -272,6 +286,7 @@ def _monkey_saddle_hessian(x, y):
 register(
     Surface(
         name="monkey_saddle",
+        default_start=(1.3, 0.0),  # on the ridge y = 0: runs slow to a crawl at the flat saddle
         title="Monkey saddle",
         formula="x³ − 3xy²",
         description="A degenerate saddle: both the gradient and the Hessian vanish at the origin, "
@@ -310,6 +325,7 @@ def _plateau_hessian(x, y):
 register(
     Surface(
         name="plateau",
+        default_start=(-2.0, 1.8),  # on the plain: the gradient is 5e-6, tiny but not zero
         title="Plateau",
         formula="1 − exp(−2(x² + y²))",
         description="A narrow well in a vast flat plain: beyond r≈2.4 the gradient is below "
@@ -343,6 +359,7 @@ def _rosenbrock_hessian(x, y):
 register(
     Surface(
         name="rosenbrock",
+        default_start=(-1.5, 2.0),  # the classic start, across the valley from the minimum
         title="Rosenbrock",
         formula="(1 − x)² + 100(y − x²)²",
         description="A long, curved, narrow valley: gradient descent quickly reaches the valley "
@@ -396,6 +413,7 @@ def _rastrigin_points():
 register(
     Surface(
         name="rastrigin",
+        default_start=(-2.5, 3.5),  # two dips from the origin: every run stops in the first
         title="Rastrigin",
         formula="20 + x² − 10cos(2πx) + y² − 10cos(2πy)",
         description="An egg-crate of regularly spaced local minima on a bowl: gradient descent "
@@ -434,6 +452,7 @@ def _himmelblau_hessian(x, y):
 register(
     Surface(
         name="himmelblau",
+        default_start=(-0.6, -0.6),  # between basins: optimizers end in different minima
         title="Himmelblau",
         formula="(x² + y − 11)² + (x + y² − 7)²",
         description="Four equally good minima separated by saddles: which one an optimizer "
@@ -521,6 +540,7 @@ def _ackley_points():
 register(
     Surface(
         name="ackley",
+        default_start=(-2.5, 2.5),  # in the ripples: every run is trapped by the nearest one
         title="Ackley",
         formula="−20·exp(−0.2·√(½(x² + y²))) − exp(½(cos 2πx + cos 2πy)) + e + 20",
         description="A nearly flat, bumpy outer region around a deep funnel at the origin: "
@@ -557,6 +577,7 @@ def _six_hump_camel_hessian(x, y):
 register(
     Surface(
         name="six_hump_camel",
+        default_start=(-1.25, -0.3),  # between basins: SGD finds a global minimum, Adam a local one
         title="Six-hump camel",
         formula="(4 − 2.1x² + x⁴/3)x² + xy + (4y² − 4)y²",
         description="Two global minima, four local minima, seven saddles and two maxima in a "
@@ -624,6 +645,7 @@ def _beale_hessian(x, y):
 register(
     Surface(
         name="beale",
+        default_start=(-2.8, -1.7),  # in a flat valley: plain SGD crawls, momentum and Adam reach (3, 0.5)
         title="Beale",
         formula="(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
         description="Steep walls (values near 2e5 at the corners) around flat, narrow valleys: "
@@ -665,6 +687,7 @@ def _styblinski_tang_hessian(x, y):
 register(
     Surface(
         name="styblinski_tang",
+        default_start=(0.6, -0.6),  # signs (+, −): the shallower local minimum of that quadrant
         title="Styblinski–Tang",
         formula="½(x⁴ − 16x² + 5x + y⁴ − 16y² + 5y)",
         description="Four minima of different depths in the four quadrants, with the deepest at "
@@ -746,6 +769,7 @@ def _goldstein_price_hessian(x, y):
 register(
     Surface(
         name="goldstein_price",
+        default_start=(0.25, 0.0),  # one learning rate for every run: unstable for some, wrong basin for others
         title="Goldstein–Price",
         formula="[1 + (x+y+1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]·"
         "[30 + (2x−3y)²(18 − 32x + 12x² + 48y − 36xy + 27y²)]",
@@ -793,6 +817,7 @@ def _booth_hessian(x, y):
 register(
     Surface(
         name="booth",
+        default_start=(8.0, -8.0),  # far up the tilted bowl, the minimum at (1, 3) across it
         title="Booth",
         formula="(x + 2y − 7)² + (2x + y − 5)²",
         description="A convex but elongated, tilted bowl (condition number 9): gradient descent "
@@ -827,6 +852,7 @@ def _three_hump_camel_hessian(x, y):
 register(
     Surface(
         name="three_hump_camel",
+        default_start=(-1.75, -1.75),  # beyond the saddles: one run ends in a side minimum
         title="Three-hump camel",
         formula="2x² − 1.05x⁴ + x⁶/6 + xy + y²",
         description="A global minimum at the origin between two shallow local minima: starts "
@@ -903,6 +929,7 @@ def _easom_points():
 register(
     Surface(
         name="easom",
+        default_start=(6.5, 3.0),  # outside the hole: the gradient is 8e-5 and points nowhere useful
         title="Easom",
         formula="−cos x · cos y · exp(−((x − π)² + (y − π)²))",
         description="A single narrow hole at (π, π) in an almost perfectly flat plane: from most "

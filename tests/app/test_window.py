@@ -224,7 +224,7 @@ def test_diverging_run_ends_diverged_without_errors(qtbot, make_window):
     assert s.status == "diverged" and s.done
     assert np.isfinite(s.position).all()
     assert not window.model.playing
-    assert window.run_table.row_texts(1)["Status"].startswith("diverged")
+    assert window.run_table.row_texts(1)["Verdict"].endswith("diverged")
     # Nothing non-finite reached a GL item.
     for items in window.view3d._trails.values():
         for item in items:

@@ -167,10 +167,16 @@ def test_verdicts_diverged_plateau_and_moving():
         return (2 - 4 * x * x) * e, -4 * x * y * e, (2 - 4 * y * y) * e
 
     flat = le.Surface("plateau_test", "Flat", "", ((-10.0, 10.0), (-10.0, 10.0)), (), v_, g, h)
-    res = le.simulate(flat, le.optimizer("gd", lr=0.1), [[5.0, 5.0], [0.5, 0.0]], steps=100)
-    a, b = res.verdicts
+    # At r = 3.5 the gradient (3.4e-5) is tiny beside the average slope but still moves it; at
+    # (5, 5) it is 1.9e-21, too small to change a float64 coordinate: it never leaves the start.
+    res = le.simulate(flat, le.optimizer("gd", lr=0.1), [[3.5, 0.0], [0.5, 0.0], [5.0, 5.0]],
+                      steps=100)
+    a, b, c = res.verdicts
+    assert res.path[-1, 0, 0] < 3.5
     assert a.kind == "plateau" and "plateau" in a.detail
     assert b.kind == "global_min"
+    assert c.kind == "stationary_start" and "started on a stationary point" in c.detail
+    assert res.status[0] == "moving"  # a plateau is not convergence: the app keeps stepping it
 
     # Walking down Rosenbrock's valley with a clear slope is moving, not a plateau.
     res = le.simulate("rosenbrock", le.optimizer("adam", lr=0.05), [[-1.5, 2.0]], steps=300)
@@ -181,6 +187,8 @@ def test_verdicts_diverged_plateau_and_moving():
 
 def test_verdicts_follow_a_live_stepper():
     st = le.Stepper("bowl", le.optimizer("gd", lr=0.1), [[1.0, 1.0], [-1.0, 0.5]])
+    assert [v.kind for v in verdicts(st)] == ["not_started", "not_started"]
+    st.advance(1)
     assert [v.kind for v in verdicts(st)] == ["moving", "moving"]
     st.advance(300)
     assert [v.kind for v in verdicts(st)] == ["global_min", "global_min"]

@@ -6,11 +6,9 @@ from PyQt6 import QtCore, QtWidgets
 
 from landscape_explorer.core.basins import gaussian_starts, random_restarts, uniform_starts
 
+from ..verdict_style import verdict_style
 from .workers import CallWorker, CloudRunner, keep_alive
 
-VERDICT_TEXT = {"global_min": "global minimum", "local_min": "local minimum",
-                "saddle": "near a saddle", "plateau": "on a plateau", "diverged": "diverged",
-                "moving": "moving"}
 CLOUD_FRAME_MS = 33
 RESTART_PATH_POINTS = 500  # rows kept per restart's path: enough for a smooth line
 
@@ -152,7 +150,7 @@ class CloudTab(QtWidgets.QWidget):
                 self.cloud_label.setText(f"{len(pos):,} particles · step {step:,}")
 
     def _on_cloud_done(self, summary):
-        parts = [f"{100 * f:.1f}% {VERDICT_TEXT[k]}" for k, f in summary["fractions"].items()]
+        parts = [f"{100 * f:.1f}% {verdict_style(k).label}" for k, f in summary["fractions"].items()]
         self.cloud_label.setText(f"After {summary['step']:,} steps: " + ", ".join(parts))
 
     def set_speed(self, v):

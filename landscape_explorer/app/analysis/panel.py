@@ -17,7 +17,8 @@ from landscape_explorer.core.critical import critical_points, has_cached_critica
 from landscape_explorer.core.verdicts import verdicts
 
 from .basins_tab import BasinsTab
-from .cloud_tab import VERDICT_TEXT, CloudTab
+from ..verdict_style import verdict_style
+from .cloud_tab import CloudTab
 from .overlays import (KIND_STYLE, BasinsOverlay, CloudOverlay, CriticalMarkers2D,
                        CriticalMarkers3D, RestartsOverlay, StepArrows)
 from .step_tab import StepTab
@@ -353,7 +354,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             if v is None:
                 continue
             lines.append(f"<p><span style='color:{r.color}'>■</span> <b>{r.name}</b>: "
-                         f"{VERDICT_TEXT[v.kind]}<br><small>{v.detail}</small></p>")
+                         f"{verdict_style(v.kind).label}<br><small>{v.detail}</small></p>")
         self.verdict_label.setText("".join(lines) or "Verdicts appear once the critical points "
                                                      "are known.")
 
