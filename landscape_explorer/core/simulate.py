@@ -328,7 +328,7 @@ class Stepper:
     @property
     def starts(self) -> np.ndarray:
         """(N, 2) where the particles started (verdicts tell a run that never left its start)."""
-        return self._eng.p0.copy()
+        return self._p0.copy()
 
     @property
     def last_update(self) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 
 import landscape_explorer as le
 from landscape_explorer.app.live_verdicts import live_verdicts_for
-from landscape_explorer.app.presets import default_state
+from landscape_explorer.app.presets import default_scenario
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "core"))
 from surface_lessons import LESSONS  # noqa: E402  (shared with tests/core)
@@ -19,7 +19,7 @@ def default_window(qtbot, settings):
     from landscape_explorer.app.main_window import MainWindow
     from landscape_explorer.app.model import AppModel
 
-    model = AppModel.from_dict(default_state())
+    model = AppModel.from_scenario(default_scenario())
     w = MainWindow(model=model, settings=settings, restore=False)
     qtbot.addWidget(w)
     w.resize(1280, 800)

@@ -3,17 +3,16 @@ surface over the runs' verdicts (shared by the core test and the app test)."""
 import numpy as np
 
 import landscape_explorer as le
-from landscape_explorer.app.presets import default_state  # no Qt: a plain dict
+from landscape_explorer.app.presets import default_scenario  # no Qt: a core Scenario
 
 
 def default_runs():
-    """The optimizers of the runs a first launch shows (presets.default_state)."""
-    return [le.optimizer(r["optimizer"], noise=r.get("noise", 0.0), **r["hyperparams"])
-            for r in default_state()["runs"]]
+    """The optimizers of the runs a first launch shows (presets.default_scenario)."""
+    return [r.build_optimizer() for r in default_scenario().enabled_runs()]
 
 
 def default_steps() -> int:
-    return int(default_state().get("max_steps", 2000))
+    return int(default_scenario().playback.max_steps)
 
 
 def kinds(vs):
