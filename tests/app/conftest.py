@@ -9,6 +9,24 @@ from landscape_explorer.app import prepare_qt
 prepare_qt()
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_modal_dialogs(monkeypatch):
+    """A modal dialog waits for a person: in a test it would hang the suite. A test that opens
+    one must patch it (monkeypatch its exec or the static QFileDialog/QMessageBox call)."""
+    from PyQt6 import QtWidgets
+
+    def refuse(what):
+        def opened(*args, **kwargs):
+            raise AssertionError(f"a modal {what} opened in a test: patch it")
+        return opened
+
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", refuse("dialog"))
+    for name in ("getSaveFileName", "getOpenFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QtWidgets.QFileDialog, name, refuse(f"QFileDialog.{name}"))
+    for name in ("critical", "warning", "information", "question", "about"):
+        monkeypatch.setattr(QtWidgets.QMessageBox, name, refuse(f"QMessageBox.{name}"))
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PyQt6 import QtCore

@@ -177,11 +177,14 @@ def test_ctrl_s_works_from_a_text_field_and_keys_type_there(qtbot, window, monke
     for ch in "R un":  # in a name, R and Space are letters
         qtbot.keyClick(keys, ch)
     assert panel.label_edit.text() == "R un" and not window.model.playing
+    from landscape_explorer.app.export import dialog
+
     asked = []
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (asked.append(a) or ("", "")))
+    # Ctrl+S opens the Export dialog (the same export as File > Export); cancel it.
+    monkeypatch.setattr(dialog.ExportDialog, "exec",
+                        lambda dlg: asked.append(dlg) or QtWidgets.QDialog.DialogCode.Rejected)
     qtbot.keyClick(keys, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
-    assert asked  # the save dialog was asked for
+    assert len(asked) == 1 and asked[0].selected_kind() == "png3d"
 
 
 # ------------------------------------------------------------------------------- sizes
