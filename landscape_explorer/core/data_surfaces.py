@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import numpy.typing  # noqa: F401  (annotations)
 
 from .datasets import Dataset, dataset as make_dataset
 from .surfaces import Surface, add_surface_resolver
@@ -228,7 +229,7 @@ class DataSurface(Surface):
     dataset: Dataset | None = None
     model: str = ""
 
-    def batch_surface(self, indices) -> "DataSurface":
+    def batch_surface(self, indices: "np.typing.ArrayLike") -> "DataSurface":
         """The same model's loss over the rows ``indices`` only (a minibatch's landscape)."""
         if self.dataset is None:
             raise ValueError("this surface has no dataset to draw batches from")
@@ -247,7 +248,9 @@ def _check_fits(m: DataModel, ds: Dataset):
                          "regression dataset")
 
 
-def data_surface(model: str, dataset: Dataset | None = None, bounds=None) -> DataSurface:
+def data_surface(model: str, dataset: Dataset | None = None,
+                 bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+                 ) -> DataSurface:
     """The loss surface of ``model`` (see ``data_surface_names()``) over ``dataset`` (default:
     the model's own)."""
     if model not in MODELS:

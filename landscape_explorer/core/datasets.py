@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing  # noqa: F401  (annotations)
 
 MAX_SAMPLES = 100_000
 MAX_CSV_BYTES = 64 * 1024 * 1024
@@ -34,13 +35,15 @@ class Dataset:
 
     @property
     def n(self) -> int:
+        """Number of rows."""
         return len(self.y)
 
     @property
     def dims(self) -> int:
+        """Number of feature columns."""
         return self.X.shape[1]
 
-    def subset(self, indices) -> "Dataset":
+    def subset(self, indices: "np.typing.ArrayLike") -> "Dataset":
         """The rows ``indices`` (a minibatch)."""
         idx = np.asarray(indices, dtype=np.int64)
         return Dataset(self.name, self.X[idx], self.y[idx], self.task, self.description,
@@ -147,7 +150,7 @@ def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) 
                    np.ascontiguousarray(y, dtype=np.float64), task, text, names)
 
 
-def load_csv(path, target: str | None = None, features: list[str] | None = None,
+def load_csv(path: "str | os.PathLike[str]", target: str | None = None, features: list[str] | None = None,
              task: str | None = None) -> Dataset:
     """A dataset from a CSV file with a header row: ``features`` (default: every column but the
     target) and ``target`` (default: the last column). Errors name the column, the row and the

@@ -418,8 +418,23 @@ def pretty(expr) -> str:
     return re.sub(r"\^(\d)(?!\d|\.)", lambda m: "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(m.group(1))], s)
 
 
+def _reads_as_a_name(text: str, params) -> bool:
+    """Text that never mentions x or y but has a word that is no constant, function or parameter
+    ("no-such-surface", "rosenbrok") is a mistyped surface name, not a formula."""
+    try:
+        tree = ast.parse(_check_text(text).strip(), mode="eval")
+    except (ExpressionError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return False  # not parseable: let the parser say why, at the token
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if names & {"x", "y"}:
+        return False
+    return bool(names - RESERVED - set(_functions()) - set(params or {}))
+
+
 def _resolve(name, params=None, bounds=None, dataset=None):
-    if isinstance(name, str) and looks_like_expression(name):
+    # A mistyped surface name is not a formula: surface() then lists the valid names.
+    if isinstance(name, str) and looks_like_expression(name) and \
+            not _reads_as_a_name(name, params):
         if dataset is not None:
             raise ExpressionError("a typed function takes params and bounds, not a dataset")
         return expression_surface(name, params, bounds)

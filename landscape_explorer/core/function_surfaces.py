@@ -22,6 +22,7 @@ import numpy as np
 
 from .surfaces import Surface
 
+Bounds = tuple[tuple[float, float], tuple[float, float]]
 _EPS = np.finfo(float).eps
 _COMPLEX_STEP = 1e-30
 
@@ -122,7 +123,7 @@ def _complex_step_works(f, x, y) -> bool:
 
 def surface_from_function(f: Callable, grad: Callable | None = None,
                           hessian: Callable | None = None,
-                          bounds=((-3.0, 3.0), (-3.0, 3.0)), name: str | None = None,
+                          bounds: Bounds = ((-3.0, 3.0), (-3.0, 3.0)), name: str | None = None,
                           description: str = "") -> Surface:
     """A Surface from a vectorized numpy function ``f(x, y)``; ``grad(x, y) -> (gx, gy)`` and
     ``hessian(x, y) -> (hxx, hxy, hyy)`` when known (see the module docstring for what is

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+import numpy.typing  # noqa: F401  (annotations)
 
-from .cancel import check_cancel
+from .cancel import CancelCheck, check_cancel
 from .datasets import Dataset
 from .surfaces import Surface
 
@@ -282,7 +283,8 @@ def _check_positive_int(name, v, hi):
 def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | None = None,
              activation: str = "relu", skip: bool = False, directions: str = "filter",
              seed: int = 0, epochs: int = 300, lr: float = 0.01, span: float = 1.0,
-             progress=None, cancel=None) -> SliceSurface:
+             progress: Callable[[float], None] | None = None,
+             cancel: CancelCheck = None) -> SliceSurface:
     """Train an MLP on ``dataset`` and return its loss over a 2-D slice (module docstring).
 
     ``hidden`` gives the hidden widths; ``depth`` (if given) repeats ``hidden[0]`` that many
@@ -376,7 +378,8 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
 
 
 def surface_from_loss(loss_fn: Callable[[np.ndarray], float],
-                      grad_fn: Callable[[np.ndarray], np.ndarray], center, directions,
+                      grad_fn: Callable[[np.ndarray], np.ndarray], center: np.typing.ArrayLike,
+                      directions: np.typing.ArrayLike,
                       span: float = 1.0, name: str = "slice") -> SliceSurface:
     """A slice L(center + α·d₁ + β·d₂) of any model: ``loss_fn(theta) -> float`` and
     ``grad_fn(theta) -> (P,)`` over flat parameter vectors (PyTorch, JAX, ...: see the README

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
+import numpy.typing  # noqa: F401  (annotations)
 
-from .cancel import check_cancel
+from .cancel import CancelCheck, check_cancel
 from .critical import global_minimum_value, resolve_bounds
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
@@ -61,6 +62,7 @@ class SweepCell:
     final_loss_quantiles: tuple[float, float, float]  # 10 %, 50 %, 90 %
 
     def as_dict(self) -> dict:
+        """JSON-ready: the fields, with tuples as lists."""
         d = asdict(self)
         d["success_ci"] = list(self.success_ci)
         d["final_loss_quantiles"] = list(self.final_loss_quantiles)
@@ -69,6 +71,9 @@ class SweepCell:
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What ``sweep`` returns: the cells, one per optimizer and learning rate, and what they were
+    measured on."""
+
     surface: str
     steps: int
     starts: np.ndarray = field(repr=False)
@@ -90,6 +95,7 @@ class SweepResult:
         return sorted(self.best().values(), key=_rank)
 
     def as_dict(self) -> dict:
+        """JSON-ready: the cells, each optimizer's best and the tuned comparison."""
         return {"surface": self.surface, "steps": self.steps, "starts": len(self.starts),
                 "seeds": self.seeds, "target": self.target,
                 "cells": [c.as_dict() for c in self.cells],
@@ -102,8 +108,10 @@ def _rank(c: SweepCell):
             c.final_loss_quantiles[1])
 
 
-def sweep_starts(surface, n: int, kind: str = "uniform", center=None, sigma: float = 0.1,
-                 bounds=None, seed: int = 0) -> np.ndarray:
+def sweep_starts(surface: Surface | str, n: int, kind: str = "uniform",
+                 center: tuple[float, float] | None = None, sigma: float = 0.1,
+                 bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+                 seed: int = 0) -> np.ndarray:
     """n starts (n, 2): a uniform ``grid`` (the nearest square count), ``uniform`` random, or
     ``gaussian`` around ``center`` with std ``sigma`` times the bounds' span; seeded."""
     surf = get_surface(surface)
@@ -193,9 +201,11 @@ def run_cell(task: dict) -> SweepCell:
         divergence_rate=float(np.mean(diverged)), final_loss_quantiles=(float(q[0]), float(q[1]), float(q[2])))
 
 
-def sweep(surface, optimizers: Sequence[Any], lrs: Sequence[float], starts, steps: int,
-          seeds: int = 1, target: float | None = None, seed: int = 0, client=None,
-          progress=None, cancel=None) -> SweepResult:
+def sweep(surface: Surface | str, optimizers: Sequence[Any], lrs: Sequence[float],
+          starts: int | np.typing.ArrayLike, steps: int, seeds: int = 1,
+          target: float | None = None, seed: int = 0, client: Any = None,
+          progress: Callable[[float], None] | None = None,
+          cancel: CancelCheck = None) -> SweepResult:
     """Run the sweep (see the module docstring). ``starts`` is an (N, 2) array or a count of
     uniform random starts; ``target`` defaults to the global minimum's value plus 1 % of the
     loss range over the bounds. ``progress(fraction)`` and ``cancel()`` as everywhere in the core;

@@ -31,14 +31,15 @@ def test_local_minimum_example_says_local_minimum(qtbot, make_window):
     window = make_window()
     window.file_actions.open_example("local_minimum")
     _play_to_end(qtbot, window)
-    rid, gd = _row(window, "GD")
+    # The example's runs are named from their settings.
+    rid, gd = _row(window, "gd lr=0.05")
     assert gd["Verdict"].startswith(verdict_style("local_min").icon)
     assert "local min" in gd["Verdict"] and "+0.98" in gd["Verdict"]  # the loss gap
-    _, mom = _row(window, "SGD + momentum 0.9")
+    _, mom = _row(window, "sgd+momentum 0.9 lr=0.05")
     assert "global min" in mom["Verdict"]
     # The status bar says the same, in the same words.
     status = window.verdict_status.plain_text()
-    assert "GD: local minimum +0.9848" in status and "global minimum" in status
+    assert "gd lr=0.05: local minimum +0.9848" in status and "global minimum" in status
     # The tooltip has the whole sentence with the numbers.
     row = window.run_table.row_of(rid)
     tip = window.run_table.item(row, 5).toolTip()
