@@ -15,7 +15,7 @@ same torch-exact Adam the app shows), then returns a Surface over (α, β):
   paper), ending at (0, 0).
 
 Values and gradients on the slice are exact (backpropagation, projected on d₁ and d₂), computed
-for many (α, β) at once with batched matrix products. The 2x2 Hessian on the slice is central
+for many (α, β) at once: each point's weights, one batched matrix product per layer. The 2x2 Hessian on the slice is central
 differences of that exact gradient. The surface exposes ``center`` (θ*), ``directions`` (2 × P)
 and ``param_shapes`` so anyone can check the normalization.
 
@@ -37,7 +37,10 @@ from .surfaces import Surface
 
 MAX_DEPTH = 20
 MAX_WIDTH = 128
-_CHUNK_BYTES = 64 * 1024 * 1024  # activations of one chunk of grid points
+# Grid points evaluated together: each has its own weights, and one batched matmul per layer
+# does them all. Small chunks keep the activations in cache; measured on a 10 x 16 MLP over 500
+# points, 16 points per chunk ran twice as fast as one point at a time and 2.4 x as fast as 256.
+_CHUNK_POINTS = 16
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,44 +144,6 @@ class MLP:
             dh = dh_in
         return loss, np.concatenate([g.reshape(G, -1) for g in grads], axis=1)
 
-    def slice_loss(self, center: np.ndarray, dirs: np.ndarray, ab: np.ndarray, X: np.ndarray,
-                   y: np.ndarray) -> np.ndarray:
-        """Mean loss at center + a·d₁ + b·d₂ for many (a, b) rows of ``ab`` (G, 2).
-
-        On a slice each layer's weights are W* + a·D₁ + b·D₂, so h·Wᵀ = h·W*ᵀ + a·h·D₁ᵀ + b·h·D₂ᵀ:
-        one large matrix product of all points' activations with [W*, D₁, D₂] does a layer for
-        the whole chunk at BLAS speed, instead of G small products."""
-        c_parts = self.unflatten(center)
-        d1_parts = self.unflatten(dirs[0])
-        d2_parts = self.unflatten(dirs[1])
-        G, n = len(ab), len(y)
-        a = ab[:, 0][:, None, None]
-        b = ab[:, 1][:, None, None]
-        h = None  # (G, n, width); the first layer's input is X for every point
-        n_layers = len(self.sizes) - 1
-        for layer in range(n_layers):
-            W = np.concatenate([c_parts[2 * layer], d1_parts[2 * layer], d2_parts[2 * layer]])
-            out = W.shape[0] // 3
-            if h is None:
-                Z = (X @ W.T)[None]  # (1, n, 3 out)
-            else:
-                Z = (h.reshape(G * n, -1) @ W.T).reshape(G, n, 3 * out)
-            bias = c_parts[2 * layer + 1] + a * d1_parts[2 * layer + 1] + \
-                b * d2_parts[2 * layer + 1]  # (G, 1, out)
-            z = Z[..., :out] + a * Z[..., out:2 * out] + b * Z[..., 2 * out:] + bias
-            if layer == n_layers - 1:
-                h = z
-                break
-            act = self._act(z)
-            h = h + act if (self._residual(layer) and h is not None) else act
-        assert h is not None  # the output layer ran
-        o = h[..., 0]
-        with np.errstate(over="ignore"):
-            if self.task == "classification":
-                return np.mean(np.maximum(o, 0) + np.log1p(np.exp(-np.abs(o))) - y * o, axis=1)
-            r = o - y
-            return np.mean(r * r, axis=1)
-
 
 # ---------------------------------------------------------------------------------------------
 # Directions.
@@ -232,9 +197,8 @@ class SliceSurface(Surface):
     train_loss: float = math.nan
 
 
-def _chunked(fn, xy: np.ndarray, per_point_bytes: int, outputs: int):
+def _chunked(fn, xy: np.ndarray, step: int, outputs: int):
     flat = xy.reshape(-1, 2)
-    step = max(1, _CHUNK_BYTES // max(1, per_point_bytes))
     parts = [fn(flat[i:i + step]) for i in range(0, len(flat), step)]
     if outputs == 1:
         return np.concatenate(parts) if parts else np.zeros(0)
@@ -242,20 +206,20 @@ def _chunked(fn, xy: np.ndarray, per_point_bytes: int, outputs: int):
                  for k in range(outputs))
 
 
-def _slice_functions(loss_many: Callable, grad_many: Callable, per_point_bytes: int):
+def _slice_functions(loss_many: Callable, grad_many: Callable, chunk: int):
     """Elementwise formula functions over (α, β) from batched loss / slice-gradient."""
 
     def f_value(a, b):
         a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64),
                                    np.asarray(b, dtype=np.float64))
         xy = np.stack([a.ravel(), b.ravel()], -1)
-        return _chunked(loss_many, xy, per_point_bytes, 1).reshape(a.shape)
+        return _chunked(loss_many, xy, chunk, 1).reshape(a.shape)
 
     def f_grad(a, b):
         a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64),
                                    np.asarray(b, dtype=np.float64))
         xy = np.stack([a.ravel(), b.ravel()], -1)
-        g = _chunked(grad_many, xy, per_point_bytes, 1).reshape(-1, 2)
+        g = _chunked(grad_many, xy, chunk, 1).reshape(-1, 2)
         return g[:, 0].reshape(a.shape), g[:, 1].reshape(a.shape)
 
     def f_hessian(a, b):
@@ -346,16 +310,14 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
         dirs, proj = pca_directions(traj, center)
     if progress is not None:
         progress(1.0)
-    per_point = 8 * len(y) * 4 * (max(widths) + 1)
-
     def loss_many(ab):
-        return model.slice_loss(center, dirs, ab, X, y)
+        return model.loss_and_grad(center + ab @ dirs, X, y, need_grad=False)[0]
 
     def grad_many(ab):
         _, g = model.loss_and_grad(center + ab @ dirs, X, y)
         return (g @ dirs.T).ravel()
 
-    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, per_point)
+    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, _CHUNK_POINTS)
     if proj is not None:
         lim = float(np.abs(proj).max()) * 1.2
         bounds = ((-lim, lim), (-lim, lim))
@@ -400,7 +362,7 @@ def surface_from_loss(loss_fn: Callable[[np.ndarray], float],
         return np.array([dirs @ np.asarray(grad_fn(center + p @ dirs), dtype=np.float64)
                          for p in ab]).ravel()
 
-    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, 8 * center.size)
+    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, 1)
     return SliceSurface(
         name=name, title=name, formula="L(θ* + α·d₁ + β·d₂)",
         description="A 2-D slice of a model's loss through its parameters.",
