@@ -123,7 +123,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view2d = SurfaceView2D(model, self.engine)
         self.loss_plot = LossPlot(model, self.engine)
         self.run_table = RunTable(model, self.engine)
-        self.controls = ControlPanel(model, self.engine)
+        self.controls = ControlPanel(model, self.engine, settings=self.settings)
         self.run_table.runActivated.connect(self.controls.select_run)
         self.controls.presetApplied.connect(
             lambda title: self.statusBar().showMessage(f"Preset: {title}", 8000))
