@@ -167,6 +167,12 @@ class AppModel(QtCore.QObject):
         return self._surface
 
     @property
+    def file_stem(self) -> str:
+        """A name for files about this surface: a built-in's name; for a typed formula (which
+        may hold / or *) a plain word."""
+        return "custom_surface" if self._surface.expression else self._sc.surface
+
+    @property
     def surface_params(self) -> dict:
         """The values of a typed surface's named parameters ({} for any other surface)."""
         return dict(self._sc.surface_params or {})

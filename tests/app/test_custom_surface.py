@@ -121,6 +121,8 @@ def test_custom_surface_round_trips_through_a_scenario_file(qtbot, window, make_
     ed.rows["b"].spin.setValue(3.0)
     qtbot.waitUntil(lambda: window.model.surface_params.get("b") == 3.0 and not ed.busy(),
                     timeout=60_000)
+    # Default file names are plain words, never the formula's / or *.
+    assert window.model.file_stem == "custom_surface"
     path = tmp_path / "custom.json"
     path.write_text(window.model.scenario().to_json())
     d = json.loads(path.read_text())
