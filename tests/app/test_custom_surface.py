@@ -44,6 +44,12 @@ def test_choosing_custom_keeps_the_surface_until_a_formula_is_valid(qtbot, windo
     window.engine.run_until_done()
     st = window.engine.state(window.model.runs[0].id)
     assert math.isclose(st.loss, float(s.value(st.position[None])[0]), rel_tol=1e-9)
+    # Another surface, then Custom… again: the formula typed last comes back.
+    window.controls.surface_combo.setCurrentIndex(window.controls.surface_combo.findData("bowl"))
+    assert window.model.surface_name == "bowl" and not ed.isVisible()
+    open_custom(window)
+    qtbot.waitUntil(lambda: not ed.busy(), timeout=60_000)
+    assert window.model.surface is s
 
 
 @pytest.mark.parametrize("text", ["x +* y", "sin(x", "foo(x)", "x ** y ** "],

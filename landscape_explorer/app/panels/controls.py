@@ -387,7 +387,9 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.custom_editor.show()
             self.formula_label.hide()
             self.custom_editor.field.setFocus()
-            if not self.custom_editor.field.text():
+            if self.custom_editor.field.text().strip():
+                self.custom_editor.parse_now()  # back to the formula typed last
+            else:
                 self.custom_editor.pretty_label.setText(
                     "<span style='color:#666'>Type a function of x and y; it replaces the "
                     "surface as soon as it is valid.</span>")
