@@ -3,7 +3,8 @@
 API for other parts of the app (export, render, analysis overlays):
 ``MainWindow(model=None)``, ``window.model``, ``window.engine``, ``window.view3d`` (None when
 OpenGL is unavailable), ``window.view2d``, ``window.loss_plot``, ``window.run_table``,
-``window.file_menu`` (add actions before ``window.file_menu_end``), ``window.view_menu``.
+``window.file_menu`` (add actions before ``window.file_menu_end``), ``window.view_menu``,
+``window.learn_menu``, ``window.lesson_actions`` ({lesson id: QAction}), ``window.lesson_panel``.
 """
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view2d = SurfaceView2D(model, self.engine)
         self.loss_plot = LossPlot(model, self.engine)
         self.run_table = RunTable(model, self.engine)
-        self.controls = ControlPanel(model, self.engine)
+        self.controls = ControlPanel(model, self.engine, settings=self.settings)
         self.run_table.runActivated.connect(self.controls.select_run)
         self.controls.presetApplied.connect(
             lambda title: self.statusBar().showMessage(f"Preset: {title}", 8000))
@@ -179,6 +180,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .analysis.panel import install_analysis
 
         install_analysis(self)  # Analyze menu and dock (analysis_panel.py)
+        from .panels.lessons import install_lessons
+
+        install_lessons(self)  # Learn menu and the Lesson dock (panels/lessons.py)
 
         model.surfaceChanged.connect(self._update_title)
         model.maxStepsChanged.connect(lambda _n: self._update_step_label())

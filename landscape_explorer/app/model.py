@@ -86,6 +86,9 @@ class AppModel(QtCore.QObject):
     def __init__(self, surface: str = "bowl", parent=None, scenario: Scenario | None = None):
         super().__init__(parent)
         self._sc = Scenario(surface=le.surface(surface).name)
+        # The Surface object in use: a typed surface with parameters is more than its name, and
+        # building one again (sympy) is not free.
+        self._surface = le.surface(self._sc.surface)
         self._sc.starts = [default_start(self._sc.plot_bounds)]
         self._next_id = 1
         self._playing = False
@@ -122,7 +125,8 @@ class AppModel(QtCore.QObject):
         sc = sc.validated()
         runs = [Run.checked(rc, i + 1) for i, rc in enumerate(sc.runs)]
         self.set_playing(False)
-        self.set_surface(sc.surface, bounds=sc.bounds, start=tuple(sc.start_points()[0]))
+        self.set_surface(sc.surface, bounds=sc.bounds, start=tuple(sc.start_points()[0]),
+                         params=sc.surface_params)
         self.set_resolution(sc.resolution)
         self._sc.view.colormap = sc.view.colormap
         self._sc.view.wireframe = sc.view.wireframe
@@ -160,12 +164,31 @@ class AppModel(QtCore.QObject):
 
     @property
     def surface(self):
-        return le.surface(self._sc.surface)
+        return self._surface
 
-    def set_surface(self, name: str, bounds=None, start=None):
-        s = le.surface(name)  # raises ValueError listing valid names
-        if s.name == self._sc.surface and bounds is None and start is None:
+    @property
+    def file_stem(self) -> str:
+        """A name for files about this surface: a built-in's name; for a typed formula (which
+        may hold / or *) a plain word."""
+        return "custom_surface" if self._surface.expression else self._sc.surface
+
+    @property
+    def surface_params(self) -> dict:
+        """The values of a typed surface's named parameters ({} for any other surface)."""
+        return dict(self._sc.surface_params or {})
+
+    def set_surface(self, name: str, bounds=None, start=None, params=None):
+        """Switch to the surface ``name``: a built-in's name or a formula of x and y, whose named
+        parameters take their values from ``params``. A formula keeps the plotted bounds and the
+        start when only its text or parameters change (the user is editing it)."""
+        params = dict(params) if params else None
+        s = le.surface(name, params=params)  # raises ValueError saying what is wrong
+        if s is self._surface and bounds is None and start is None:
             return
+        if s.expression and self._surface.expression and bounds is None and start is None:
+            # Editing a typed surface: the same view of the plane, the runs start where they
+            # were; only the heights change.
+            bounds, start = self.bounds, self.start
         new_bounds = _bounds_tuple(bounds) if bounds is not None else None
         plot = new_bounds if new_bounds is not None else _bounds_tuple(s.bounds)
         if start is None:
@@ -177,6 +200,8 @@ class AppModel(QtCore.QObject):
         new_start = _point(start)
         old_bounds = self.bounds
         self._sc.surface = s.name
+        self._sc.surface_params = params
+        self._surface = s
         self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds
         self._sc.starts = [new_start]
         z = self._z_by_surface.get(s.name, "auto")

@@ -24,6 +24,10 @@ Format (``version`` 1)::
       "playback": {"speed": 60.0, "max_steps": 2000, "restart_on_edit": false}
     }
 
+A typed surface's name is its formula, ``{"name": "a*x**2 + sin(b*y)", "params": {"a": 1.5,
+"b": 3}, ...}``: ``params`` (written only when there are any) holds the values of the formula's
+named parameters.
+
 Everything but ``schema``, ``version``, ``surface`` and ``runs`` may be left out and takes its
 default; a bounds or camera of ``null`` means "the surface's own" / "framed automatically".
 Unknown fields are rejected, so that a typo never silently does nothing.
@@ -163,6 +167,8 @@ class Playback:
 @dataclass
 class Scenario:
     surface: str = "bowl"
+    # Values of a typed surface's named parameters ({"a": 1.5}); None for every other surface.
+    surface_params: dict | None = None
     runs: list = field(default_factory=list)  # [RunConfig]
     bounds: tuple | None = None  # ((xmin, xmax), (ymin, ymax)); None: the surface's own
     resolution: int = 150
@@ -184,6 +190,8 @@ class Scenario:
         d["surface"] = {"name": self.surface,
                         "bounds": None if self.bounds is None else [list(b) for b in self.bounds],
                         "resolution": self.resolution}
+        if self.surface_params:
+            d["surface"]["params"] = dict(self.surface_params)
         d["starts"] = [list(p) for p in self.starts]
         d["steps"] = self.steps
         d["runs"] = [_run_to_dict(r) for r in self.runs]
@@ -218,7 +226,7 @@ class Scenario:
     def build_surface(self):
         from .surfaces import surface
 
-        return surface(self.surface)
+        return surface(self.surface, params=self.surface_params or None)
 
     @property
     def plot_bounds(self) -> tuple:
@@ -436,13 +444,20 @@ def _parse(d) -> Scenario:
     if isinstance(sd, str):  # shorthand: "surface": "rosenbrock"
         sd = {"name": sd}
     sd = _obj(sd, "surface")
-    _check_keys(sd, "surface", ("name", "bounds", "resolution"), required=("name",))
+    _check_keys(sd, "surface", ("name", "bounds", "resolution", "params"), required=("name",))
+    sparams = None
+    if sd.get("params"):
+        sparams = {}
+        for k, v in _obj(sd["params"], "surface.params").items():
+            sparams[str(k)] = _number(v, f"surface.params.{k}")
     try:
-        sc.surface = get_surface(_str(sd["name"], "surface.name")).name
+        sc.surface = get_surface(_str(sd["name"], "surface.name"), params=sparams).name
     except ValueError as e:
         if isinstance(e, ScenarioError):
             raise
-        raise ScenarioError("surface.name", _strip_invalid(str(e))) from None
+        raise ScenarioError("surface.params" if sparams and "param" in str(e) else "surface.name",
+                            _strip_invalid(str(e))) from None
+    sc.surface_params = sparams
     b = sd.get("bounds")
     if b is not None:
         _need(isinstance(b, list) and len(b) == 2, "surface.bounds",

@@ -124,7 +124,7 @@ class ExportDialog(QtWidgets.QDialog):
         ext = KINDS[k][1]
         p = self.path.text().strip()
         if not p:
-            name = self.window_.model.surface_name
+            name = self.window_.model.file_stem  # a typed formula may hold / or *
             p = os.path.join(last_dir(self.window_), name + ("_trajectories" if k in ("csv", "json") else "")
                              + ext)
         else:

@@ -146,7 +146,7 @@ class FileActions(QtCore.QObject):
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        start = self.path or os.path.join(last_dir(self.window), self.window.model.surface_name + ".json")
+        start = self.path or os.path.join(last_dir(self.window), self.window.model.file_stem + ".json")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save scenario", start,
                                                         "Scenarios (*.json)")
         if not path:

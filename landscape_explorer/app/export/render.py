@@ -144,7 +144,7 @@ class Scene:
 
         ensure_qapp()
         self.scenario = sc = scenario.validated()
-        self.model = AppModel(sc.surface)
+        self.model = AppModel(scenario=sc)  # a typed surface needs its params too
         self.engine = RunEngine(self.model)
         self.views3d = []
         self.view2d = self.loss_plot = None

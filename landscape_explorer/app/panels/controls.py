@@ -174,10 +174,11 @@ class ControlPanel(QtWidgets.QScrollArea):
 
     presetApplied = QtCore.pyqtSignal(str)  # the preset's title
 
-    def __init__(self, model: AppModel, engine=None, parent=None):
+    def __init__(self, model: AppModel, engine=None, parent=None, settings=None):
         super().__init__(parent)
         self.model = model
         self.engine = engine
+        self.settings = settings  # QSettings: the custom surfaces' recent list
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QtWidgets.QWidget()
@@ -306,9 +307,17 @@ class ControlPanel(QtWidgets.QScrollArea):
         for name in le.surface_names():
             s = le.surface(name)
             self.surface_combo.addItem(s.title or name, name)
-        self.surface_combo.currentIndexChanged.connect(
-            lambda i: self._try(self.model.set_surface, self.surface_combo.itemData(i)))
+        self.surface_combo.addItem("Custom…", CUSTOM)
+        self.surface_combo.setItemData(self.surface_combo.count() - 1,
+                                       "Type your own function of x and y",
+                                       QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.surface_combo.currentIndexChanged.connect(self._surface_chosen)
         form.addRow(self.surface_combo)
+        from .custom_surface import CustomSurfaceEditor
+
+        self.custom_editor = CustomSurfaceEditor(self.model, self.settings)
+        self.custom_editor.hide()
+        form.addRow(self.custom_editor)
         self.formula_label = QtWidgets.QLabel()
         self.formula_label.setWordWrap(True)
         self.formula_label.setTextInteractionFlags(
@@ -371,10 +380,34 @@ class ControlPanel(QtWidgets.QScrollArea):
         form.addRow(self.wireframe_check)
         return box
 
+    def _surface_chosen(self, index):
+        name = self.surface_combo.itemData(index)
+        if name == CUSTOM:
+            # The surface on screen stays until a valid formula is typed.
+            self.custom_editor.show()
+            self.formula_label.hide()
+            self.custom_editor.field.setFocus()
+            if self.custom_editor.field.text().strip():
+                self.custom_editor.parse_now()  # back to the formula typed last
+            else:
+                self.custom_editor.pretty_label.setText(
+                    "<span style='color:#666'>Type a function of x and y; it replaces the "
+                    "surface as soon as it is valid.</span>")
+            return
+        self.custom_editor.hide()
+        self.formula_label.show()
+        self._try(self.model.set_surface, name)
+
     def _on_surface(self, name):
-        s = le.surface(name)
+        s = self.model.surface
+        custom = bool(s.expression)
         with _blocked(self.surface_combo):
-            self.surface_combo.setCurrentIndex(max(0, self.surface_combo.findData(name)))
+            self.surface_combo.setCurrentIndex(
+                self.surface_combo.findData(CUSTOM) if custom
+                else max(0, self.surface_combo.findData(name)))
+        self.custom_editor.setVisible(custom or self.surface_combo.currentData() == CUSTOM)
+        # A typed surface's formula shows in the editor, beside the field.
+        self.formula_label.setVisible(not self.custom_editor.isVisible())
         self.formula_label.setText(f"<i>f(x, y) = {s.formula}</i>" if s.formula else "")
         self.description_label.setText(s.description)
         self._on_bounds(self.model.bounds)
@@ -822,6 +855,9 @@ class ControlPanel(QtWidgets.QScrollArea):
         for pname, w in self.schedule_widgets.items():
             if pname in params:
                 self._set_value_widget(w, params[pname])
+
+
+CUSTOM = "<custom>"  # the surface picker's "Custom…" entry (never a surface name)
 
 
 def _schedule_name(run):

@@ -1,0 +1,297 @@
+"""The Learn panel: one lesson at a time (core.lessons), its paragraphs with the numbers of its own
+simulation filled in, and its "try this" tasks ticked live from what the app's runs are doing.
+
+Opening a lesson puts its scenario into the model (the runs, the surface, the start), so the
+user experiments on exactly what the text describes. The numbers in the paragraphs come from
+``core.lessons.simulated_state`` (the lesson's scenario run to its end, up to a second on a slow
+machine for a surface whose critical points are not known yet: done in a thread). The tasks are
+checked against a ``LessonState`` built from the model (run labels, optimizer, hyperparameters,
+noise, schedule), the live verdicts and each run's current position and loss; a task's hint
+shows ``task.hint_after`` seconds after the lesson was opened, unless the task is done.
+"""
+from __future__ import annotations
+
+import html
+import math
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from landscape_explorer.core.critical import global_minimum_value
+from landscape_explorer.core.lessons import (
+    Lesson, LessonState, RunState, evaluate, lessons, render_paragraphs, simulated_state,
+)
+
+from ..live_verdicts import live_verdicts_for
+
+POLL_MS = 50  # while the lesson's own simulation runs in its thread
+DONE_COLOR = "#2ca02c"
+HINT_COLOR = "#8a6d00"
+
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lesson-numbers")
+
+
+def live_lesson_state(model, engine) -> LessonState:
+    """What the tasks are checked against: every enabled run as the app has it right now."""
+    verdicts = live_verdicts_for(engine)
+    ids = set(engine.run_ids())
+    gmin = None
+    if verdicts.ready:  # the surface's critical points are cached: no search on the UI thread
+        gmin = global_minimum_value(model.surface)
+    runs = []
+    for r in model.runs:
+        if not r.enabled or r.id not in ids:
+            continue
+        st = engine.state(r.id)
+        v = verdicts.verdict(r.id)
+        x, y = (float(c) for c in st.position)
+        loss = float(st.loss)
+        numbers = {"x": x, "y": y, "loss": loss, "steps": int(st.step),
+                   "gap": loss - gmin if gmin is not None else math.nan}
+        if v is not None:
+            numbers["verdict"] = v.kind
+        runs.append(RunState(r.display_name, r.optimizer, dict(r.hyperparams),
+                             float(r.noise or 0.0),
+                             r.schedule["name"] if r.schedule else None,
+                             v.kind if v is not None else None, numbers))
+    return LessonState(runs)
+
+
+class TaskView(QtWidgets.QFrame):
+    """One task: its prompt with a ✓ when done, and its hint once it is due."""
+
+    def __init__(self, task, parent=None):
+        super().__init__(parent)
+        self.task = task
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.mark = QtWidgets.QLabel()
+        self.mark.setFixedWidth(22)
+        self.mark.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignHCenter)
+        self.prompt = QtWidgets.QLabel(task.prompt)
+        self.prompt.setWordWrap(True)
+        self.hint = QtWidgets.QLabel(f"Hint: {task.hint}")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet(f"color: {HINT_COLOR}; font-style: italic;")
+        self.hint.hide()
+        text = QtWidgets.QVBoxLayout()
+        text.setContentsMargins(0, 0, 0, 0)
+        text.addWidget(self.prompt)
+        text.addWidget(self.hint)
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(6, 6, 6, 6)
+        row.addWidget(self.mark)
+        row.addLayout(text, 1)
+        self.done = False
+        self.hint_due = False
+        self.hint_timer = QtCore.QTimer(self)
+        self.hint_timer.setSingleShot(True)
+        self.hint_timer.timeout.connect(self._hint_due)
+        self.hint_timer.start(max(0, int(task.hint_after * 1000)))
+        self.set_done(False)
+
+    def _hint_due(self):
+        self.hint_due = True
+        self._update_hint()
+
+    def set_done(self, done: bool):
+        self.done = bool(done)
+        self.mark.setText(f"<span style='color:{DONE_COLOR}; font-size:14pt'>✓</span>"
+                          if self.done else "<span style='color:#7f7f7f; font-size:14pt'>○</span>")
+        self.mark.setToolTip("Done" if self.done else "Not done yet")
+        self._update_hint()
+
+    def _update_hint(self):
+        # A done task needs no hint; an undone one keeps it once it has appeared.
+        self.hint.setVisible(self.hint_due and not self.done)
+
+    def hint_visible(self) -> bool:
+        return not self.hint.isHidden()
+
+
+class LessonPanel(QtWidgets.QWidget):
+    """Title, paragraphs and tasks of the current lesson, with Back and Next."""
+
+    lessonOpened = QtCore.pyqtSignal(str)  # lesson id
+
+    def __init__(self, model, engine, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.engine = engine
+        self.verdicts = live_verdicts_for(engine)
+        self.all_lessons: list[Lesson] = lessons()
+        self.lesson: Lesson | None = None
+        self.task_views: list[TaskView] = []
+        self._numbers: Future | None = None
+
+        self.position = QtWidgets.QLabel()
+        self.position.setStyleSheet("color: #666;")
+        self.title = QtWidgets.QLabel()
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        self.text = QtWidgets.QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.text.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        self.tasks_title = QtWidgets.QLabel("<b>Try this</b>")
+        self.tasks_box = QtWidgets.QVBoxLayout()
+        self.tasks_box.setContentsMargins(0, 0, 0, 0)
+        self.restart_button = QtWidgets.QPushButton("Restart lesson")
+        self.restart_button.setToolTip("Put the lesson's runs back as the lesson set them up")
+        self.restart_button.clicked.connect(lambda: self.open_lesson(self.lesson))
+        self.back_button = QtWidgets.QPushButton("◀ Back")
+        self.next_button = QtWidgets.QPushButton("Next ▶")
+        self.back_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(+1))
+
+        body = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(body)
+        lay.addWidget(self.position)
+        lay.addWidget(self.title)
+        lay.addWidget(self.text)
+        lay.addSpacing(6)
+        lay.addWidget(self.tasks_title)
+        lay.addLayout(self.tasks_box)
+        lay.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        nav = QtWidgets.QHBoxLayout()
+        nav.addWidget(self.back_button)
+        nav.addWidget(self.restart_button)
+        nav.addWidget(self.next_button)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(nav)
+
+        self.poll = QtCore.QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self._poll_numbers)
+        # Tasks are checked whenever what they look at may have changed.
+        self.verdicts.changed.connect(self.check_tasks)
+        engine.stepped.connect(self.check_tasks)
+        engine.restarted.connect(self.check_tasks)
+        model.runsChanged.connect(self.check_tasks)
+        model.runChanged.connect(lambda _rid: self.check_tasks())
+        self._show_nothing()
+
+    # ------------------------------------------------------------------ navigation
+    def index(self) -> int:
+        ids = [x.id for x in self.all_lessons]
+        return ids.index(self.lesson.id) if self.lesson is not None and self.lesson.id in ids else -1
+
+    def step(self, delta: int):
+        i = self.index() + delta
+        if 0 <= i < len(self.all_lessons):
+            self.open_lesson(self.all_lessons[i])
+
+    def open_lesson(self, lesson: Lesson | str):
+        """Show ``lesson`` (a Lesson or a bundled lesson's id) and load its scenario."""
+        if isinstance(lesson, str):
+            found = [x for x in self.all_lessons if x.id == lesson]
+            if not found:
+                raise ValueError(f"unknown lesson {lesson!r}; valid: "
+                                 f"{', '.join(x.id for x in self.all_lessons)}")
+            lesson = found[0]
+        self.lesson = lesson
+        self.model.set_scenario(lesson.scenario)
+        # A task is "change this setting and see": the changed run replays from the start, as
+        # the lesson's text describes it, rather than going on from where it stopped.
+        self.model.set_restart_on_edit(True)
+        i = self.index()
+        self.position.setText(f"Lesson {i + 1} of {len(self.all_lessons)}" if i >= 0 else "Lesson")
+        self.title.setText(lesson.title)
+        self.back_button.setEnabled(i > 0)
+        self.next_button.setEnabled(0 <= i < len(self.all_lessons) - 1)
+        self.restart_button.setEnabled(True)
+        self.text.setText("<p style='color:#666'><i>Working out this lesson's numbers…</i></p>")
+        self._numbers = _EXECUTOR.submit(simulated_state, lesson.scenario)
+        self.poll.start()
+        for tv in self.task_views:
+            self.tasks_box.removeWidget(tv)
+            tv.deleteLater()
+        self.task_views = [TaskView(t) for t in lesson.tasks]
+        for tv in self.task_views:
+            self.tasks_box.addWidget(tv)
+        self.tasks_title.show()
+        self.check_tasks()
+        self.lessonOpened.emit(lesson.id)
+
+    def _show_nothing(self):
+        self.position.setText("")
+        self.title.setText("No lesson open")
+        self.text.setText("Choose a lesson from the Learn menu.")
+        self.tasks_title.hide()
+        self.back_button.setEnabled(False)
+        self.next_button.setEnabled(bool(self.all_lessons))
+        self.restart_button.setEnabled(False)
+
+    def _poll_numbers(self):
+        fut = self._numbers
+        if fut is None or not fut.done():
+            return
+        self.poll.stop()
+        self._numbers = None
+        if self.lesson is None:
+            return
+        try:
+            paras = render_paragraphs(self.lesson, fut.result())
+        except Exception as e:  # a lesson whose numbers cannot be worked out: say so, plainly
+            self.text.setText(f"<p style='color:#d62728'>Could not work out this lesson's "
+                              f"numbers: {html.escape(str(e))}</p>")
+            return
+        self.text.setText("".join(f"<p>{html.escape(p)}</p>" for p in paras))
+
+    def numbers_ready(self) -> bool:
+        """Whether the paragraphs show their numbers (tests)."""
+        return self.lesson is not None and self._numbers is None
+
+    # ------------------------------------------------------------------ tasks
+    def check_tasks(self):
+        if self.lesson is None or not self.task_views:
+            return
+        state = live_lesson_state(self.model, self.engine)
+        for tv in self.task_views:
+            tv.set_done(evaluate(tv.task.check, state))
+
+    def tasks_done(self) -> list[bool]:
+        return [tv.done for tv in self.task_views]
+
+    def paragraphs_text(self) -> str:
+        """The paragraphs as plain text (tests)."""
+        d = QtGui.QTextDocument()
+        d.setHtml(self.text.text())
+        return d.toPlainText()
+
+
+def install_lessons(window):
+    """The Learn menu (one entry per bundled lesson) and the Lesson dock, hidden until used."""
+    panel = LessonPanel(window.model, window.engine)
+    dock = QtWidgets.QDockWidget("Lesson", window)
+    dock.setObjectName("lesson_dock")
+    dock.setWidget(panel)
+    dock.setMinimumWidth(300)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()
+    menu = window.menuBar().insertMenu(window.help_menu.menuAction(),
+                                       QtWidgets.QMenu("&Learn", window))
+    learn = menu.menu()
+    actions = {}
+    for i, lesson in enumerate(panel.all_lessons):
+        act = learn.addAction(f"{i + 1}. {lesson.title}")
+        act.setObjectName(f"lesson_{lesson.id}")
+
+        def opened(_checked=False, lid=lesson.id):
+            dock.show()
+            dock.raise_()
+            panel.open_lesson(lid)
+
+        act.triggered.connect(opened)
+        actions[lesson.id] = act
+    learn.addSeparator()
+    learn.addAction(dock.toggleViewAction())
+    window.learn_menu = learn
+    window.lesson_actions = actions
+    window.lesson_panel = panel
+    window.lesson_dock = dock
+    return panel
