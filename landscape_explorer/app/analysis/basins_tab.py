@@ -101,7 +101,7 @@ class BasinsTab(QtWidgets.QWidget):
             self.basins_label.setText(f"Cannot map this run: {e}")
             return
         self._names = [self.model.run(i).name for i in ids]
-        self._key = (self.model.surface_name, self.model.bounds)
+        self._key = (self.model.surface, self.model.bounds)
         w = BasinsWorker(self.model.surface, opts, resolution=self.basins_res.value(),
                          steps=self.basins_steps.value(), bounds=self.model.bounds)
         w.progress.connect(lambda f: self.basins_progress.setValue(int(PROGRESS_STEPS * f)))
@@ -135,7 +135,7 @@ class BasinsTab(QtWidgets.QWidget):
         self.basins_label.setText(text)
 
     def _on_basins(self, results):
-        if self._key != (self.model.surface_name, self.model.bounds):
+        if self._key != (self.model.surface, self.model.bounds):
             self._finished("The surface changed: compute the map again.")
             return
         self.basins_results = list(results)

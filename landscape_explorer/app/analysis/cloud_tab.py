@@ -170,7 +170,7 @@ class CloudTab(QtWidgets.QWidget):
             return
         k = self.restarts_k.value()
         surf, bounds, steps = self.model.surface, self.model.bounds, self.model.max_steps
-        tag = ("restarts", surf.name, bounds, self.model.run(rid).name)
+        tag = ("restarts", surf, bounds, self.model.run(rid).name)
 
         def work():
             rr = random_restarts(surf, opt, k=k, steps=steps, bounds=bounds, seed=0,
@@ -188,7 +188,7 @@ class CloudTab(QtWidgets.QWidget):
     def _on_restarts(self, tag, result):
         self.restarts_go.setEnabled(True)
         self._restarts_worker = None
-        if tag[1:3] != (self.model.surface_name, self.model.bounds):
+        if tag[1:3] != (self.model.surface, self.model.bounds):
             return  # stale: the surface changed while they ran
         rr, verdict = result
         self.restarts_result = rr

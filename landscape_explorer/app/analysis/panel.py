@@ -265,7 +265,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             critical_points(surf)  # the verdicts' reference (the surface's own bounds)
             return critical_points(surf, bounds)
 
-        w = CallWorker(("critical", surf.name, bounds), find)
+        w = CallWorker(("critical", surf, bounds), find)
         w.done.connect(self._on_critical)
         w.failed.connect(self._on_critical_failed)
         self.start_worker(w)
@@ -284,7 +284,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.step_tab.stop()
 
     def _on_critical(self, tag, result):
-        if tag[1:] != (self.model.surface_name, self.model.bounds):
+        if tag[1:] != (self.model.surface, self.model.bounds):
             return  # a stale answer for a surface no longer shown
         self.critical = list(result)
         self._show_critical_points()
