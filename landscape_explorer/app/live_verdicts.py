@@ -50,8 +50,8 @@ class LiveVerdicts(QtCore.QObject):
         self._verdicts: dict[int, Verdict] = {}
         self._keys: dict[int, tuple] = {}  # run id -> engine.draw_key at its verdict
         self._locator: PointLocator | None = None
-        self._searching: set[str] = set()  # surfaces whose critical points a thread is finding
-        self._failed: dict[str, str] = {}  # surface name -> why its critical point search failed
+        self._searching: set = set()  # surfaces whose critical points a thread is finding
+        self._failed: dict = {}  # surface -> why its critical point search failed
         self.timer = QtCore.QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.refresh)
@@ -73,7 +73,7 @@ class LiveVerdicts(QtCore.QObject):
     @property
     def failure(self) -> str | None:
         """Why the current surface has no verdicts (its critical point search failed), or None."""
-        return self._failed.get(self.model.surface_name)
+        return self._failed.get(self.model.surface)
 
     @property
     def ready(self) -> bool:
@@ -98,16 +98,17 @@ class LiveVerdicts(QtCore.QObject):
         surf = self.model.surface
         if has_cached_critical_points(surf):
             self._locator = PointLocator(surf)
-        elif surf.name not in self._searching:
-            self._searching.add(surf.name)
+        elif surf not in self._searching:
+            # Keyed by the surface itself: a typed formula's parameter change keeps its name.
+            self._searching.add(surf)
 
             def search(s=surf):
                 try:
                     critical_points(s)  # fills the core's cache; polled below
                 except Exception as e:  # a surface the search cannot handle: no verdicts
-                    self._failed[s.name] = f"{type(e).__name__}: {e}"
+                    self._failed[s] = f"{type(e).__name__}: {e}"
                 finally:
-                    self._searching.discard(s.name)
+                    self._searching.discard(s)
 
             threading.Thread(target=search, name=f"critical-{surf.name}", daemon=True).start()
         self.refresh()
@@ -120,7 +121,7 @@ class LiveVerdicts(QtCore.QObject):
             if not has_cached_critical_points(surf):
                 self._verdicts.clear()
                 self._keys.clear()
-                if surf.name not in self._failed:
+                if surf not in self._failed:
                     self.timer.start(POLL_MS)
                 self.changed.emit()
                 return
