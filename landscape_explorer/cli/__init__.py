@@ -39,7 +39,7 @@ def _join_negative_points(argv: list[str]) -> list[str]:
     return out
 
 
-POINT_OPTIONS = {"--start", "--center"}
+POINT_OPTIONS = {"--start", "--center", "--xlim", "--ylim"}
 
 
 def main(argv=None) -> int:

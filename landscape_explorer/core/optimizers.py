@@ -45,7 +45,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import ParameterError, check_bool, check_int, check_real, range_text
+from .validation import ParameterError, check_bool, check_int, check_real, range_text, shown
 
 Kernel = Callable[..., Any]  # (p, g, st, sc) -> new p
 
@@ -109,7 +109,7 @@ class HyperParam:
                              None if self.high is None else int(self.high))
         if self.kind == "pair":
             if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise ParameterError(self.name, f"invalid {self.name}: {value!r} (must be a "
+                raise ParameterError(self.name, f"invalid {self.name}: {shown(value)} (must be a "
                                                 "pair of numbers)")
             return tuple(check_real(self.name, v, self.low, self.high, self.low_open,
                                     self.high_open, label=f"{self.name}[{i}]")

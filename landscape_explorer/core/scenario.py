@@ -40,6 +40,7 @@ import copy
 import json
 import math
 import os
+import stat
 import re
 from dataclasses import dataclass, field, fields, replace
 
@@ -261,13 +262,30 @@ def default_start(bounds) -> tuple:
 # Files.
 
 
+MAX_SCENARIO_BYTES = 1_000_000  # bundled scenarios are a few kB
+
+
 def load_scenario(path) -> Scenario:
     """Read and validate a scenario file. Every problem is a one-line ScenarioError that starts
     with the file name."""
     path = os.fspath(path)
     try:
+        # Look before opening: opening a FIFO blocks until a writer comes, and a device such
+        # as /dev/zero never ends. Then read at most one byte past the limit, should the file
+        # have grown meanwhile.
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError("", f"{path}: not a regular file (a pipe, device or socket)")
+        if st.st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError("", f"{path}: {st.st_size:,} bytes; a scenario file is at most "
+                                    f"{MAX_SCENARIO_BYTES:,}")
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError("", f"{path}: more than {MAX_SCENARIO_BYTES:,} bytes; a scenario "
+                                    "file is at most that")
     except FileNotFoundError:
         raise ScenarioError("", f"{path}: no such file") from None
     except IsADirectoryError:

@@ -174,7 +174,11 @@ def _validate_cyclic(p):
     if p["step_size_down"] is not None:
         check_int("step_size_down", p["step_size_down"], 1)
     check_choice("mode", p["mode"], ("triangular", "triangular2", "exp_range"))
-    check_positive("gamma", p["gamma"])
+    if p["mode"] == "exp_range":
+        # gamma ** step: above 1 it overflows within a few hundred steps
+        check_real("gamma", p["gamma"], 0.0, 1.0, low_open=True)
+    else:
+        check_positive("gamma", p["gamma"])
 
 
 def _validate_linear(p):

@@ -97,6 +97,10 @@ def _as_starts(starts: Any) -> np.ndarray:
                                        f"got {p.shape}")
     if not np.isfinite(p).all():
         raise ParameterError("starts", "starts must be finite numbers")
+    if (np.abs(p) >= DIVERGENCE_LIMIT).any():
+        # There a particle would count as diverged before its first step.
+        raise ParameterError("starts", f"starts must lie within +-{DIVERGENCE_LIMIT:g} in "
+                                       "both coordinates")
     return p
 
 
@@ -177,9 +181,10 @@ class Engine:
         """('converged' | 'moving' | 'diverged' per particle, gradient norms). A particle that has
         not taken a step is never converged: nothing has been tried yet."""
         sc = scales_of(self.surface)
-        g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
-        gnorm = np.sqrt((g * g).sum(axis=1))
-        step = np.sqrt((self.last_update ** 2).sum(axis=1))
+        with np.errstate(all="ignore"):  # far out a gradient can overflow; it is inf then
+            g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
+            gnorm = np.hypot(g[:, 0], g[:, 1])
+            step = np.hypot(self.last_update[:, 0], self.last_update[:, 1])
         still = self.active & (self.steps_taken > 0) & (gnorm <= CONVERGED_GRAD_REL * sc.grad) & \
             (step <= CONVERGED_STEP_REL * sc.span)
         if still.any():
