@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 
 import numpy as np
 
-from ..core.validation import MAX_INT, shown
+from ..core.validation import MAX_INT, MEMORY_FRACTION, memory_budget, shown
 
 EXIT_USAGE = 2
 
@@ -148,19 +147,6 @@ positive_int = bounded_int(0, MAX_INT)
 steps_int = bounded_int(0, MAX_STEPS)
 seed_int = bounded_int(0, MAX_SEED)
 MAX_WORK = 5_000_000_000  # particle-steps of one command: minutes on the fused engine
-MEMORY_FRACTION = 0.25  # of the machine's memory, the most one command may plan to hold
-
-
-def memory_budget() -> int:
-    """Bytes one command may plan to hold: MEMORY_FRACTION of the machine's physical memory
-    (4 GiB where the machine does not say)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        total = 16 * 2 ** 30
-    return int(total * MEMORY_FRACTION)
-
-
 def gib(n: float) -> str:
     return f"{n / 2 ** 30:.1f} GiB" if n >= 2 ** 30 else f"{n / 2 ** 20:.0f} MiB"
 

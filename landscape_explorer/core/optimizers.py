@@ -38,6 +38,7 @@ Gradient noise (``noise``) and gradient-norm clipping (``clip``) are applied by 
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple
@@ -129,7 +130,7 @@ class Optimizer:
     noise: float = 0.0
     clip: float | None = None
     schedule: Any = None  # schedules.Schedule or None
-    _lr_cache: list = field(default_factory=list, repr=False, compare=False)
+    _lr_window: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def n_state(self) -> int:
@@ -156,14 +157,27 @@ class Optimizer:
 
     def lrs(self, start: int, count: int) -> np.ndarray:
         """Learning rates for optimizer steps start+1 .. start+count (torch: the scheduler steps
-        once after each optimizer step)."""
+        once after each optimizer step). A schedule is streamed: only the last window asked
+        for is kept (runs ask for consecutive windows), so memory does not grow with the run."""
         if self.schedule is None:
             return np.full(count, self.lr)
+        w = self._lr_window  # [first step index held, held lrs, iterator positioned after them]
+        if not w or start < w[0]:
+            w[:] = [0, np.empty(0), self.schedule.stream(self.lr)]
+        first, held, it = w
+        pos = first + len(held)
+        if start > pos:  # skip ahead without keeping what is skipped
+            for _ in itertools.islice(it, start - pos):
+                pass
+            first, held, pos = start, np.empty(0), start
         need = start + count
-        if len(self._lr_cache) < need:
-            n = max(need, 2 * len(self._lr_cache), 256)
-            self._lr_cache[:] = list(self.schedule.lrs(self.lr, n))
-        return np.asarray(self._lr_cache[start:need], dtype=np.float64)
+        if need > pos:
+            more = np.fromiter(itertools.islice(it, need - pos), dtype=np.float64,
+                               count=need - pos)
+            held = np.concatenate([held[start - first:], more])
+            first = start
+        w[:] = [first, held, it]
+        return held[start - first: start - first + count].copy()
 
     def scalars(self, step: int, lr: float) -> tuple:
         """The kernel's named scalars (a NamedTuple of floats) for optimizer step ``step`` >= 1

@@ -8,9 +8,23 @@ message), with a one-line message naming the parameter, the bad value and what i
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, Iterable
 
 import numpy as np
+
+
+MEMORY_FRACTION = 0.25  # of the machine's memory: the most one computation may plan to hold
+
+
+def memory_budget() -> int:
+    """Bytes one computation may plan to hold: MEMORY_FRACTION of the machine's physical memory
+    (of 16 GiB where the machine does not say)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 16 * 2 ** 30
+    return int(total * MEMORY_FRACTION)
 
 
 class ParameterError(ValueError):
