@@ -181,8 +181,11 @@ class Optimizer:
 
     def scalars(self, step: int, lr: float) -> tuple:
         """The kernel's named scalars (a NamedTuple of floats) for optimizer step ``step`` >= 1
-        with learning rate ``lr``."""
-        return self.defn.scalars(step, lr, self.hyperparams)
+        with learning rate ``lr``. Extreme hyperparameters inside the valid ranges (lr 1e308,
+        a bias correction of 1e-300) may overflow here without a warning: an infinite scalar
+        makes a non-finite step, which the step driver refuses (the particle diverges)."""
+        with np.errstate(all="ignore"):
+            return self.defn.scalars(step, lr, self.hyperparams)
 
     def scalar_table(self, start: int, count: int) -> np.ndarray:
         """(count, S) float64: the scalars of steps start+1 .. start+count, one row per step."""
