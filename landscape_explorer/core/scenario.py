@@ -66,7 +66,7 @@ MAX_PLAYBACK_STEPS = 10**9
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
-_LONG_WORD = re.compile(r"\S{61,}")
+_LONG_WORD = re.compile(r"\S{201,}")  # longer than any file path a message names
 
 
 def _shorten(m: "re.Match[str]") -> str:
