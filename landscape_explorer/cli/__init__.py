@@ -7,7 +7,9 @@ with one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import re
+import signal
 import sys
+import threading
 
 from . import basins, critical, lesson, list as list_cmd, render, run, sweep
 from .common import EXIT_USAGE, ArgumentParser, UsageError
@@ -39,11 +41,21 @@ def _join_negative_points(argv: list[str]) -> list[str]:
     return out
 
 
-POINT_OPTIONS = {"--start", "--center"}
+POINT_OPTIONS = {"--start", "--center", "--xlim", "--ylim"}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl+C so that the same handlers clean up (partial files...)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
 
 
 def main(argv=None) -> int:
-    argv = _join_negative_points(sys.argv[1:] if argv is None else list(argv))
+    argv = _join_negative_points(sys.argv[1:] if argv is None else [*argv])  # `list` here is the subcommand module
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -61,6 +73,8 @@ def main(argv=None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+    except Terminated:
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         return 130
 

@@ -5,8 +5,15 @@ import json
 
 import numpy as np
 
-from .common import (UsageError, check_output_writable, parse_bounds, parse_optimizer,
-                     parse_surface, positive_int, write_png)
+from ..core.validation import shown
+
+from .common import (UsageError, bounded_int, check_output_writable, check_resolvable, check_size, parse_bounds,
+                     parse_optimizer, parse_surface, seed_int, steps_int, write_png)
+
+MAX_RESOLUTION = 4096
+# Bytes per start while a map is computed: positions, optimizer state (up to 3 buffers), the
+# last update, end points, labels and the image, with numpy's temporaries.
+BYTES_PER_START = 240
 
 
 def add_subcommand(sub):
@@ -14,9 +21,10 @@ def add_subcommand(sub):
     p.add_argument("--surface", required=True, help="surface name (see `list`)")
     p.add_argument("--optimizer", action="append", required=True, metavar="SPEC",
                    help='e.g. "adam(lr=0.05)"; repeat to put several maps side by side')
-    p.add_argument("--resolution", type=positive_int, default=256, help="starts per axis")
-    p.add_argument("--steps", type=positive_int, default=500)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resolution", type=bounded_int(1, MAX_RESOLUTION), default=256,
+                   help=f"starts per axis (at most {MAX_RESOLUTION})")
+    p.add_argument("--steps", type=steps_int, default=500)
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--xlim", metavar="XMIN,XMAX")
     p.add_argument("--ylim", metavar="YMIN,YMAX")
     p.add_argument("-o", "--output", metavar="PNG", help="write the map(s) to this PNG")
@@ -29,10 +37,16 @@ def cmd_basins(args) -> int:
 
     surf = parse_surface(args.surface)
     opts = [parse_optimizer(s) for s in args.optimizer]
-    if args.resolution < 1:
-        raise UsageError(f"invalid --resolution {args.resolution}: must be >= 1")
+    n = args.resolution ** 2
+    check_size(f"--resolution {args.resolution} (x {len(opts)} optimizer(s)) with --steps "
+               f"{args.steps}", n * BYTES_PER_START, n * args.steps * len(opts),
+               "use a smaller --resolution or fewer --steps")
     bounds = parse_bounds(surf, args)
+    check_resolvable(surf, bounds)
     if args.output:
+        if not args.output.lower().endswith(".png"):
+            raise UsageError(f"invalid --output {shown(args.output)}: basins writes PNG; "
+                             "give a .png name")
         check_output_writable(args.output)
     results = []
     for opt in opts:

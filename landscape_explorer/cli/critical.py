@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .common import parse_bounds, parse_surface, precise
+from .common import check_resolvable, parse_bounds, parse_surface, precise
 
 
 def add_subcommand(sub):
@@ -26,6 +26,7 @@ def cmd_critical(args) -> int:
 
     surf = parse_surface(args.surface)
     bounds = parse_bounds(surf, args)
+    check_resolvable(surf, bounds)
     cps = critical_points(surf, bounds)
     if args.json:
         print(json.dumps({"surface": surf.name, "bounds": [list(b) for b in bounds],

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 
+from ..core.validation import shown
 from .common import UsageError
 
 EXIT_FAILED = 1  # the render itself failed (no OpenGL, disk full, ...); bad arguments exit 2
@@ -56,9 +57,9 @@ class Progress:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    m = re.fullmatch(r"\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*", text)
     if not m:
-        raise UsageError(f"invalid size {text!r}: expected WIDTHxHEIGHT such as 1920x1080")
+        raise UsageError(f"invalid size {shown(text)}: expected WIDTHxHEIGHT such as 1920x1080")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -93,9 +94,11 @@ def add_subcommand(sub) -> None:
 
 def _int_arg(name, text, lo, hi):
     try:
+        if len(str(text)) > 20:
+            raise ValueError
         v = int(text)
     except (TypeError, ValueError):
-        raise UsageError(f"invalid {name} {text!r}: expected a whole number") from None
+        raise UsageError(f"invalid {name} {shown(text)}: expected a whole number") from None
     if not lo <= v <= hi:
         raise UsageError(f"invalid {name} {v}: must be {lo}..{hi}")
     return v

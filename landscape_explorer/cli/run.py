@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 
-from .common import (optimizer_json, parse_optimizer, parse_point, parse_surface, positive_int,
-                     precise, verdict_json)
+from .common import (MAX_STEPS, UsageError, check_size, optimizer_json, parse_optimizer, parse_point,
+                     parse_surface, precise, seed_int, steps_int, verdict_json)
 
 
 def add_subcommand(sub):
@@ -16,8 +16,9 @@ def add_subcommand(sub):
                    help='e.g. "adam(lr=0.05)"; repeat to compare several')
     p.add_argument("--start", action="append", required=True, metavar="X,Y",
                    help="start point; repeat for several particles")
-    p.add_argument("--steps", type=positive_int, default=300)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=steps_int, default=300,
+                   help=f"optimizer steps (at most {MAX_STEPS:,})")
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object with full paths")
     p.set_defaults(func=cmd_run)
 
@@ -28,9 +29,21 @@ def cmd_run(args) -> int:
     surf = parse_surface(args.surface)
     opts = [parse_optimizer(s) for s in args.optimizer]
     starts = np.array([parse_point(s) for s in args.start])
+    n = len(starts) * len(opts)
+    # --json prints every step of every path (three numbers of about 24 bytes of JSON each, and
+    # the float64 arrays behind them); without it only the end points are kept.
+    rows = args.steps + 1 if args.json else 2
+    check_size(f"--steps {args.steps} with {n} particle run(s)" + (" and --json" if args.json
+               else ""), rows * n * 3 * (8 + 24), args.steps * n,
+               "use fewer --steps or start points" + (", or leave out --json" if args.json
+                                                       else ""))
     runs = []
     for opt in opts:
-        res = simulate(surf, opt, starts, args.steps, seed=args.seed)
+        try:
+            res = simulate(surf, opt, starts, args.steps, seed=args.seed,
+                           record_every=1 if args.json else max(args.steps, 1))
+        except ValueError as e:
+            raise UsageError(str(e)) from None
         runs.append((opt, res))
     if args.json:
         out = {

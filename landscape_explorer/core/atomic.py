@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from typing import Callable, Iterator
 
@@ -44,7 +45,9 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[str]:
     base = os.path.basename(path)
     if suffix is None:
         suffix = os.path.splitext(base)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".part{suffix}", dir=directory)
+    remove_stale_parts(directory, base, suffix)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.pid{os.getpid()}.", suffix=f".part{suffix}",
+                               dir=directory)
     os.close(fd)
     try:
         yield tmp
@@ -56,6 +59,36 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[str]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_stale_parts(directory: str, base: str, suffix: str) -> list[str]:
+    """Remove temporary files of our own naming (``.BASE.pidPID.XXXX.partSUFFIX``) for this
+    target whose writing process no longer runs (killed mid-write, by SIGKILL or a power cut,
+    where no handler could clean up). Returns the paths removed."""
+    pattern = re.compile(re.escape(f".{base}.pid") + r"(\d+)\.[^/]*" +
+                         re.escape(f".part{suffix}") + "$")
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        m = pattern.match(name)
+        if m and not _pid_alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, name))
+                removed.append(os.path.join(directory, name))
+    return removed
 
 
 def atomic_write(path, writer: Callable, mode: str = "wb", encoding: str | None = None) -> None:

@@ -428,3 +428,48 @@ class PointLocator:
         j = d.argmin(1)
         return np.where(d[np.arange(len(rep)), j] <= 1e-3 * self.sc.span, j, -1)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# What the search can resolve.
+
+# Bounds narrower than this many float64 steps (ulps) of their largest coordinate cannot be
+# gridded, differentiated and told apart reliably.
+_MIN_SPAN_ULPS = 1e6
+# Critical points closer than this x span are too close for the ring test that classifies
+# degenerate points (radius 1e-3 x span, _ring_kind) to tell them apart.
+_MIN_SEPARATION = 2e-3
+
+
+def resolution_problem(surface: Surface | str, bounds: Any = None) -> str | None:
+    """Why ``critical_points(surface, bounds)`` cannot be trusted on these bounds, in one
+    sentence, or None where it can: bounds too narrow for float64, a surface that overflows
+    float64 inside them, or critical points closer together than the search's scale (bounds
+    far wider than the surface's features). Verdicts and basin maps lean on the same search."""
+    surf = get_surface(surface)
+    b = resolve_bounds(surf, bounds)
+    (x0, x1), (y0, y1) = b
+    for axis, lo, hi in (("x", x0, x1), ("y", y0, y1)):
+        big = max(abs(lo), abs(hi), np.finfo(float).tiny)
+        if hi - lo < _MIN_SPAN_ULPS * np.spacing(big):
+            return (f"the {axis} bounds are {hi - lo:.3g} wide at coordinates near {big:.3g}: "
+                    "too narrow to resolve in double precision; widen them")
+    pts = grid_points(b, 64)
+    with np.errstate(all="ignore"):
+        finite = (np.isfinite(surf.value(pts)).all() and np.isfinite(surf.grad(pts)).all()
+                  and np.isfinite(surf.hessian(pts)).all())
+    if not finite:
+        return ("the surface's values or derivatives overflow double precision inside these "
+                "bounds; narrow them")
+    cps = critical_points(surf, b)
+    if len(cps) > 1:
+        xy = np.array([c.xy for c in cps])
+        d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        np.fill_diagonal(d, np.inf)
+        closest = float(d.min())
+        wide = max(x1 - x0, y1 - y0)
+        if closest < _MIN_SEPARATION * wide:
+            return (f"critical points {closest:.3g} apart are too close to tell apart in bounds "
+                    f"{wide:.3g} wide; narrow the bounds to at most "
+                    f"{closest / _MIN_SEPARATION:.3g} wide around them")
+    return None

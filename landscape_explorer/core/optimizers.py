@@ -38,6 +38,7 @@ Gradient noise (``noise``) and gradient-norm clipping (``clip``) are applied by 
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple
@@ -45,7 +46,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .validation import ParameterError, check_bool, check_int, check_real, range_text
+from .validation import ParameterError, check_bool, check_int, check_real, range_text, shown
 
 Kernel = Callable[..., Any]  # (p, g, st, sc) -> new p
 
@@ -109,7 +110,7 @@ class HyperParam:
                              None if self.high is None else int(self.high))
         if self.kind == "pair":
             if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise ParameterError(self.name, f"invalid {self.name}: {value!r} (must be a "
+                raise ParameterError(self.name, f"invalid {self.name}: {shown(value)} (must be a "
                                                 "pair of numbers)")
             return tuple(check_real(self.name, v, self.low, self.high, self.low_open,
                                     self.high_open, label=f"{self.name}[{i}]")
@@ -129,7 +130,7 @@ class Optimizer:
     noise: float = 0.0
     clip: float | None = None
     schedule: Any = None  # schedules.Schedule or None
-    _lr_cache: list = field(default_factory=list, repr=False, compare=False)
+    _lr_window: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def n_state(self) -> int:
@@ -156,19 +157,35 @@ class Optimizer:
 
     def lrs(self, start: int, count: int) -> np.ndarray:
         """Learning rates for optimizer steps start+1 .. start+count (torch: the scheduler steps
-        once after each optimizer step)."""
+        once after each optimizer step). A schedule is streamed: only the last window asked
+        for is kept (runs ask for consecutive windows), so memory does not grow with the run."""
         if self.schedule is None:
             return np.full(count, self.lr)
+        w = self._lr_window  # [first step index held, held lrs, iterator positioned after them]
+        if not w or start < w[0]:
+            w[:] = [0, np.empty(0), self.schedule.stream(self.lr)]
+        first, held, it = w
+        pos = first + len(held)
+        if start > pos:  # skip ahead without keeping what is skipped
+            for _ in itertools.islice(it, start - pos):
+                pass
+            first, held, pos = start, np.empty(0), start
         need = start + count
-        if len(self._lr_cache) < need:
-            n = max(need, 2 * len(self._lr_cache), 256)
-            self._lr_cache[:] = list(self.schedule.lrs(self.lr, n))
-        return np.asarray(self._lr_cache[start:need], dtype=np.float64)
+        if need > pos:
+            more = np.fromiter(itertools.islice(it, need - pos), dtype=np.float64,
+                               count=need - pos)
+            held = np.concatenate([held[start - first:], more])
+            first = start
+        w[:] = [first, held, it]
+        return held[start - first: start - first + count].copy()
 
     def scalars(self, step: int, lr: float) -> tuple:
         """The kernel's named scalars (a NamedTuple of floats) for optimizer step ``step`` >= 1
-        with learning rate ``lr``."""
-        return self.defn.scalars(step, lr, self.hyperparams)
+        with learning rate ``lr``. Extreme hyperparameters inside the valid ranges (lr 1e308,
+        a bias correction of 1e-300) may overflow here without a warning: an infinite scalar
+        makes a non-finite step, which the step driver refuses (the particle diverges)."""
+        with np.errstate(all="ignore"):
+            return self.defn.scalars(step, lr, self.hyperparams)
 
     def scalar_table(self, start: int, count: int) -> np.ndarray:
         """(count, S) float64: the scalars of steps start+1 .. start+count, one row per step."""

@@ -42,14 +42,15 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
+import stat
 import re
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from .assets import asset_path
+from .validation import as_finite_float, shown
 from .atomic import atomic_write_text
 
 SCHEMA = "landscape-explorer/scenario"
@@ -69,11 +70,20 @@ MAX_PLAYBACK_STEPS = 10**9
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
+_LONG_WORD = re.compile(r"\S{201,}")  # longer than any file path a message names
+
+
+def _shorten(m: "re.Match[str]") -> str:
+    """A value a message repeats, cut down (a 400-digit number, a 100 kB string): one line."""
+    return f"{m.group(0)[:40]}... ({len(m.group(0))} characters)"
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used. ``str(e)`` is one line; ``e.field`` is the field path
     ("runs[1].optimizer") or "" when the problem is the file as a whole."""
 
     def __init__(self, field_path: str, message: str):
+        message = _LONG_WORD.sub(_shorten, message)
         self.field = field_path
         self.reason = message
         super().__init__(f"{field_path}: {message}" if field_path else message)
@@ -269,13 +279,30 @@ def default_start(bounds) -> tuple:
 # Files.
 
 
+MAX_SCENARIO_BYTES = 1_000_000  # bundled scenarios are a few kB
+
+
 def load_scenario(path) -> Scenario:
     """Read and validate a scenario file. Every problem is a one-line ScenarioError that starts
     with the file name."""
     path = os.fspath(path)
     try:
+        # Look before opening: opening a FIFO blocks until a writer comes, and a device such
+        # as /dev/zero never ends. Then read at most one byte past the limit, should the file
+        # have grown meanwhile.
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError("", f"{path}: not a regular file (a pipe, device or socket)")
+        if st.st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError("", f"{path}: {st.st_size:,} bytes; a scenario file is at most "
+                                    f"{MAX_SCENARIO_BYTES:,}")
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES:
+            raise ScenarioError("", f"{path}: more than {MAX_SCENARIO_BYTES:,} bytes; a scenario "
+                                    "file is at most that")
     except FileNotFoundError:
         raise ScenarioError("", f"{path}: no such file") from None
     except IsADirectoryError:
@@ -373,8 +400,9 @@ def _join(path, key):
 def _number(v, path, lo=None, hi=None, lo_open=False) -> float:
     ok = isinstance(v, (int, float)) and not isinstance(v, bool)
     _need(ok, path, f"expected a number, got {_type_name(v)} {_short(v)}")
-    v = float(v)
-    _need(math.isfinite(v), path, f"must be finite, got {v!r}")
+    f = as_finite_float(v)  # None for inf, nan and integers too large for a float
+    _need(f is not None, path, f"must be a finite number, got {shown(v)}")
+    v = f
     if lo is not None:
         if lo_open:
             _need(v > lo, path, f"must be > {lo:g}, got {v:g}")

@@ -7,9 +7,10 @@ order, so that the learning rates agree to the last digit, not just to the close
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -33,11 +34,15 @@ class Schedule:
 
     name: str
     params: dict  # every parameter, defaults filled in, torch names
-    f_lrs: Callable  # (base_lr, n, params) -> sequence of n floats
+    f_lrs: Callable  # (base_lr, params) -> endless iterator of floats, steps 1, 2, ...
 
     def lrs(self, base_lr: float, n: int) -> np.ndarray:
         """The lr used by optimizer steps 1..n: step k uses the lr after k-1 scheduler.step() calls."""
-        return np.asarray(self.f_lrs(float(base_lr), int(n), self.params), dtype=np.float64)
+        return np.fromiter(self.stream(base_lr), dtype=np.float64, count=int(n))
+
+    def stream(self, base_lr: float) -> Iterator[float]:
+        """The lr of optimizer steps 1, 2, ... without end."""
+        return iter(self.f_lrs(float(base_lr), self.params))
 
     def spec(self) -> str:
         """A call the CLI parses back into this schedule, every parameter given."""
@@ -45,38 +50,38 @@ class Schedule:
 
 
 # ---------------------------------------------------------------------------------------------
-# The learning rates. Each returns the lr of optimizer steps 1..n; ``last_epoch`` below is torch's
-# scheduler.last_epoch (0 after construction, +1 per scheduler.step()).
+# The learning rates. Each yields the lr of optimizer steps 1, 2, ... without end (a generator,
+# so that a run of any length is streamed in chunks, never held whole); ``last_epoch`` below is
+# torch's scheduler.last_epoch (0 after construction, +1 per scheduler.step()).
 
 
-def _constant_lrs(base_lr, n, params):
-    return np.full(n, base_lr)
+def _constant_lrs(base_lr, params):
+    while True:
+        yield base_lr
 
 
-def _step_lrs(base_lr, n, params):  # StepLR
+def _step_lrs(base_lr, params):  # StepLR
     step_size, gamma = params["step_size"], params["gamma"]
-    lr, out = base_lr, []
-    for last_epoch in range(n):
+    lr = base_lr
+    for last_epoch in itertools.count():
         if last_epoch != 0 and last_epoch % step_size == 0:
             lr = lr * gamma
-        out.append(lr)
-    return out
+        yield lr
 
 
-def _exponential_lrs(base_lr, n, params):  # ExponentialLR
+def _exponential_lrs(base_lr, params):  # ExponentialLR
     gamma = params["gamma"]
-    lr, out = base_lr, []
-    for last_epoch in range(n):
+    lr = base_lr
+    for last_epoch in itertools.count():
         if last_epoch != 0:
             lr = lr * gamma
-        out.append(lr)
-    return out
+        yield lr
 
 
-def _cosine_lrs(base_lr, n, params):  # CosineAnnealingLR, recursive form
+def _cosine_lrs(base_lr, params):  # CosineAnnealingLR, recursive form
     T_max, eta_min = params["T_max"], params["eta_min"]
-    lr, out = base_lr, []
-    for last_epoch in range(n):
+    lr = base_lr
+    for last_epoch in itertools.count():
         if last_epoch == 0:
             pass
         elif (last_epoch - 1 - T_max) % (2 * T_max) == 0:
@@ -85,32 +90,29 @@ def _cosine_lrs(base_lr, n, params):  # CosineAnnealingLR, recursive form
             lr = ((1 + math.cos(math.pi * last_epoch / T_max))
                   / (1 + math.cos(math.pi * (last_epoch - 1) / T_max))
                   * (lr - eta_min) + eta_min)
-        out.append(lr)
-    return out
+        yield lr
 
 
-def _cosine_warm_restarts_lrs(base_lr, n, params):  # CosineAnnealingWarmRestarts
+def _cosine_warm_restarts_lrs(base_lr, params):  # CosineAnnealingWarmRestarts
     T_0, T_mult, eta_min = params["T_0"], params["T_mult"], params["eta_min"]
-    T_cur, T_i, out = 0, T_0, []
-    for last_epoch in range(n):
+    T_cur, T_i = 0, T_0
+    for last_epoch in itertools.count():
         if last_epoch != 0:
             T_cur = T_cur + 1
             if T_cur >= T_i:
                 T_cur = T_cur % T_i
                 T_i = T_i * T_mult
-        out.append(eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2)
-    return out
+        yield eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2
 
 
-def _cyclic_lrs(base_lr, n, params):  # CyclicLR (lr only: cycle_momentum=False)
+def _cyclic_lrs(base_lr, params):  # CyclicLR (lr only: cycle_momentum=False)
     max_lr, mode, gamma = params["max_lr"], params["mode"], params["gamma"]
     step_size_up = float(params["step_size_up"])
     down = params["step_size_down"]
     step_size_down = float(down) if down is not None else step_size_up
     total_size = step_size_up + step_size_down
     step_ratio = step_size_up / total_size
-    out = []
-    for last_epoch in range(n):
+    for last_epoch in itertools.count():
         cycle = math.floor(1 + last_epoch / total_size)
         x = 1.0 + last_epoch / total_size - cycle
         if x <= step_ratio:
@@ -124,20 +126,18 @@ def _cyclic_lrs(base_lr, n, params):  # CyclicLR (lr only: cycle_momentum=False)
             lr = base_lr + base_height * (1 / (2.0 ** (cycle - 1)))
         else:  # exp_range scales by iteration
             lr = base_lr + base_height * (gamma ** last_epoch)
-        out.append(lr)
-    return out
+        yield lr
 
 
-def _linear_lrs(base_lr, n, params):  # LinearLR, recursive form
+def _linear_lrs(base_lr, params):  # LinearLR, recursive form
     start, end, total = params["start_factor"], params["end_factor"], params["total_iters"]
-    lr, out = base_lr, []
-    for last_epoch in range(n):
+    lr = base_lr
+    for last_epoch in itertools.count():
         if last_epoch == 0:
             lr = lr * start
         elif last_epoch <= total:
             lr = lr * (1.0 + (end - start) / (total * start + (last_epoch - 1) * (end - start)))
-        out.append(lr)
-    return out
+        yield lr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,7 +174,11 @@ def _validate_cyclic(p):
     if p["step_size_down"] is not None:
         check_int("step_size_down", p["step_size_down"], 1)
     check_choice("mode", p["mode"], ("triangular", "triangular2", "exp_range"))
-    check_positive("gamma", p["gamma"])
+    if p["mode"] == "exp_range":
+        # gamma ** step: above 1 it overflows within a few hundred steps
+        check_real("gamma", p["gamma"], 0.0, 1.0, low_open=True)
+    else:
+        check_positive("gamma", p["gamma"])
 
 
 def _validate_linear(p):

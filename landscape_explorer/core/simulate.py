@@ -32,7 +32,7 @@ from .driver import DIVERGENCE_LIMIT, accepted, clip_factor
 from .critical import scales_of
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
-from .validation import ParameterError, check_int
+from .validation import ParameterError, check_int, memory_budget
 
 if TYPE_CHECKING:
     from .verdicts import Verdict
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 CONVERGED_GRAD_REL = 1e-5
 CONVERGED_STEP_REL = 1e-6
 CONVERGED_DIST_REL = 1e-3
+# Steps run in one piece: learning rates, scalar tables and recording plans are made per chunk,
+# so the memory of a run does not grow with its length.
+RUN_CHUNK = 65_536
 # Below this many particle-steps a compile (about a second, once per surface x optimizer and
 # process) costs more than it saves.
 FUSED_MIN_WORK = 2_000_000
@@ -97,6 +100,10 @@ def _as_starts(starts: Any) -> np.ndarray:
                                        f"got {p.shape}")
     if not np.isfinite(p).all():
         raise ParameterError("starts", "starts must be finite numbers")
+    if (np.abs(p) >= DIVERGENCE_LIMIT).any():
+        # There a particle would count as diverged before its first step.
+        raise ParameterError("starts", f"starts must lie within +-{DIVERGENCE_LIMIT:g} in "
+                                       "both coordinates")
     return p
 
 
@@ -136,14 +143,25 @@ class Engine:
         return self.fusable and self.opt.noise == 0 and self.opt.elementwise and \
             len(self.p) * k >= FUSED_MIN_WORK
 
-    def run(self, k: int, record_at: np.ndarray | None = None,
-            out: np.ndarray | None = None) -> None:
+    def run(self, k: int, record_at: Any = None, out: np.ndarray | None = None) -> None:
         """Take k steps. After the j-th of them (1-based), if record_at[j-1] >= 0, positions go
-        into out[record_at[j-1]]."""
+        into out[record_at[j-1]]. ``record_at`` is an array of k row numbers (-1: not recorded)
+        or a function (first, count) -> such an array for steps first+1 .. first+count of this
+        call, so that a long run needs no array as long as itself. The steps are taken in
+        chunks of RUN_CHUNK; the engine is chosen once for all k."""
         if k <= 0:
             return
+        fused_engine = self.uses_fused(k)
+        for first in range(0, k, RUN_CHUNK):
+            n = min(RUN_CHUNK, k - first)
+            rec = None if record_at is None or out is None else \
+                record_at(first, n) if callable(record_at) else record_at[first: first + n]
+            self._run_chunk(n, rec, out, fused_engine)
+
+    def _run_chunk(self, k: int, record_at: np.ndarray | None, out: np.ndarray | None,
+                   fused_engine: bool) -> None:
         opt = self.opt
-        if self.uses_fused(k):
+        if fused_engine:
             table = opt.scalar_table(self.count, k)
             if record_at is None or out is None:
                 record_at = np.full(k, -1, dtype=np.int64)
@@ -177,9 +195,10 @@ class Engine:
         """('converged' | 'moving' | 'diverged' per particle, gradient norms). A particle that has
         not taken a step is never converged: nothing has been tried yet."""
         sc = scales_of(self.surface)
-        g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
-        gnorm = np.sqrt((g * g).sum(axis=1))
-        step = np.sqrt((self.last_update ** 2).sum(axis=1))
+        with np.errstate(all="ignore"):  # far out a gradient can overflow; it is inf then
+            g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
+            gnorm = np.hypot(g[:, 0], g[:, 1])
+            step = np.hypot(self.last_update[:, 0], self.last_update[:, 1])
         still = self.active & (self.steps_taken > 0) & (gnorm <= CONVERGED_GRAD_REL * sc.grad) & \
             (step <= CONVERGED_STEP_REL * sc.span)
         if still.any():
@@ -213,20 +232,31 @@ def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, st
     steps = check_int("steps", steps, 0)
     record_every = check_int("record_every", record_every, 1)
 
-    rec_steps = list(range(0, steps + 1, record_every))
+    rows = steps // record_every + 1 + (steps % record_every != 0)
+    need = rows * len(p0) * 3 * 8  # the path (x, y) and the loss of every recorded row
+    budget = memory_budget()
+    if need > budget:
+        raise ParameterError("record_every", f"invalid record_every: {record_every} records "
+                             f"{rows:,} rows of {len(p0):,} particles, {need / 2**20:,.0f} MiB; "
+                             f"at most {budget / 2**20:,.0f} MiB fits: record less often")
+    rec_steps = np.arange(0, steps + 1, record_every, dtype=np.int64)
     if rec_steps[-1] != steps:
-        rec_steps.append(steps)
+        rec_steps = np.append(rec_steps, steps)
     path = np.empty((len(rec_steps), len(p0), 2))
     path[0] = p0
-    record_at = np.full(steps, -1, dtype=np.int64)
-    for row, s in enumerate(rec_steps[1:], start=1):
-        record_at[s - 1] = row
+
+    def record_at(first: int, count: int) -> np.ndarray:
+        """Rows recorded after steps first+1 .. first+count (-1: none)."""
+        plan = np.full(count, -1, dtype=np.int64)
+        lo, hi = np.searchsorted(rec_steps, [first + 1, first + count + 1])
+        plan[rec_steps[lo:hi] - first - 1] = np.arange(lo, hi)
+        return plan
 
     eng = Engine(surf, opt, p0, seed)
     eng.run(steps, record_at, path)
     status, gnorm = eng.status()
     loss = _finite_loss(surf, path)
-    return SimulationResult(surf, opt, steps, record_every, np.asarray(rec_steps), path, loss,
+    return SimulationResult(surf, opt, steps, record_every, rec_steps, path, loss,
                             status, gnorm, eng.steps_taken.copy())
 
 
@@ -234,6 +264,18 @@ def _finite_loss(surf: Surface, xy: Any) -> np.ndarray:
     v = surf.value(xy)
     return np.nan_to_num(v, nan=np.finfo(float).max, posinf=np.finfo(float).max,
                          neginf=-np.finfo(float).max)
+
+
+def _record_last(k: int) -> Callable[[int, int], np.ndarray]:
+    """A recording plan (see Engine.run) that records the k-th step into row 0, and no other."""
+
+    def plan(first: int, count: int) -> np.ndarray:
+        rec = np.full(count, -1, dtype=np.int64)
+        if first + count == k:
+            rec[-1] = 0
+        return rec
+
+    return plan
 
 
 class Stepper:
@@ -285,10 +327,8 @@ class Stepper:
                 if self._h_len == self.capacity:
                     self._compact()
                     continue
-                record = np.full(chunk, -1, dtype=np.int64)
-                record[-1] = 0
                 buf = np.empty((1, len(self._eng.p), 2))
-                self._eng.run(chunk, record, buf)
+                self._eng.run(chunk, _record_last(chunk), buf)
                 self._h_steps[self._h_len] = nxt
                 self._h_pos[self._h_len] = buf[0]
                 self._h_len += 1

@@ -8,9 +8,23 @@ message), with a one-line message naming the parameter, the bad value and what i
 from __future__ import annotations
 
 import math
+import os
 from typing import Any, Iterable
 
 import numpy as np
+
+
+MEMORY_FRACTION = 0.25  # of the machine's memory: the most one computation may plan to hold
+
+
+def memory_budget() -> int:
+    """Bytes one computation may plan to hold: MEMORY_FRACTION of the machine's physical memory
+    (of 16 GiB where the machine does not say)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 16 * 2 ** 30
+    return int(total * MEMORY_FRACTION)
 
 
 class ParameterError(ValueError):
@@ -29,6 +43,37 @@ def is_real(v: Any) -> bool:
 def is_int(v: Any) -> bool:
     """True for a Python or numpy integer (bool is not an integer here)."""
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+MAX_SHOWN = 40  # characters of a bad value that a message repeats
+
+
+def shown(v: Any) -> str:
+    """A bad value as a message repeats it: its repr, shortened when long (a 400-digit integer
+    is "an integer of 400 digits", a long string its start and length), so that a message stays
+    one short line whatever was given."""
+    if is_int(v) and abs(int(v)).bit_length() > 64:
+        # str() of a huge int can itself fail (Python's 4300-digit limit): count from the bits
+        return f"an integer of about {int(abs(int(v)).bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = repr(v)
+    except RecursionError:
+        return f"a deeply nested {type(v).__name__}"
+    if len(text) > MAX_SHOWN:
+        return f"{text[:MAX_SHOWN - 10]}... ({len(text)} characters)"
+    return text
+
+
+def as_finite_float(v: Any) -> float | None:
+    """v as a float if it is a finite real number (an integer too large for a float is not),
+    else None. Never raises."""
+    if not is_real(v):
+        return None
+    try:
+        f = float(v)
+    except (OverflowError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _num(v: float) -> str:
@@ -64,16 +109,23 @@ def check_real(name: str, v: Any, low: float | None = None, high: float | None =
                low_open: bool = False, high_open: bool = False, label: str | None = None) -> float:
     """v must be a finite real number in the range; returns it as a float. ``label`` replaces
     the name in the message (``betas[0]``) while the error still carries ``name``."""
-    if not is_real(v) or not math.isfinite(v) or not in_range(v, low, high, low_open, high_open):
-        raise ParameterError(name, f"invalid {label or name}: {v!r} "
+    f = as_finite_float(v)
+    if f is None or not in_range(f, low, high, low_open, high_open):
+        raise ParameterError(name, f"invalid {label or name}: {shown(v)} "
                                    f"(must be {range_text(low, high, low_open, high_open)})")
-    return float(v)
+    return f
+
+
+MAX_INT = 10 ** 15  # the largest integer parameter without a stated bound (exact as a float)
 
 
 def check_int(name: str, v: Any, low: int | None = None, high: int | None = None) -> int:
-    """v must be an integer (not a bool, not a float) in [low, high]; returns it as an int."""
+    """v must be an integer (not a bool, not a float) in [low, high]; returns it as an int. With
+    no ``high``, ``MAX_INT`` bounds it: every count here ends up in float arithmetic."""
+    if high is None:
+        high = MAX_INT
     if not is_int(v) or not in_range(v, low, high):
-        raise ParameterError(name, f"invalid {name}: {v!r} "
+        raise ParameterError(name, f"invalid {name}: {shown(v)} "
                                    f"(must be {range_text(low, high, integer=True)})")
     return int(v)
 
@@ -91,7 +143,7 @@ def check_positive(name: str, v: Any) -> float:
 def check_bool(name: str, v: Any) -> bool:
     """v must be True or False (not 0, 1 or a string)."""
     if not isinstance(v, (bool, np.bool_)):
-        raise ParameterError(name, f"invalid {name}: {v!r} (must be True or False)")
+        raise ParameterError(name, f"invalid {name}: {shown(v)} (must be True or False)")
     return bool(v)
 
 
@@ -100,11 +152,11 @@ def check_choice(name: str, v: Any, choices: Iterable[str]) -> str:
     choices = tuple(choices)
     if not isinstance(v, str) or v not in choices:
         listed = ", ".join(repr(c) for c in choices)
-        raise ParameterError(name, f"invalid {name}: {v!r} (must be one of {listed})")
+        raise ParameterError(name, f"invalid {name}: {shown(v)} (must be one of {listed})")
     return v
 
 
 def check_callable(name: str, v: Any) -> None:
     """v must be None or callable (progress and cancel callbacks)."""
     if v is not None and not callable(v):
-        raise ParameterError(name, f"invalid {name}: {v!r} (must be callable or None)")
+        raise ParameterError(name, f"invalid {name}: {shown(v)} (must be callable or None)")
