@@ -77,7 +77,7 @@ def remove_stale_parts(directory: str, base: str, suffix: str) -> list[str]:
     where no handler could clean up). Returns the paths removed."""
     pattern = re.compile(re.escape(f".{base}.pid") + r"(\d+)\.[^/]*" +
                          re.escape(f".part{suffix}") + "$")
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(directory)
     except OSError:

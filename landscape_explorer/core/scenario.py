@@ -197,11 +197,12 @@ class Scenario:
             d["title"] = self.title
         if self.description:
             d["description"] = self.description
-        d["surface"] = {"name": self.surface,
-                        "bounds": None if self.bounds is None else [list(b) for b in self.bounds],
-                        "resolution": self.resolution}
+        surface: dict = {"name": self.surface,
+                         "bounds": None if self.bounds is None else [list(b) for b in self.bounds],
+                         "resolution": self.resolution}
         if self.surface_params:
-            d["surface"]["params"] = dict(self.surface_params)
+            surface["params"] = dict(self.surface_params)
+        d["surface"] = surface
         d["starts"] = [list(p) for p in self.starts]
         d["steps"] = self.steps
         d["runs"] = [_run_to_dict(r) for r in self.runs]
