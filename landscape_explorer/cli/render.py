@@ -153,10 +153,11 @@ def cmd_render(args) -> int:
     progress = Progress(sys.stderr, f"rendering {os.path.basename(args.output)}") \
         if animated and not args.quiet else None
     try:
-        render.render_scenario(sc, args.output, size=size, fps=fps, frames=frames,
-                               view=args.view, transparent=args.transparent,
-                               overlay=False if args.no_legend else None, colors=colors,
-                               progress=progress)
+        with InterruptLatch() as latch:
+            render.render_scenario(sc, args.output, size=size, fps=fps, frames=frames,
+                                   view=args.view, transparent=args.transparent,
+                                   overlay=False if args.no_legend else None, colors=colors,
+                                   progress=latch.checked(progress))
     except render.RenderError as e:
         if progress is not None:
             progress.abandon()
@@ -179,6 +180,64 @@ def cmd_render(args) -> int:
         what = "" if ext in (".csv", ".json") else f" ({size[0]}x{size[1]})"
         print(f"wrote {args.output}{what}")
     return 0
+
+
+class InterruptLatch:
+    """Ctrl+C (and SIGTERM) during a render, remembered.
+
+    The signal still raises KeyboardInterrupt at once, as usual; but when it lands inside a Qt
+    callback (paintGL while a frame renders) PyQt catches it there and the render would go on.
+    The latch remembers the signal, and every frame tick raises it again from our own code, so
+    an interrupt always interrupts, and the file (written under a temporary name) is never
+    renamed into place."""
+
+    def __init__(self):
+        self.signum = None
+        self._old = {}
+        self._old_hook = None
+
+    def __enter__(self) -> "InterruptLatch":
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._on_signal)
+        # PyQt reports an exception it caught in a callback through sys.excepthook: an
+        # interrupt caught there is re-raised at the next tick, not printed as a traceback.
+        self._old_hook = sys.excepthook
+        sys.excepthook = self._hook
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        sys.excepthook = self._old_hook
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        if exc[0] is None:
+            self.raise_if_interrupted()
+
+    def _hook(self, kind, value, tb):
+        if issubclass(kind, KeyboardInterrupt):
+            self.signum = self.signum or 2
+            return
+        self._old_hook(kind, value, tb)
+
+    def _on_signal(self, signum, frame):
+        self.signum = signum
+        raise KeyboardInterrupt()
+
+    def raise_if_interrupted(self) -> None:
+        if self.signum is not None:
+            raise KeyboardInterrupt()
+
+    def checked(self, progress):
+        """A progress callback that first raises a remembered interrupt."""
+        def tick(done, total):
+            self.raise_if_interrupted()
+            return None if progress is None else progress(done, total)
+        return tick
 
 
 def _fail(args, message: str) -> int:
