@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .surfaces import Surface, surface as get_surface
+from .validation import check_bounds
 
 CRITICAL_KINDS = ("global_min", "local_min", "saddle", "max", "degenerate")
 
@@ -168,17 +169,8 @@ class Scales:
 
 
 def resolve_bounds(surf: Surface, bounds):
-    if bounds is None:
-        bounds = surf.bounds
-    try:
-        (x0, x1), (y0, y1) = bounds
-        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
-    except (TypeError, ValueError):
-        raise ValueError(f"invalid bounds: {bounds!r} (must be ((xmin, xmax), (ymin, ymax)))") \
-            from None
-    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
-        raise ValueError(f"invalid bounds: {bounds!r} (must be finite with min < max)")
-    return (x0, x1), (y0, y1)
+    """The bounds given, checked, or the surface's own."""
+    return check_bounds(surf.bounds if bounds is None else bounds)
 
 
 def grid_points(bounds, n):

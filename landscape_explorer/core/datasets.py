@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing  # noqa: F401  (annotations)
 
+from .validation import check_int
+
 MAX_SAMPLES = 100_000
 MAX_CSV_BYTES = 64 * 1024 * 1024
 
@@ -48,12 +50,6 @@ class Dataset:
         idx = np.asarray(indices, dtype=np.int64)
         return Dataset(self.name, self.X[idx], self.y[idx], self.task, self.description,
                        self.feature_names, self.target_name)
-
-
-def _check_int(name, v, lo, hi):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-        raise ValueError(f"invalid {name}: {v!r} (must be an integer in [{lo}, {hi}])")
-    return int(v)
 
 
 def _check_noise(v):
@@ -140,9 +136,9 @@ def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) 
     if name not in _MAKERS:
         raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(dataset_names())}")
     make, default_noise = _MAKERS[name]
-    n = _check_int("n", n, 4, MAX_SAMPLES)
+    n = check_int("n", n, 4, MAX_SAMPLES)
     noise = default_noise if noise is None else _check_noise(noise)
-    seed = _check_int("seed", seed, 0, 2 ** 63 - 1)
+    seed = check_int("seed", seed, 0, 2 ** 63 - 1)
     rng = np.random.default_rng(seed)
     X, y, task, text = make(n, noise, rng)
     names = ("x",) if X.shape[1] == 1 else ("x1", "x2")

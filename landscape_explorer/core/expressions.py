@@ -26,6 +26,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .surfaces import KnownPoint, Surface, add_surface_resolver
+from .validation import check_bounds
 
 MAX_LENGTH = 1000  # characters
 MAX_NESTING = 40  # parentheses and function calls inside each other
@@ -355,17 +356,7 @@ _CACHE_SIZE = 64
 
 
 def _check_bounds(bounds):
-    if bounds is None:
-        return DEFAULT_BOUNDS
-    try:
-        (x0, x1), (y0, y1) = bounds
-        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
-    except (TypeError, ValueError, OverflowError):
-        raise ExpressionError(f"invalid bounds {bounds!r}: expected ((xmin, xmax), (ymin, ymax))") \
-            from None
-    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
-        raise ExpressionError(f"invalid bounds {bounds!r}: must be finite with min < max")
-    return (x0, x1), (y0, y1)
+    return DEFAULT_BOUNDS if bounds is None else check_bounds(bounds)
 
 
 def looks_like_expression(text: str) -> bool:

@@ -21,22 +21,11 @@ from typing import Callable
 import numpy as np
 
 from .surfaces import Surface
+from .validation import check_bounds
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 _EPS = np.finfo(float).eps
 _COMPLEX_STEP = 1e-30
-
-
-def _check_bounds(bounds):
-    try:
-        (x0, x1), (y0, y1) = bounds
-        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError(f"invalid bounds: {bounds!r} (must be ((xmin, xmax), (ymin, ymax)))") \
-            from None
-    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
-        raise ValueError(f"invalid bounds: {bounds!r} (must be finite with min < max)")
-    return (x0, x1), (y0, y1)
 
 
 def _samples(bounds, n=7):
@@ -133,7 +122,7 @@ def surface_from_function(f: Callable, grad: Callable | None = None,
             raise ValueError(f"invalid {label}: {fn!r} (must be a function of x and y)")
     if f is None:
         raise ValueError("invalid f: None (must be a function of x and y)")
-    b = _check_bounds(bounds)
+    b = check_bounds(bounds)
     x, y = _samples(b)
     (v,) = _call("f", f, x, y, 1)
     if not np.isfinite(v).any():

@@ -34,6 +34,7 @@ import numpy.typing  # noqa: F401  (annotations)
 from .cancel import CancelCheck, check_cancel
 from .datasets import Dataset
 from .surfaces import Surface
+from .validation import check_int
 
 MAX_DEPTH = 20
 MAX_WIDTH = 128
@@ -238,12 +239,6 @@ def _slice_functions(loss_many: Callable, grad_many: Callable, chunk: int):
     return f_value, f_grad, f_hessian
 
 
-def _check_positive_int(name, v, hi):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
-        raise ValueError(f"invalid {name}: {v!r} (must be an integer in [1, {hi}])")
-    return int(v)
-
-
 def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | None = None,
              activation: str = "relu", skip: bool = False, directions: str = "filter",
              seed: int = 0, epochs: int = 300, lr: float = 0.01, span: float = 1.0,
@@ -269,14 +264,14 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
         raise ValueError(f"invalid skip: {skip!r} (must be True or False)")
     if isinstance(hidden, int):
         hidden = (hidden,)
-    widths = [_check_positive_int("hidden width", w, MAX_WIDTH) for w in hidden]
+    widths = [check_int("hidden width", w, 1, MAX_WIDTH) for w in hidden]
     if not widths:
         raise ValueError("invalid hidden: () (give at least one hidden width)")
     if depth is not None:
-        widths = [widths[0]] * _check_positive_int("depth", depth, MAX_DEPTH)
+        widths = [widths[0]] * check_int("depth", depth, 1, MAX_DEPTH)
     if len(widths) > MAX_DEPTH:
         raise ValueError(f"invalid hidden: {len(widths)} layers (at most {MAX_DEPTH})")
-    epochs = _check_positive_int("epochs", epochs, 100_000)
+    epochs = check_int("epochs", epochs, 1, 100_000)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"invalid seed: {seed!r} (must be an integer >= 0)")
     if not (isinstance(span, (int, float)) and math.isfinite(span) and span > 0):

@@ -130,6 +130,21 @@ def check_int(name: str, v: Any, low: int | None = None, high: int | None = None
     return int(v)
 
 
+def check_bounds(bounds: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """((xmin, xmax), (ymin, ymax)) as floats, finite, each min < max; ParameterError 'bounds'
+    otherwise."""
+    try:
+        (x0, x1), (y0, y1) = bounds
+        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError("bounds", f"invalid bounds: {shown(bounds)} (must be ((xmin, xmax), "
+                                       "(ymin, ymax)))") from None
+    if not all(map(math.isfinite, (x0, x1, y0, y1))) or not (x0 < x1 and y0 < y1):
+        raise ParameterError("bounds", f"invalid bounds: {shown(bounds)} (must be finite with "
+                                       "min < max)")
+    return (x0, x1), (y0, y1)
+
+
 def check_nonneg(name: str, v: Any) -> float:
     """v must be a finite number >= 0."""
     return check_real(name, v, low=0.0)
