@@ -215,6 +215,7 @@ class SliceValues:
         b = ab[:, 1, None, None]
         n_layers = len(m.sizes) - 1
         relu = m.activation == "relu"
+        h = self.X  # the input; the first layer uses its products instead
         with np.errstate(over="ignore", invalid="ignore"):
             for layer in range(n_layers):
                 (w0, w1, w2), (b0, b1, b2) = self.layers[layer]
