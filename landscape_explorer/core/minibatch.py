@@ -24,7 +24,7 @@ average to the full gradient exactly (plainly averaged when B divides n).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -93,7 +93,7 @@ class Minibatches:
             end = 0
         if epoch > end:
             for g in self._gens:
-                g.bit_generator.advance((epoch - end) * self.n)
+                cast(np.random.PCG64, g.bit_generator).advance((epoch - end) * self.n)
         E = self.epochs_ahead
         keys = np.empty((self.particles, E, self.n))
         for i, g in enumerate(self._gens):
@@ -122,7 +122,7 @@ class Minibatches:
         alone (random access: the generator jumps to the epoch's draws)."""
         epoch, k = divmod(int(step) - 1, self.per_epoch)
         g = particle_generator(self.seed, particle)
-        g.bit_generator.advance(epoch * self.n)
+        cast(np.random.PCG64, g.bit_generator).advance(epoch * self.n)
         order = np.argsort(g.random(self.n), kind="stable")
         lo = k * self.batch_size
         return np.sort(order[lo: min(lo + self.batch_size, self.n)])

@@ -13,6 +13,11 @@ check):
   kernel into one loop per particle, in parallel over particles. It is used for large noise-free
   batches.
 
+On a surface made from data, ``batch_size`` makes every step follow the exact gradient of a
+minibatch (minibatch.py: which rows, seeded per particle); those runs use the numpy engine, all
+particles at once with each its own batch. Losses, statuses and verdicts stay the full-batch
+surface's.
+
 Both take the gradient from the same numba-compiled formula (``fused.gradient``), so they call
 the same elementary functions and agree bit for bit on every CPU (tests check every optimizer
 on every surface). Without numba, or with the environment variable LANDSCAPE_EXPLORER_NO_NUMBA
@@ -307,6 +312,9 @@ class Stepper:
     The history (for trails and loss curves) has a fixed capacity: once full, every other row is
     dropped and rows are recorded half as often, so a run of a million steps keeps a picture of the
     whole run in bounded memory.
+
+    ``batch_size`` steps on minibatches as ``simulate`` does (``current_batch``, ``batch_at``
+    say which rows); ``losses``, ``history`` and ``status`` are the full-batch surface's.
     """
 
     def __init__(self, surface: Surface | str, optimizer: Optimizer | str, starts: Any,
@@ -402,7 +410,9 @@ class Stepper:
 
     @property
     def last_grad(self) -> np.ndarray:
-        """(N, 2) the gradient where the particles are now (non-finite values as 0)."""
+        """(N, 2) the full-batch gradient where the particles are now (non-finite values as 0),
+        also with ``batch_size``: the next step's minibatch gradient is
+        ``surface.batch_gradient(positions, [current_batch(i) for i ...])``."""
         return np.nan_to_num(self.surface.grad(self._eng.p), nan=0.0, posinf=0.0, neginf=0.0)
 
     @property
