@@ -92,6 +92,8 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self._scene_version = 0
         self._cache_fbo = None
         self._cache_key = None
+        self._export_fbo = None  # pictures' framebuffer, reused while the size stays
+        self._export_pixels = None
         self.cache_enabled = True
         self.lod_enabled = True
         self._last_user_move = -1e9
@@ -452,10 +454,11 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.context().aboutToBeDestroyed.connect(self._free_gl)
 
     def _free_gl(self):
-        if self._cache_fbo is not None:
+        if self._cache_fbo is not None or self._export_fbo is not None:
             self.makeCurrent()
             self._cache_fbo = None  # QOpenGLFramebufferObject's destructor runs here
             self._cache_key = None
+            self._export_fbo = self._export_pixels = None
             self.doneCurrent()
 
     def _camera_key(self):
@@ -514,14 +517,52 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.drawItemTree()
 
     # ------------------------------------------------------------------ images
+    def _export_target(self, w: int, h: int):
+        """The framebuffer pictures are rendered into, made once per size and reused: a video
+        renders every frame into the same one. None if this driver cannot make one that large."""
+        fbo = self._export_fbo
+        if fbo is not None and fbo.width() == w and fbo.height() == h:
+            return fbo
+        self._export_fbo = self._export_pixels = None
+        limit = min(int(GL.glGetIntegerv(GL.GL_MAX_RENDERBUFFER_SIZE)),
+                    int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE)),
+                    *(int(v) for v in np.ravel(GL.glGetIntegerv(GL.GL_MAX_VIEWPORT_DIMS))))
+        if max(w, h) > limit:
+            return None
+        fbo = QtOpenGL.QOpenGLFramebufferObject(
+            w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
+        if not fbo.isValid():
+            return None
+        self._export_fbo = fbo
+        self._export_pixels = np.empty((h, w, 4), dtype=np.uint8)
+        return fbo
+
     def render_array(self, width: int, height: int) -> np.ndarray:
-        """(height, width, 4) BGRA uint8, rendered offscreen at any size."""
-        arr = self.renderToArray((int(width), int(height)))
+        """(height, width, 4) BGRA uint8, rendered offscreen at any size.
+
+        One pass into a framebuffer of exactly that size (pyqtgraph's renderToArray draws the
+        whole scene once per 1024-pixel tile: six times for 1280x800 and twelve for 1080p);
+        tiles only where the driver cannot make a framebuffer that large."""
+        w, h = int(width), int(height)
+        self.makeCurrent()
+        fbo = self._export_target(w, h)
+        if fbo is None:
+            arr = self.renderToArray((w, h))
+            self.update()
+            return arr
+        try:
+            fbo.bind()
+            GL.glViewport(0, 0, w, h)
+            self.paint(region=(0, 0, w, h), viewport=(0, 0, w, h))
+            GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 4)
+            GL.glReadPixels(0, 0, w, h, GL.GL_BGRA, GL.GL_UNSIGNED_BYTE, self._export_pixels)
+        finally:
+            fbo.release()
         self.update()
-        return arr
+        return self._export_pixels[::-1].copy()  # GL rows run bottom-up
 
     def render_image(self, width: int, height: int) -> QtGui.QImage:
-        arr = np.ascontiguousarray(self.render_array(width, height))
+        arr = self.render_array(width, height)
         h, w = arr.shape[:2]
         # Format_ARGB32 is stored B, G, R, A in memory on little-endian machines: BGRA as is.
         img = QtGui.QImage(arr.data, w, h, 4 * w, QtGui.QImage.Format.Format_ARGB32)
