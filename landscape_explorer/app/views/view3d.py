@@ -15,13 +15,14 @@ from PyQt6 import QtCore, QtGui, QtOpenGL
 
 from .camera import CameraMixin
 from .geometry import Geometry, global_minima_in, path_to_exit
+from .gl_items import GrowingLineItem, GrowingScatterItem
 from .mesh import GridSurfaceItem
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, START_MARKER, rgbf
 
 log = logging.getLogger(__name__)
 
-TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
+TRAIL_CAPACITY = 8192  # vertices per trail: buffers are allocated once at this size, rewritten
 CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
 TRAIL_PX = 3.5
 BALL_PX = 15
@@ -263,21 +264,21 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
                     self.removeItem(item)
         for rid, spec in wanted.items():
             if rid not in self._trails:
-                zeros = np.zeros((TRAIL_CAPACITY, 3), dtype=np.float32)
+                zeros = np.zeros((1, 3), dtype=np.float32)
                 # Where a hill hides the trail, a dimmed copy drawn without the depth test
                 # shows it through the surface; where it is in sight the full color covers it.
-                ghost = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX, glOptions=_GHOST_GL,
-                                          mode="line_strip")
+                ghost = GrowingLineItem(TRAIL_CAPACITY, pos=zeros, width=TRAIL_PX,
+                                        glOptions=_GHOST_GL, mode="line_strip")
                 # Smooth lines: Mesa widens aliased wide lines to one side of the path, which
                 # leaves a thick outline on one side only; antialiased ones are centered.
-                under = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX + 3,
-                                          color=rgbf(OUTLINE), glOptions=_OUTLINE_GL,
-                                          mode="line_strip", antialias=True)
-                line = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX, glOptions=_LINE_GL,
-                                         mode="line_strip", antialias=True)
+                under = GrowingLineItem(TRAIL_CAPACITY, pos=zeros, width=TRAIL_PX + 3,
+                                        color=rgbf(OUTLINE), glOptions=_OUTLINE_GL,
+                                        mode="line_strip", antialias=True)
+                line = GrowingLineItem(TRAIL_CAPACITY, pos=zeros, width=TRAIL_PX,
+                                       glOptions=_LINE_GL, mode="line_strip", antialias=True)
                 # Smooth lines fade at their ends: round dots at the vertices join the pieces.
-                joints = gl.GLScatterPlotItem(pos=zeros.copy(), size=TRAIL_PX,
-                                              glOptions=_LINE_GL)
+                joints = GrowingScatterItem(TRAIL_CAPACITY, pos=zeros, size=TRAIL_PX,
+                                            glOptions=_LINE_GL)
                 ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
                 ball = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_PX,
@@ -339,7 +340,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
             self._drawn[rid] = key
             if self._run_diverged(rid):
                 path = path_to_exit(path, geo.bounds)  # drawn to the edge, its ball there
-            verts = geo.trail_vertices(path, TRAIL_CAPACITY)
+            verts = geo.trail_points(path, TRAIL_CAPACITY)
             for item in (under, line, ghost, joints):
                 item.setData(pos=verts)
             head = verts[-1:].copy()
@@ -517,7 +518,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.drawItemTree()
 
     # ------------------------------------------------------------------ images
-    def _export_target(self, w: int, h: int):
+    def picture_framebuffer(self, w: int, h: int):
         """The framebuffer pictures are rendered into, made once per size and reused: a video
         renders every frame into the same one. None if this driver cannot make one that large."""
         fbo = self._export_fbo
@@ -545,7 +546,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         tiles only where the driver cannot make a framebuffer that large."""
         w, h = int(width), int(height)
         self.makeCurrent()
-        fbo = self._export_target(w, h)
+        fbo = self.picture_framebuffer(w, h)
         if fbo is None:
             arr = self.renderToArray((w, h))
             self.update()
