@@ -98,3 +98,26 @@ def test_remembered_fit_is_the_fit(window):
     view.set_camera_state(start)
     view.fit_to_view(size=(800, 800), top=0.1)  # another shape: another fit
     assert view.camera_state()["distance"] != pytest.approx(fitted["distance"])
+
+
+def test_pictures_reuse_the_mesh_layer_until_the_scene_changes(window):
+    """Frames of one camera draw the mesh once; new mesh colors (an overlay) or a camera move
+    show in the next picture."""
+    view = window.view3d
+    advance_to(window.model, window.engine, 30)
+    a = view.render_array(400, 250)
+    b = view.render_array(400, 250)
+    np.testing.assert_array_equal(a, b)
+    n = len(view.geometry_.xs)
+    red = np.zeros((n, n, 4), np.float32)
+    red[..., 0] = red[..., 3] = 1.0
+    view.set_mesh_colors(red)
+    c = view.render_array(400, 250)
+    reddish = (c[..., 2].astype(int) > 120) & (c[..., 1] < 60) & (c[..., 0] < 60)  # BGRA
+    assert reddish.mean() > 0.1 and not ((a[..., 2] > 120) & (a[..., 1] < 60)).mean() > 0.1
+    view.orbit(40, 0)
+    d = view.render_array(400, 250)
+    assert (np.abs(d.astype(int) - c.astype(int)).max(axis=-1) > 8).mean() > 0.05
+    # Drawn over the layer, the same as drawn whole.
+    tiles = view.renderToArray((400, 250))
+    assert (np.abs(d.astype(int) - tiles.astype(int)).max(axis=-1) > 8).mean() < 0.002

@@ -91,8 +91,9 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.addItem(self.lod_mesh)
         self._layer = None  # which items drawItemTree draws (see _in_layer)
         self._scene_version = 0
-        self._cache_fbo = None
-        self._cache_key = None
+        # Mesh layers drawn once per camera position: "screen" for the widget, "picture" for
+        # offscreen pictures (another size); each {slot: (framebuffer, what it shows)}.
+        self._mesh_layers: dict = {}
         self._export_fbo = None  # pictures' framebuffer, reused while the size stays
         self._export_pixels = None
         self.cache_enabled = True
@@ -455,10 +456,9 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.context().aboutToBeDestroyed.connect(self._free_gl)
 
     def _free_gl(self):
-        if self._cache_fbo is not None or self._export_fbo is not None:
+        if self._mesh_layers or self._export_fbo is not None:
             self.makeCurrent()
-            self._cache_fbo = None  # QOpenGLFramebufferObject's destructor runs here
-            self._cache_key = None
+            self._mesh_layers = {}  # QOpenGLFramebufferObject's destructor runs here
             self._export_fbo = self._export_pixels = None
             self.doneCurrent()
 
@@ -482,7 +482,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         except Exception:  # a driver without framebuffer blits: draw everything every frame
             log.exception("cached mesh drawing failed; drawing the full scene each frame")
             self.cache_enabled = False
-            self._cache_fbo = None
+            self._mesh_layers = {}
             self._layer = None
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
             super().paintGL()
@@ -490,21 +490,26 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
             self._layer = None
 
     def _paint_cached(self):
-        region = self.getViewport()
-        w, h = self.deviceWidth(), self.deviceHeight()
-        target = self.defaultFramebufferObject()
+        self._paint_over_mesh_layer("screen", self.defaultFramebufferObject(),
+                                    self.deviceWidth(), self.deviceHeight())
+
+    def _paint_over_mesh_layer(self, slot: str, target: int, w: int, h: int):
+        """Draw the scene into framebuffer ``target`` (w x h): the mesh and wireframe come
+        from a layer drawn only when the camera, the scene or the size changed (copied with
+        its depth), then the moving parts are drawn over it, depth-tested against the mesh."""
+        region = (0, 0, w, h)
         key = (self._camera_key(), self._scene_version, w, h, self.opts["bgcolor"])
-        fbo = self._cache_fbo
+        fbo, shown = self._mesh_layers.get(slot, (None, None))
         if fbo is None or fbo.width() != w or fbo.height() != h:
-            fbo = self._cache_fbo = QtOpenGL.QOpenGLFramebufferObject(
+            fbo = QtOpenGL.QOpenGLFramebufferObject(
                 w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
-            self._cache_key = None
-        if key != self._cache_key:
+            shown = None
+        if key != shown:
             fbo.bind()
             GL.glViewport(0, 0, w, h)
             self._layer = "static"
             self.paint(region=region, viewport=region)  # clears, then mesh and wireframe
-            self._cache_key = key
+        self._mesh_layers[slot] = (fbo, key)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fbo.handle())
         GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
         GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h,
@@ -513,9 +518,12 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         GL.glViewport(0, 0, w, h)
         # The moving parts, depth-tested against the copied mesh depth; no clear.
         self._layer = "dynamic"
-        self.setProjection(region, region)
-        self.setModelview()
-        self.drawItemTree()
+        try:
+            self.setProjection(region, region)
+            self.setModelview()
+            self.drawItemTree()
+        finally:
+            self._layer = None
 
     # ------------------------------------------------------------------ images
     def picture_framebuffer(self, w: int, h: int):
@@ -553,14 +561,31 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
             return arr
         try:
             fbo.bind()
-            GL.glViewport(0, 0, w, h)
-            self.paint(region=(0, 0, w, h), viewport=(0, 0, w, h))
+            if not self._picture_over_mesh_layer(fbo, w, h):
+                GL.glViewport(0, 0, w, h)
+                self.paint(region=(0, 0, w, h), viewport=(0, 0, w, h))
+            fbo.bind()
             GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 4)
             GL.glReadPixels(0, 0, w, h, GL.GL_BGRA, GL.GL_UNSIGNED_BYTE, self._export_pixels)
         finally:
             fbo.release()
         self.update()
         return self._export_pixels[::-1].copy()  # GL rows run bottom-up
+
+    def _picture_over_mesh_layer(self, fbo, w, h) -> bool:
+        """Draw a picture over the cached mesh layer (an animation's frames share one camera:
+        the mesh, most of the work, is drawn once); False where that is not possible."""
+        if not self.cache_enabled:
+            return False
+        try:
+            self._paint_over_mesh_layer("picture", fbo.handle(), w, h)
+            return True
+        except Exception:  # a driver without framebuffer blits: draw everything
+            log.exception("cached mesh drawing failed; drawing the full scene each frame")
+            self.cache_enabled = False
+            self._mesh_layers = {}
+            self._layer = None
+            return False
 
     def render_image(self, width: int, height: int) -> QtGui.QImage:
         arr = self.render_array(width, height)
