@@ -189,7 +189,7 @@ def cloud(app, model, engine, view, measure):
     (x0, x1), (y0, y1) = view.geometry_.bounds
     rng = np.random.default_rng(0)
     starts = np.column_stack([rng.uniform(x0, x1, CLOUD), rng.uniform(y0, y1, CLOUD)])
-    st = le.Stepper(model.surface, "adam(lr=0.01)", starts, history=2)
+    st = le.Stepper(model.surface, le.optimizer("adam", lr=0.01), starts, history=2)
     st.advance(1)  # compiled before timing
 
     def step():
