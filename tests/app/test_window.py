@@ -9,7 +9,6 @@ import pytest
 from PyQt6 import QtCore, QtGui
 
 from app_helpers import bowl_state, color_pixels
-from landscape_explorer.app.views.view3d import TRAIL_CAPACITY
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -355,10 +354,3 @@ def test_without_opengl_the_app_starts_in_2d(qtbot, monkeypatch, make_window):
     window.model.set_split(True)  # nothing to split, nothing breaks
     run_to(window, 10)
     assert window.engine.state(1).step >= 10
-
-
-def test_trail_buffers_keep_their_size(window):
-    run_to(window, 200)
-    for items in window.view3d._trails.values():
-        assert items[0].pos.shape == (TRAIL_CAPACITY, 3)
-        assert items[1].pos.shape == (TRAIL_CAPACITY, 3)

@@ -323,6 +323,10 @@ class CloudOverlay:
         self.trail_particles = trail_particles
         self.max_2d = max_2d
         self._frames: list[np.ndarray] = []
+        # Each frame's points lifted onto the 3D surface, computed once per frame (the trails
+        # reuse the last few) and again only when the surface changes: [(geometry, (N, 3))].
+        self._lifted: list = []
+        self._trail_colors = (None, None)  # ((k, m, color), (k-1)*m*2 x 4 colors)
         # A dark rim keeps particles visible over a basins map of similar colors.
         self.scatter2d = pg.ScatterPlotItem(size=4, pen=pg.mkPen(17, 17, 17, 200, width=0.6),
                                             brush=pg.mkBrush(color), symbol="o")
@@ -347,6 +351,7 @@ class CloudOverlay:
 
     def clear(self):
         self._frames = []
+        self._lifted = []
         self.scatter2d.setData([], [])
         self.scatter2d.setVisible(False)
         if self.points3d is not None:
@@ -356,8 +361,31 @@ class CloudOverlay:
     def push(self, positions: np.ndarray):
         """A new frame of positions (N, 2)."""
         self._frames.append(np.asarray(positions, dtype=np.float64))
+        self._lifted.append((None, None))
         del self._frames[:-self.trail_frames]
+        del self._lifted[:-self.trail_frames]
         self.redraw()
+
+    def _lift(self, geo, i: int) -> np.ndarray:
+        """Frame i's points on the 3D surface, (N, 3) float32."""
+        done_for, pos = self._lifted[i]
+        if done_for is not geo:
+            xy = geo.clip_xy(self._frames[i])
+            pos = _finite32(np.column_stack([xy, geo.z_at(xy) + 2 * geo.lift]))
+            self._lifted[i] = (geo, pos)
+        return pos
+
+    def _fading_colors(self, k: int, m: int) -> np.ndarray:
+        """Colors of k-1 segments per particle for m particles, fading with age."""
+        key = (k, m, self.color)
+        if self._trail_colors[0] != key:
+            cols = np.empty((k - 1, m, 2, 4), np.float32)
+            cols[...] = np.array(_rgbaf(self.color), np.float32)
+            for j in range(k - 1):
+                cols[j, :, 0, 3] = 0.85 * (j + 1) / k
+                cols[j, :, 1, 3] = 0.85 * (j + 2) / k
+            self._trail_colors = (key, cols.reshape(-1, 4))
+        return self._trail_colors[1]
 
     def redraw(self, *_):
         if not self._frames:
@@ -372,8 +400,11 @@ class CloudOverlay:
         if v is None or v.geometry_ is None:
             return
         geo = v.geometry_
-        xy = geo.clip_xy(p)
-        pos = _finite32(np.column_stack([xy, geo.z_at(xy) + 2 * geo.lift]))
+        if len(self._lifted) != len(self._frames):  # frames pushed before a clear of the cache
+            self._lifted = [(None, None)] * len(self._frames)
+        pos = self._lift(geo, len(self._frames) - 1)
+        # The color is set with the positions: pyqtgraph rewrites the point buffer in place
+        # while the particle count stays.
         self.points3d.setData(pos=pos, color=_rgbaf(self.color))
         self.points3d.setVisible(True)
         frames = self._frames
@@ -384,19 +415,14 @@ class CloudOverlay:
         k = len(frames)
         # Segment j joins frame j to j + 1 for the first m particles, fading with age.
         segs = np.empty((k - 1, m, 2, 3), np.float32)
-        cols = np.empty((k - 1, m, 2, 4), np.float32)
-        base = np.array(_rgbaf(self.color), np.float32)
         for j in range(k - 1):
-            a = geo.clip_xy(frames[j][:m])
-            b = geo.clip_xy(frames[j + 1][:m])
-            segs[j, :, 0, :2], segs[j, :, 1, :2] = a, b
-            segs[j, :, 0, 2] = geo.z_at(a) + 2 * geo.lift
-            segs[j, :, 1, 2] = geo.z_at(b) + 2 * geo.lift
-            cols[j, :, 0] = base
-            cols[j, :, 1] = base
-            cols[j, :, 0, 3] = 0.85 * (j + 1) / k
-            cols[j, :, 1, 3] = 0.85 * (j + 2) / k
-        self.trails3d.setData(pos=_finite32(segs.reshape(-1, 3)), color=cols.reshape(-1, 4))
+            segs[j, :, 0] = self._lift(geo, j)[:m]
+            segs[j, :, 1] = self._lift(geo, j + 1)[:m]
+        cols = self._fading_colors(k, m)
+        if self.trails3d.color is not cols:  # uploaded again only when it changes
+            self.trails3d.setData(pos=segs.reshape(-1, 3), color=cols)
+        else:
+            self.trails3d.setData(pos=segs.reshape(-1, 3))
         self.trails3d.setVisible(True)
 
 

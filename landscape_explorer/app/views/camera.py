@@ -60,11 +60,27 @@ class CameraMixin:
         self.layout_balls()
 
     def _fit(self):
+        # The fit depends only on the surface, the camera's direction and center, and the
+        # picture's shape; an animation asks for the same one every frame, so the last few
+        # answers are kept (the search below projects the outline a few hundred times).
+        c, o = self.opts["center"], self.opts
+        size = tuple(self._frame_size or (self.width(), self.height()))
+        key = (self.geometry_, c.x(), c.y(), c.z(), o["elevation"], o["azimuth"], o["fov"],
+               size, self._frame_top)
+        memo = self.__dict__.setdefault("_fit_memo", {})
+        if key in memo:
+            center, o["distance"] = memo[key]
+            o["center"] = QtGui.QVector3D(*center)
+            return
         pts = self._outline_points()
         for _ in range(3):  # distance for the current center, then center the picture; twice
-            self.opts["distance"] = self._fitting_distance(pts)
+            o["distance"] = self._fitting_distance(pts)
             self._center_projection(pts)
-        self.opts["distance"] = self._fitting_distance(pts)
+        o["distance"] = self._fitting_distance(pts)
+        if len(memo) >= 8:
+            memo.clear()
+        c = o["center"]
+        memo[key] = ((c.x(), c.y(), c.z()), o["distance"])
 
     def _outline_points(self) -> np.ndarray:
         """Points of the mesh that bound its picture from any angle: its rim and a coarse grid."""

@@ -99,16 +99,13 @@ class Geometry:
         out[..., 1] = np.clip(xy[..., 1], y0, y1)
         return out
 
-    def trail_vertices(self, path, capacity: int) -> np.ndarray:
-        """(capacity, 3) float32 vertices of a trail lying on the surface, lifted against
-        z-fighting. Long steps are subdivided so the line follows hills instead of cutting
-        through them; unused vertices repeat the last one (zero-length, invisible), so the
-        array handed to GL always has the same size."""
+    def trail_points(self, path, capacity: int) -> np.ndarray:
+        """(n, 3) float32 vertices of a trail lying on the surface, lifted against z-fighting,
+        n <= capacity (at least 1). Long steps are subdivided so the line follows hills instead
+        of cutting through them; a path longer than ``capacity`` is thinned evenly."""
         p = self.clip_xy(path)
-        out = np.empty((capacity, 3), dtype=np.float32)
         if len(p) == 0:
-            out[:] = 0.0
-            return out
+            return np.zeros((1, 3), dtype=np.float32)
         if len(p) > 1:
             seg = np.hypot(*(np.diff(p, axis=0).T))
             sub = np.clip(np.ceil(seg / self.cell), 1, 16).astype(np.intp)
@@ -124,11 +121,19 @@ class Geometry:
             pts = np.concatenate([starts + (ends - starts) * frac, p[-1:]], axis=0)
         else:
             pts = p
-        n = len(pts)
-        out[:n, :2] = pts
-        out[:n, 2] = self.z_on_mesh(pts) + self.lift
-        out[n:] = out[n - 1]
+        out = np.empty((len(pts), 3), dtype=np.float32)
+        out[:, :2] = pts
+        out[:, 2] = self.z_on_mesh(pts) + self.lift
         return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def trail_vertices(self, path, capacity: int) -> np.ndarray:
+        """trail_points padded to exactly (capacity, 3): unused vertices repeat the last one
+        (zero-length, invisible), for a buffer that always has the same size."""
+        pts = self.trail_points(path, capacity)
+        out = np.empty((capacity, 3), dtype=np.float32)
+        out[:len(pts)] = pts
+        out[len(pts):] = pts[-1]
+        return out
 
 
 def bounds_exit(path, bounds):

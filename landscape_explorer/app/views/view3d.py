@@ -15,13 +15,14 @@ from PyQt6 import QtCore, QtGui, QtOpenGL
 
 from .camera import CameraMixin
 from .geometry import Geometry, global_minima_in, path_to_exit
+from .gl_items import GrowingLineItem, GrowingScatterItem
 from .mesh import GridSurfaceItem
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, START_MARKER, rgbf
 
 log = logging.getLogger(__name__)
 
-TRAIL_CAPACITY = 8192  # vertices per trail buffer, fixed so GL buffers are rewritten, not resized
+TRAIL_CAPACITY = 8192  # vertices per trail: buffers are allocated once at this size, rewritten
 CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not an orbit
 TRAIL_PX = 3.5
 BALL_PX = 15
@@ -90,8 +91,11 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.addItem(self.lod_mesh)
         self._layer = None  # which items drawItemTree draws (see _in_layer)
         self._scene_version = 0
-        self._cache_fbo = None
-        self._cache_key = None
+        # Mesh layers drawn once per camera position: "screen" for the widget, "picture" for
+        # offscreen pictures (another size); each {slot: (framebuffer, what it shows)}.
+        self._mesh_layers: dict = {}
+        self._export_fbo = None  # pictures' framebuffer, reused while the size stays
+        self._export_pixels = None
         self.cache_enabled = True
         self.lod_enabled = True
         self._last_user_move = -1e9
@@ -261,21 +265,21 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
                     self.removeItem(item)
         for rid, spec in wanted.items():
             if rid not in self._trails:
-                zeros = np.zeros((TRAIL_CAPACITY, 3), dtype=np.float32)
+                zeros = np.zeros((1, 3), dtype=np.float32)
                 # Where a hill hides the trail, a dimmed copy drawn without the depth test
                 # shows it through the surface; where it is in sight the full color covers it.
-                ghost = gl.GLLinePlotItem(pos=zeros, width=TRAIL_PX, glOptions=_GHOST_GL,
-                                          mode="line_strip")
+                ghost = GrowingLineItem(TRAIL_CAPACITY, pos=zeros, width=TRAIL_PX,
+                                        glOptions=_GHOST_GL, mode="line_strip")
                 # Smooth lines: Mesa widens aliased wide lines to one side of the path, which
                 # leaves a thick outline on one side only; antialiased ones are centered.
-                under = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX + 3,
-                                          color=rgbf(OUTLINE), glOptions=_OUTLINE_GL,
-                                          mode="line_strip", antialias=True)
-                line = gl.GLLinePlotItem(pos=zeros.copy(), width=TRAIL_PX, glOptions=_LINE_GL,
-                                         mode="line_strip", antialias=True)
+                under = GrowingLineItem(TRAIL_CAPACITY, pos=zeros, width=TRAIL_PX + 3,
+                                        color=rgbf(OUTLINE), glOptions=_OUTLINE_GL,
+                                        mode="line_strip", antialias=True)
+                line = GrowingLineItem(TRAIL_CAPACITY, pos=zeros, width=TRAIL_PX,
+                                       glOptions=_LINE_GL, mode="line_strip", antialias=True)
                 # Smooth lines fade at their ends: round dots at the vertices join the pieces.
-                joints = gl.GLScatterPlotItem(pos=zeros.copy(), size=TRAIL_PX,
-                                              glOptions=_LINE_GL)
+                joints = GrowingScatterItem(TRAIL_CAPACITY, pos=zeros, size=TRAIL_PX,
+                                            glOptions=_LINE_GL)
                 ball_under = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_OUTLINE_PX,
                                                   color=rgbf(OUTLINE), glOptions=_BALL_GL)
                 ball = gl.GLScatterPlotItem(pos=np.zeros((1, 3)), size=BALL_PX,
@@ -337,7 +341,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
             self._drawn[rid] = key
             if self._run_diverged(rid):
                 path = path_to_exit(path, geo.bounds)  # drawn to the edge, its ball there
-            verts = geo.trail_vertices(path, TRAIL_CAPACITY)
+            verts = geo.trail_points(path, TRAIL_CAPACITY)
             for item in (under, line, ghost, joints):
                 item.setData(pos=verts)
             head = verts[-1:].copy()
@@ -452,10 +456,10 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         self.context().aboutToBeDestroyed.connect(self._free_gl)
 
     def _free_gl(self):
-        if self._cache_fbo is not None:
+        if self._mesh_layers or self._export_fbo is not None:
             self.makeCurrent()
-            self._cache_fbo = None  # QOpenGLFramebufferObject's destructor runs here
-            self._cache_key = None
+            self._mesh_layers = {}  # QOpenGLFramebufferObject's destructor runs here
+            self._export_fbo = self._export_pixels = None
             self.doneCurrent()
 
     def _camera_key(self):
@@ -478,7 +482,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         except Exception:  # a driver without framebuffer blits: draw everything every frame
             log.exception("cached mesh drawing failed; drawing the full scene each frame")
             self.cache_enabled = False
-            self._cache_fbo = None
+            self._mesh_layers = {}
             self._layer = None
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
             super().paintGL()
@@ -486,21 +490,26 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
             self._layer = None
 
     def _paint_cached(self):
-        region = self.getViewport()
-        w, h = self.deviceWidth(), self.deviceHeight()
-        target = self.defaultFramebufferObject()
+        self._paint_over_mesh_layer("screen", self.defaultFramebufferObject(),
+                                    self.deviceWidth(), self.deviceHeight())
+
+    def _paint_over_mesh_layer(self, slot: str, target: int, w: int, h: int):
+        """Draw the scene into framebuffer ``target`` (w x h): the mesh and wireframe come
+        from a layer drawn only when the camera, the scene or the size changed (copied with
+        its depth), then the moving parts are drawn over it, depth-tested against the mesh."""
+        region = (0, 0, w, h)
         key = (self._camera_key(), self._scene_version, w, h, self.opts["bgcolor"])
-        fbo = self._cache_fbo
+        fbo, shown = self._mesh_layers.get(slot, (None, None))
         if fbo is None or fbo.width() != w or fbo.height() != h:
-            fbo = self._cache_fbo = QtOpenGL.QOpenGLFramebufferObject(
+            fbo = QtOpenGL.QOpenGLFramebufferObject(
                 w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
-            self._cache_key = None
-        if key != self._cache_key:
+            shown = None
+        if key != shown:
             fbo.bind()
             GL.glViewport(0, 0, w, h)
             self._layer = "static"
             self.paint(region=region, viewport=region)  # clears, then mesh and wireframe
-            self._cache_key = key
+        self._mesh_layers[slot] = (fbo, key)
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fbo.handle())
         GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
         GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h,
@@ -509,19 +518,77 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         GL.glViewport(0, 0, w, h)
         # The moving parts, depth-tested against the copied mesh depth; no clear.
         self._layer = "dynamic"
-        self.setProjection(region, region)
-        self.setModelview()
-        self.drawItemTree()
+        try:
+            self.setProjection(region, region)
+            self.setModelview()
+            self.drawItemTree()
+        finally:
+            self._layer = None
 
     # ------------------------------------------------------------------ images
+    def picture_framebuffer(self, w: int, h: int):
+        """The framebuffer pictures are rendered into, made once per size and reused: a video
+        renders every frame into the same one. None if this driver cannot make one that large."""
+        fbo = self._export_fbo
+        if fbo is not None and fbo.width() == w and fbo.height() == h:
+            return fbo
+        self._export_fbo = self._export_pixels = None
+        limit = min(int(GL.glGetIntegerv(GL.GL_MAX_RENDERBUFFER_SIZE)),
+                    int(GL.glGetIntegerv(GL.GL_MAX_TEXTURE_SIZE)),
+                    *(int(v) for v in np.ravel(GL.glGetIntegerv(GL.GL_MAX_VIEWPORT_DIMS))))
+        if max(w, h) > limit:
+            return None
+        fbo = QtOpenGL.QOpenGLFramebufferObject(
+            w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
+        if not fbo.isValid():
+            return None
+        self._export_fbo = fbo
+        self._export_pixels = np.empty((h, w, 4), dtype=np.uint8)
+        return fbo
+
     def render_array(self, width: int, height: int) -> np.ndarray:
-        """(height, width, 4) BGRA uint8, rendered offscreen at any size."""
-        arr = self.renderToArray((int(width), int(height)))
+        """(height, width, 4) BGRA uint8, rendered offscreen at any size.
+
+        One pass into a framebuffer of exactly that size (pyqtgraph's renderToArray draws the
+        whole scene once per 1024-pixel tile: six times for 1280x800 and twelve for 1080p);
+        tiles only where the driver cannot make a framebuffer that large."""
+        w, h = int(width), int(height)
+        self.makeCurrent()
+        fbo = self.picture_framebuffer(w, h)
+        if fbo is None:
+            arr = self.renderToArray((w, h))
+            self.update()
+            return arr
+        try:
+            fbo.bind()
+            if not self._picture_over_mesh_layer(fbo, w, h):
+                GL.glViewport(0, 0, w, h)
+                self.paint(region=(0, 0, w, h), viewport=(0, 0, w, h))
+            fbo.bind()
+            GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 4)
+            GL.glReadPixels(0, 0, w, h, GL.GL_BGRA, GL.GL_UNSIGNED_BYTE, self._export_pixels)
+        finally:
+            fbo.release()
         self.update()
-        return arr
+        return self._export_pixels[::-1].copy()  # GL rows run bottom-up
+
+    def _picture_over_mesh_layer(self, fbo, w, h) -> bool:
+        """Draw a picture over the cached mesh layer (an animation's frames share one camera:
+        the mesh, most of the work, is drawn once); False where that is not possible."""
+        if not self.cache_enabled:
+            return False
+        try:
+            self._paint_over_mesh_layer("picture", fbo.handle(), w, h)
+            return True
+        except Exception:  # a driver without framebuffer blits: draw everything
+            log.exception("cached mesh drawing failed; drawing the full scene each frame")
+            self.cache_enabled = False
+            self._mesh_layers = {}
+            self._layer = None
+            return False
 
     def render_image(self, width: int, height: int) -> QtGui.QImage:
-        arr = np.ascontiguousarray(self.render_array(width, height))
+        arr = self.render_array(width, height)
         h, w = arr.shape[:2]
         # Format_ARGB32 is stored B, G, R, A in memory on little-endian machines: BGRA as is.
         img = QtGui.QImage(arr.data, w, h, 4 * w, QtGui.QImage.Format.Format_ARGB32)
