@@ -136,6 +136,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         m.speedChanged.connect(self.cloud_tab.set_speed)
         self.engine.stepped.connect(self._on_stepped)
         self.engine.restarted.connect(self._on_stepped)
+        self.engine.repeatsChanged.connect(lambda _rid: self._verdict_timer.start())
         self._on_runs()
         self._on_surface()
         self.destroyed.connect(functools.partial(_stop_all, self._stoppers))
@@ -362,10 +363,28 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             v = vs.get(r.id)
             if v is None:
                 continue
-            lines.append(f"<p><span style='color:{r.color}'>■</span> <b>{r.name}</b>: "
-                         f"{verdict_style(v.kind).label}<br><small>{v.detail}</small></p>")
+            k = self.engine.effective_repeats(r.id)
+            head = f"<b>{r.name}</b>" + (f" (the seed-{r.seed} run)" if k > 1 else "")
+            lines.append(f"<p><span style='color:{r.color}'>■</span> {head}: "
+                         f"{verdict_style(v.kind).label}<br><small>{v.detail}</small>"
+                         f"{self._repeats_line(r, k)}</p>")
         self.verdict_label.setText("".join(lines) or "Verdicts appear once the critical points "
                                                      "are known.")
+
+    def _repeats_line(self, run, k: int) -> str:
+        """For a run repeated over k seeds: how many of them reached the global minimum (and
+        how many are still on their way)."""
+        if k <= 1:
+            return ""
+        try:
+            kinds = self.engine.repeat_verdict_kinds(run.id)
+        except KeyError:
+            return ""
+        wins = kinds.count("global_min")
+        moving = sum(x in ("moving", "not_started") for x in kinds)
+        more = f", {moving} still moving" if moving else ""
+        return (f"<br><small>Seeds {run.seed}–{run.seed + k - 1}: {wins} of {k} reached the "
+                f"global minimum{more}.</small>")
 
     # ================================================================== shutdown
     def shutdown(self):
