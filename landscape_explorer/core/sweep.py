@@ -170,10 +170,12 @@ def _surface_from_ref(ref) -> Surface:
 
 def run_cell(task: dict) -> SweepCell:
     """One cell of a sweep (a pure function of ``task``: what Dask workers run)."""
+    from .critical import PointLocator
     from .simulate import simulate
-    from .verdicts import verdicts_at
+    from .verdicts import classify_arrays
 
     surf = _surface_from_ref(task["surface"])
+    locator = PointLocator(surf)
     opt = task["optimizer"]
     starts = task["starts"]
     steps = task["steps"]
@@ -181,9 +183,11 @@ def run_cell(task: dict) -> SweepCell:
     kinds, reached, diverged, finals = [], [], [], []
     for seed in task["seeds"]:
         res = simulate(surf, opt, starts, steps, seed=seed, record_every=every)
-        v = verdicts_at(surf, res.final, status=res.status, steps_taken=res.steps_taken,
-                        steps=steps)
-        kinds += [x.kind for x in v]
+        # The kinds alone (core.verdicts.classify_arrays: the same kinds as the per-run
+        # verdicts, without a sentence per start).
+        kinds += list(classify_arrays(surf, res.final, status=res.status,
+                                      steps_taken=res.steps_taken, steps=steps,
+                                      locator=locator))
         hit = res.loss <= task["target"]
         first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
         reached += [float(res.step_index[i]) if i >= 0 else math.nan for i in first]
