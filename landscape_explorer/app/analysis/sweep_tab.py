@@ -181,6 +181,9 @@ class SweepTab(QtWidgets.QScrollArea):
             from_runs.add(name)
         for name in optimizer_names():
             configs.setdefault(row_name(make_optimizer(name)), {"optimizer": name})
+        if list(configs) == list(self._configs):
+            self._configs = configs  # the same rows (a run's lr or color changed): keep the list
+            return
         self._configs = configs
         self.optimizers.clear()
         for name in configs:
