@@ -52,6 +52,8 @@ def test_repeats_are_the_cores_runs_and_the_plot_shows_their_band(qtbot, win):
     np.testing.assert_allclose(q, loss_band(core.losses), rtol=1e-12)
     low, median, high, fill = win.loss_plot.bands._items[noisy]
     assert fill.isVisible() and median.isVisible()
+    # The band is a real area: as tall as the spread of the losses at the first steps.
+    assert not fill.path().isEmpty() and fill.path().boundingRect().height() > 0
     np.testing.assert_allclose(median.getData()[1], q[1])
     assert not win.loss_plot.bands._items[plain][3].isVisible()  # nothing random: no band
     legend = [label.text for _, label in win.loss_plot.legend.items]

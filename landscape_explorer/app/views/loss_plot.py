@@ -206,7 +206,10 @@ class RepeatBands:
                     plot.removeItem(item)
         for rid, spec in wanted.items():
             if rid not in self._items:
-                low, high = plot.plot(pen=None), plot.plot(pen=None)
+                # Edges with an invisible pen, not pen=None: without a pen a PlotDataItem
+                # builds no curve path, and the fill between the two would be empty.
+                edge = pg.mkPen((0, 0, 0, 0))
+                low, high = plot.plot(pen=edge), plot.plot(pen=edge)
                 median = plot.plot()
                 fill = pg.FillBetweenItem(low, high)
                 for item, z in ((fill, -2), (low, -1), (high, -1), (median, 1)):
@@ -215,7 +218,8 @@ class RepeatBands:
                 self._items[rid] = (low, median, high, fill)
             low, median, high, fill = self._items[rid]
             color = pg.mkColor(spec.color)
-            median.setPen(pg.mkPen(color, width=CURVE_PX * plot.print_scale,
+            # Lighter than the run's own curve, which it crosses all the time.
+            median.setPen(pg.mkPen(color.lighter(160), width=CURVE_PX * plot.print_scale,
                                    style=QtCore.Qt.PenStyle.DashLine))
             color.setAlpha(BAND_ALPHA)
             fill.setBrush(pg.mkBrush(color))
