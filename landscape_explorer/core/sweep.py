@@ -366,15 +366,15 @@ def heatmap_picture(result: SweepResult, cell_w: int = 86, cell_h: int = 54,
     # Outlines last, so a neighbour's fill never paints over part of one.
     for i, r in enumerate(rows):
         if r in best:
-            x, y = left + cols.index(best[r]) * cell_w, top + i * cell_h
-            d.rectangle([x - 1, y - 1, x + cell_w - 1, y + cell_h - 1], outline=(215, 25, 28),
-                        width=4)
+            ox, oy = left + cols.index(best[r]) * cell_w, top + i * cell_h
+            d.rectangle([ox - 1, oy - 1, ox + cell_w - 1, oy + cell_h - 1],
+                        outline=(215, 25, 28), width=4)
     for j, lr in enumerate(cols):
-        x = left + j * cell_w + cell_w / 2
-        d.text((x, top + len(rows) * cell_h + 8), f"{lr:.2g}", fill="black", font=small,
+        xc = left + j * cell_w + cell_w / 2
+        d.text((xc, top + len(rows) * cell_h + 8), f"{lr:.2g}", fill="black", font=small,
                anchor="ma")
-    d.text((left + cell_w * len(cols) / 2, H - round(1.3 * font_px)), "learning rate (best of each row outlined)",
-           fill="black", font=font, anchor="ms")
+    d.text((left + cell_w * len(cols) / 2, H - round(1.3 * font_px)),
+           "learning rate (best of each row outlined)", fill="black", font=font, anchor="ms")
     bar = round(1.2 * font_px)
     bx, by0, bh = left + cell_w * len(cols) + round(1.6 * font_px), top, cell_h * len(rows)
     for k in range(bh):
