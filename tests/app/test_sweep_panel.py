@@ -76,7 +76,10 @@ def test_sweep_shows_the_cores_numbers_and_a_click_adds_the_run(qtbot, tab):
     assert len(model.runs) == n + 1
     run = model.runs[-1]
     assert run.optimizer == "adam" and run.hyperparams["lr"] == lr
-    # A table row (double-click) adds sgd with its momentum kept.
+    # A table row (double-click) adds sgd with its momentum kept: the momentum of the sweep,
+    # even after the run it came from has changed.
+    model.update_run(model.runs[0].id, hyperparams={"momentum": 0.5})
+    assert "sgd(momentum=0.9)" not in tab.checked()
     tab.table.cellDoubleClicked.emit(1, 0)
     run = model.runs[-1]
     assert run.optimizer == "sgd" and run.hyperparams["momentum"] == 0.9

@@ -73,6 +73,7 @@ class SweepTab(QtWidgets.QScrollArea):
         self._worker: SweepWorker | None = None
         self._key = None  # (surface, bounds) the running or shown sweep is about
         self._configs: dict[str, dict] = {}  # row name -> the run settings it stands for
+        self._swept: dict[str, dict] = {}  # the same, as they were when the sweep ran
         self.result = None
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -244,6 +245,7 @@ class SweepTab(QtWidgets.QScrollArea):
             self.status.setText(f"Cannot sweep: {e}")
             return
         self.clear()
+        self._swept = {n: self._configs[n] for n in names}
         self._key = (self.model.surface, self.model.bounds)
         w = SweepWorker(self.model.surface, opts, lrs, starts, self.steps.value(),
                         seeds=self.seeds.value())
@@ -341,10 +343,11 @@ class SweepTab(QtWidgets.QScrollArea):
             self.load_cell(c.optimizer, c.lr)
 
     def load_cell(self, optimizer: str, lr: float):
-        """Add ``optimizer`` at learning rate ``lr`` as a run (from the model's start)."""
-        if self.result is None or optimizer not in self._configs:
+        """Add ``optimizer`` at learning rate ``lr`` as a run (from the model's start), with
+        the settings it had in the sweep (the runs may have changed since)."""
+        if self.result is None or optimizer not in self._swept:
             return
-        cfg = dict(self._configs[optimizer])
+        cfg = dict(self._swept[optimizer])
         hp = dict(cfg.pop("hyperparams", {}))
         hp["lr"] = float(lr)
         try:
