@@ -82,6 +82,9 @@ class _Run:
     def __init__(self, spec, stepper):
         self.spec = spec
         self.stepper = stepper
+        # Repeats of a noisy run: the same run with seeds spec.seed+1, spec.seed+2, ... stepped
+        # beside the main one (which stays the seed-spec.seed run, bit for bit).
+        self.extras: list = []
         self.serial = next(_serials)  # tells a rebuilt run from the old one (ids get reused)
         self.error: str | None = None
         # Seconds per step, measured as we go. It starts pessimistic: a first chunk sized on an
@@ -102,9 +105,13 @@ class _Run:
     def status(self) -> str:
         return "error" if self.error else str(self.stepper.status[0])
 
+    def steppers(self) -> list:
+        return [self.stepper, *self.extras]
+
 
 class RunEngine(QtCore.QObject):
     stepped = QtCore.pyqtSignal()  # runs moved: redraw trails, balls, curves
+    repeatsChanged = QtCore.pyqtSignal(int)  # a run's repeats setting (id)
     restarted = QtCore.pyqtSignal()  # runs rebuilt or back at step 0 (new surface, start, ...)
     finished = QtCore.pyqtSignal()  # every enabled run reached max steps or stopped for good
     message = QtCore.pyqtSignal(str)
@@ -113,6 +120,7 @@ class RunEngine(QtCore.QObject):
         super().__init__(parent)
         self.model = model
         self._runs: dict[int, _Run] = {}
+        self._repeats: dict[int, int] = {}  # run id -> seeds it is repeated over (default 1)
         self._target = 0.0
         self._last_tick = None
         self._last_emit = 0.0
@@ -151,6 +159,79 @@ class RunEngine(QtCore.QObject):
         """(steps (L,), positions (L, 2), losses (L,)) for run_id, finite, cached per step."""
         steps, pos, loss = self._runs[run_id].history()
         return steps, pos[:, 0, :], loss[:, 0]
+
+    # ------------------------------------------------------------------ repeats (noisy runs)
+    def repeats(self, run_id: int) -> int:
+        """How many seeds the run is repeated over (1: just the run). Session state, like the
+        run ids: set with set_repeats."""
+        return self._repeats.get(run_id, 1)
+
+    def effective_repeats(self, run_id: int) -> int:
+        """The repeats actually stepped: a run with nothing random in it (no gradient noise, no
+        minibatches) would repeat itself exactly, so it is stepped once."""
+        try:
+            r = self._runs[run_id]
+        except KeyError:
+            return 1
+        return 1 + len(r.extras) if r is not None else 1
+
+    def set_repeats(self, run_id: int, k: int):
+        """Repeat run ``run_id`` over ``k`` seeds (its own and the next k-1): the repeats start
+        at step 0 and catch up with the run."""
+        from landscape_explorer.core.sweep import MAX_REPEATS
+
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or \
+                not 1 <= k <= MAX_REPEATS:
+            raise ValueError(f"invalid repeats: {k!r} (must be an integer in [1, {MAX_REPEATS}])")
+        self.model.run(run_id)  # KeyError for an unknown run
+        if self.repeats(run_id) == k:
+            return
+        self._repeats[run_id] = int(k)
+        if run_id in self._runs:
+            self._build_extras(self._runs[run_id])
+        self.repeatsChanged.emit(run_id)
+        self.stepped.emit()
+        self._wake()
+
+    def repeat_histories(self, run_id: int):
+        """(steps (L,), paths (K, L, 2), losses (K, L)) of the run and its repeats, on the run's
+        own recorded steps; row 0 is the run itself. A repeat that stopped earlier (diverged or
+        converged) stays where it stopped."""
+        r = self._runs[run_id]
+        steps, pos, loss = r.history()
+        paths = [pos[:, 0, :]]
+        losses = [loss[:, 0]]
+        for st in r.extras:
+            s2, p2, l2 = st.history()
+            idx = np.clip(np.searchsorted(s2, steps, side="right") - 1, 0, len(s2) - 1)
+            paths.append(p2[idx, 0, :])
+            losses.append(l2[idx, 0])
+        return steps, np.stack(paths), np.stack(losses)
+
+    def repeat_draw_key(self, run_id: int):
+        """Changes whenever the run's repeats would draw differently."""
+        r = self._runs[run_id]
+        return (r.serial, id(r.extras[0]) if r.extras else None,
+                tuple(st.step for st in r.steppers()))
+
+    def repeat_verdict_kinds(self, run_id: int) -> list[str]:
+        """The verdict kind of the run and each repeat where they are now (row 0: the run)."""
+        from landscape_explorer.core.verdicts import verdicts
+
+        return [verdicts(st)[0].kind for st in self._runs[run_id].steppers()]
+
+    def _build_extras(self, run: _Run):
+        spec = run.spec
+        k = self._repeats.get(spec.id, 1)
+        noisy = spec.noise > 0 or bool(getattr(spec, "batch_size", None))
+        run.extras = []
+        if k <= 1 or not noisy or run.error:
+            return
+        m = self.model
+        opt = run.stepper.optimizer
+        run.extras = [le.Stepper(m.surface, opt, np.array([m.start], dtype=np.float64),
+                                 seed=int(spec.seed) + j, history=HISTORY_ROWS)
+                      for j in range(1, k)]
 
     def state(self, run_id: int) -> RunState:
         r = self._runs[run_id]
@@ -195,6 +276,7 @@ class RunEngine(QtCore.QObject):
         for rid in list(self._runs):
             if rid not in specs:
                 del self._runs[rid]
+                self._repeats.pop(rid, None)
         added = False
         for rid, spec in specs.items():
             if rid not in self._runs:
@@ -224,6 +306,7 @@ class RunEngine(QtCore.QObject):
             run = _Run(spec, st)
             run.error = str(e)
             self.message.emit(f"Run {spec.name}: {e}")
+        self._build_extras(run)
         self._runs[rid] = run
 
     def _on_run_changed(self, rid: int):
@@ -248,7 +331,14 @@ class RunEngine(QtCore.QObject):
             self._rebuild(rid)
         else:
             try:
-                run.stepper.set_optimizer(new.build_optimizer())
+                opt = new.build_optimizer()
+                noisy = (new.noise > 0) != (old.noise > 0) or \
+                    getattr(new, "batch_size", None) != getattr(old, "batch_size", None)
+                run.stepper.set_optimizer(opt)
+                if noisy:  # repeats start or stop mattering
+                    self._build_extras(run)
+                for st in run.extras:
+                    st.set_optimizer(opt)
             except Exception as e:
                 self.message.emit(f"Run {new.name}: {e}")
         self.stepped.emit()
@@ -270,8 +360,19 @@ class RunEngine(QtCore.QObject):
     def _active_runs(self) -> list[_Run]:
         return [r for r in self._runs.values() if r is not None and r.spec.enabled]
 
+    def _stepper_done(self, st) -> bool:
+        return str(st.status[0]) in ("diverged", "converged") or st.step >= self.model.max_steps
+
     def _run_done(self, r: _Run) -> bool:
-        return r.status in ("diverged", "converged", "error") or r.stepper.step >= self.model.max_steps
+        if r.error:
+            return True
+        return all(self._stepper_done(st) for st in r.steppers())
+
+    def _behind(self, r: _Run, target: int) -> list:
+        """The run's steppers (itself and its repeats) still short of ``target``."""
+        if r.error:
+            return []
+        return [st for st in r.steppers() if st.step < target and not self._stepper_done(st)]
 
     def _all_done(self) -> bool:
         runs = self._active_runs()
@@ -279,7 +380,7 @@ class RunEngine(QtCore.QObject):
 
     def _all_caught_up(self) -> bool:
         t = min(int(self._target), self.model.max_steps)
-        return all(r.stepper.step >= t or self._run_done(r) for r in self._active_runs())
+        return all(not self._behind(r, t) for r in self._active_runs())
 
     def tick(self):
         if warm_up_pending():
@@ -296,9 +397,10 @@ class RunEngine(QtCore.QObject):
                 # machine would keep stepping long after the user pressed pause.
                 lag_cap = self._max_reachable() + max(1.0, m.speed * 0.25)
                 self._target = min(self._target + m.speed * dt, lag_cap, float(m.max_steps))
-        before = {id(r): r.stepper.step for r in self._active_runs()}
+        before = {id(r): [st.step for st in r.steppers()] for r in self._active_runs()}
         self._advance_all(STEP_BUDGET_S)
-        moved = any(r.stepper.step != before.get(id(r), -1) for r in self._active_runs())
+        moved = any([st.step for st in r.steppers()] != before.get(id(r))
+                    for r in self._active_runs())
         self._pending_draw |= moved
         caught_up = self._all_caught_up()
         if self._pending_draw and (caught_up or now - self._last_emit >= REDRAW_S):
@@ -315,8 +417,7 @@ class RunEngine(QtCore.QObject):
         t_end = time.perf_counter() + budget
         target = min(int(self._target), self.model.max_steps)
         while True:
-            behind = [r for r in self._active_runs()
-                      if r.stepper.step < target and not self._run_done(r)]
+            behind = [r for r in self._active_runs() if self._behind(r, target)]
             if not behind:
                 return
             left = t_end - time.perf_counter()
@@ -326,11 +427,14 @@ class RunEngine(QtCore.QObject):
             for r in behind:
                 # At most double the last chunk: one slow measurement must not be followed by a
                 # chunk sized on an outdated, optimistic cost.
-                k = int(min(target - r.stepper.step, max(1, share / r.cost), 2 * r.last_k))
+                late = self._behind(r, target)
+                lag = target - min(st.step for st in late)
+                k = int(min(lag, max(1, share / r.cost), 2 * r.last_k))
                 r.last_k = k
                 t0 = time.perf_counter()
                 try:
-                    r.stepper.advance(k)
+                    for st in late:
+                        st.advance(min(k, target - st.step))
                 except Exception as e:
                     log.exception("run %s failed", r.spec.id)
                     r.error = str(e)

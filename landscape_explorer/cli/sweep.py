@@ -181,68 +181,8 @@ def table_csv(result) -> str:
     return out.getvalue()
 
 
-def heatmap(result, cell_w: int = 86, cell_h: int = 54) -> np.ndarray:
-    """Optimizer (rows) x learning rate (columns), colored by success rate (viridis),
-    annotated with the percentage, the best cell of each row outlined: RGB (H, W, 3) uint8."""
-    from PIL import Image, ImageDraw, ImageFont
+def heatmap(result) -> np.ndarray:
+    """The slide picture: see core.sweep.heatmap_picture (shared with the app's Sweep tab)."""
+    from ..core.sweep import heatmap_picture
 
-    rows = list(dict.fromkeys(c.optimizer for c in result.cells))
-    cols = sorted({c.lr for c in result.cells})
-    by = {(c.optimizer, c.lr): c for c in result.cells}
-    best = {c.optimizer: c.lr for c in result.best().values()}
-    font = ImageFont.load_default(size=18)
-    small = ImageFont.load_default(size=15)
-    title_font = ImageFont.load_default(size=22)
-    title = f"Share of runs that reach the global minimum of {result.surface}"
-    subtitle = (f"{len(result.starts)} starts x {result.seeds} seed{'s' * (result.seeds > 1)}, "
-                f"{result.steps} steps each")
-    left = 24 + max(int(font.getlength(r)) for r in rows)
-    top, bottom, right = 92, 70, 140
-    W = max(left + cell_w * len(cols) + right, 48 + int(title_font.getlength(title)))
-    H = top + cell_h * len(rows) + bottom
-    img = Image.new("RGB", (W, H), "white")
-    d = ImageDraw.Draw(img)
-    d.text((24, 16), title, fill="black", font=title_font)
-    d.text((24, 50), subtitle, fill=(80, 80, 80), font=small)
-    for i, r in enumerate(rows):
-        y = top + i * cell_h
-        d.text((left - 12, y + cell_h / 2), r, fill="black", font=font, anchor="rm")
-        for j, lr in enumerate(cols):
-            x = left + j * cell_w
-            c = by.get((r, lr))
-            if c is None:
-                d.rectangle([x, y, x + cell_w - 2, y + cell_h - 2], fill=(235, 235, 235))
-                continue
-            rgb = _viridis(c.success_rate)
-            d.rectangle([x, y, x + cell_w - 2, y + cell_h - 2], fill=rgb)
-            ink = "black" if sum(rgb) > 380 else "white"
-            pct = 100 * c.success_rate
-            label = f"{pct:.0f}%" if pct == 0 or pct >= 9.95 else f"{pct:.1f}%"
-            d.text((x + cell_w / 2, y + cell_h / 2), label, fill=ink, font=font, anchor="mm")
-            if best.get(r) == lr:
-                d.rectangle([x - 1, y - 1, x + cell_w - 1, y + cell_h - 1], outline=(215, 25, 28),
-                            width=4)
-    for j, lr in enumerate(cols):
-        x = left + j * cell_w + cell_w / 2
-        d.text((x, top + len(rows) * cell_h + 8), f"{lr:.2g}", fill="black", font=small,
-               anchor="ma")
-    d.text((left + cell_w * len(cols) / 2, H - 24), "learning rate (best of each row outlined)",
-           fill="black", font=font, anchor="ms")
-    # color bar
-    bx, by0, bh = left + cell_w * len(cols) + 30, top, cell_h * len(rows)
-    for k in range(bh):
-        d.line([bx, by0 + k, bx + 22, by0 + k], fill=_viridis(1 - k / max(1, bh - 1)))
-    d.text((bx + 30, by0), "100%", fill="black", font=small, anchor="lt")
-    d.text((bx + 30, by0 + bh), "0%", fill="black", font=small, anchor="lb")
-    return np.asarray(img)
-
-
-_VIRIDIS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
-
-
-def _viridis(t: float) -> tuple[int, int, int]:
-    t = min(1.0, max(0.0, float(t))) * (len(_VIRIDIS) - 1)
-    i = min(int(t), len(_VIRIDIS) - 2)
-    f = t - i
-    a, b = _VIRIDIS[i], _VIRIDIS[i + 1]
-    return tuple(int(round(a[k] + f * (b[k] - a[k]))) for k in range(3))  # type: ignore
+    return heatmap_picture(result).image

@@ -137,7 +137,7 @@ def sweep_starts(surface: Surface | str, n: int, kind: str = "uniform",
     raise ValueError(f"invalid start kind: {kind!r} (must be 'grid', 'uniform' or 'gaussian')")
 
 
-def _base_spec(opt: Optimizer) -> str:
+def row_name(opt: Optimizer) -> str:
     """The optimizer's spec without its learning rate: the row name of the table."""
     spec = opt.spec()
     name, _, args = spec.partition("(")
@@ -170,10 +170,12 @@ def _surface_from_ref(ref) -> Surface:
 
 def run_cell(task: dict) -> SweepCell:
     """One cell of a sweep (a pure function of ``task``: what Dask workers run)."""
+    from .critical import PointLocator
     from .simulate import simulate
-    from .verdicts import verdicts_at
+    from .verdicts import classify_arrays
 
     surf = _surface_from_ref(task["surface"])
+    locator = PointLocator(surf)
     opt = task["optimizer"]
     starts = task["starts"]
     steps = task["steps"]
@@ -181,9 +183,11 @@ def run_cell(task: dict) -> SweepCell:
     kinds, reached, diverged, finals = [], [], [], []
     for seed in task["seeds"]:
         res = simulate(surf, opt, starts, steps, seed=seed, record_every=every)
-        v = verdicts_at(surf, res.final, status=res.status, steps_taken=res.steps_taken,
-                        steps=steps)
-        kinds += [x.kind for x in v]
+        # The kinds alone (core.verdicts.classify_arrays: the same kinds as the per-run
+        # verdicts, without a sentence per start).
+        kinds += list(classify_arrays(surf, res.final, status=res.status,
+                                      steps_taken=res.steps_taken, steps=steps,
+                                      locator=locator))
         hit = res.loss <= task["target"]
         first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
         reached += [float(res.step_index[i]) if i >= 0 else math.nan for i in first]
@@ -251,7 +255,7 @@ def sweep(surface: Surface | str, optimizers: Sequence[Any], lrs: Sequence[float
         raise ValueError(f"invalid target: {target!r} (must be a finite number)")
     ref = _surface_ref(surf)
     tasks = [{"surface": ref, "optimizer": o.with_hyperparams(lr=float(lr)),
-              "row": _base_spec(o), "starts": starts, "steps": int(steps),
+              "row": row_name(o), "starts": starts, "steps": int(steps),
               "seeds": [seed + k for k in range(seeds)], "target": float(target)}
              for o in opts for lr in lrs]
     if client is not None:
@@ -270,3 +274,175 @@ def sweep(surface: Surface | str, optimizers: Sequence[Any], lrs: Sequence[float
             if progress is not None:
                 progress((i + 1) / len(tasks))
     return SweepResult(surf.name, int(steps), starts, int(seeds), float(target), tuple(out))
+
+
+# ---------------------------------------------------------------------------------------------
+# The heatmap: one drawing for the CLI's PNG and the app's Sweep tab.
+
+_VIRIDIS = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
+
+
+def viridis(t: float) -> tuple[int, int, int]:
+    """The viridis color of t in [0, 1] (five stops, linear between): the success-rate scale."""
+    t = min(1.0, max(0.0, float(t))) * (len(_VIRIDIS) - 1)
+    i = min(int(t), len(_VIRIDIS) - 2)
+    f = t - i
+    a, b = _VIRIDIS[i], _VIRIDIS[i + 1]
+    return (int(round(a[0] + f * (b[0] - a[0]))), int(round(a[1] + f * (b[1] - a[1]))),
+            int(round(a[2] + f * (b[2] - a[2]))))
+
+
+@dataclass(frozen=True)
+class HeatmapPicture:
+    """The heatmap image (RGB (H, W, 3) uint8) and where its cells are, so a click can be
+    mapped back to the optimizer and learning rate under it."""
+
+    image: np.ndarray = field(repr=False)
+    rows: tuple[str, ...]  # optimizers, top to bottom
+    cols: tuple[float, ...]  # learning rates, left to right
+    left: int
+    top: int
+    cell_w: int
+    cell_h: int
+
+    def cell_at(self, x: float, y: float) -> tuple[str, float] | None:
+        """(optimizer, lr) of the cell under pixel (x, y) of the image, or None."""
+        j = math.floor((x - self.left) / self.cell_w)
+        i = math.floor((y - self.top) / self.cell_h)
+        if 0 <= i < len(self.rows) and 0 <= j < len(self.cols):
+            return self.rows[i], self.cols[j]
+        return None
+
+    def cell_center(self, optimizer: str, lr: float) -> tuple[float, float]:
+        """Pixel (x, y) at the middle of a cell."""
+        return (self.left + (self.cols.index(lr) + 0.5) * self.cell_w,
+                self.top + (self.rows.index(optimizer) + 0.5) * self.cell_h)
+
+
+def heatmap_picture(result: SweepResult, cell_w: int = 86, cell_h: int = 54,
+                    title: bool = True, font_px: int = 18) -> HeatmapPicture:
+    """Optimizer (rows) x learning rate (columns), colored by success rate (viridis),
+    annotated with the percentage, the best cell of each row outlined in red. ``title=False``
+    leaves out the title lines (the app shows them in its own label); ``font_px`` sizes the
+    labels (the margins follow)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rows = list(dict.fromkeys(c.optimizer for c in result.cells))
+    cols = sorted({c.lr for c in result.cells})
+    by = {(c.optimizer, c.lr): c for c in result.cells}
+    best = {c.optimizer: c.lr for c in result.best().values()}
+    font = ImageFont.load_default(size=font_px)
+    small = ImageFont.load_default(size=max(8, round(font_px * 5 / 6)))
+    title_font = ImageFont.load_default(size=22)
+    heading = f"Share of runs that reach the global minimum of {result.surface}"
+    subtitle = (f"{len(result.starts)} starts x {result.seeds} seed{'s' * (result.seeds > 1)}, "
+                f"{result.steps} steps each")
+    left = 24 + max(int(font.getlength(r)) for r in rows)
+    top, bottom, right = (92 if title else 12), round(3.9 * font_px), round(7.8 * font_px)
+    W = left + cell_w * len(cols) + right
+    if title:
+        W = max(W, 48 + int(title_font.getlength(heading)))
+    H = top + cell_h * len(rows) + bottom
+    img = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(img)
+    if title:
+        d.text((24, 16), heading, fill="black", font=title_font)
+        d.text((24, 50), subtitle, fill=(80, 80, 80), font=small)
+    for i, r in enumerate(rows):
+        y = top + i * cell_h
+        d.text((left - 12, y + cell_h / 2), r, fill="black", font=font, anchor="rm")
+        for j, lr in enumerate(cols):
+            x = left + j * cell_w
+            c = by.get((r, lr))
+            if c is None:
+                d.rectangle([x, y, x + cell_w - 2, y + cell_h - 2], fill=(235, 235, 235))
+                continue
+            rgb = viridis(c.success_rate)
+            d.rectangle([x, y, x + cell_w - 2, y + cell_h - 2], fill=rgb)
+            ink = "black" if sum(rgb) > 380 else "white"
+            pct = 100 * c.success_rate
+            label = f"{pct:.0f}%" if pct == 0 or pct >= 9.95 else f"{pct:.1f}%"
+            d.text((x + cell_w / 2, y + cell_h / 2), label, fill=ink, font=font, anchor="mm")
+    # Outlines last, so a neighbour's fill never paints over part of one.
+    for i, r in enumerate(rows):
+        if r in best:
+            ox, oy = left + cols.index(best[r]) * cell_w, top + i * cell_h
+            d.rectangle([ox - 1, oy - 1, ox + cell_w - 1, oy + cell_h - 1],
+                        outline=(215, 25, 28), width=4)
+    for j, lr in enumerate(cols):
+        xc = left + j * cell_w + cell_w / 2
+        d.text((xc, top + len(rows) * cell_h + 8), f"{lr:.2g}", fill="black", font=small,
+               anchor="ma")
+    d.text((left + cell_w * len(cols) / 2, H - round(1.3 * font_px)),
+           "learning rate (best of each row outlined)", fill="black", font=font, anchor="ms")
+    bar = round(1.2 * font_px)
+    bx, by0, bh = left + cell_w * len(cols) + round(1.6 * font_px), top, cell_h * len(rows)
+    for k in range(bh):
+        d.line([bx, by0 + k, bx + bar, by0 + k], fill=viridis(1 - k / max(1, bh - 1)))
+    d.text((bx + bar + 8, by0), "100%", fill="black", font=small, anchor="lt")
+    d.text((bx + bar + 8, by0 + bh), "0%", fill="black", font=small, anchor="lb")
+    return HeatmapPicture(np.asarray(img), tuple(rows), tuple(cols), left, top, cell_w, cell_h)
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeated noisy runs: one start, K seeds.
+
+MAX_REPEATS = 200
+
+
+@dataclass(frozen=True)
+class RepeatResult:
+    """One run repeated over seeds ``seed .. seed+K-1`` from the same start: the K paths, their
+    losses and outcomes. Row k is exactly ``simulate(surface, optimizer, [start], steps,
+    seed=seed+k)`` (noise and minibatches are drawn from the seed)."""
+
+    seeds: tuple[int, ...]
+    step_index: np.ndarray  # (L,)
+    paths: np.ndarray  # (K, L, 2)
+    losses: np.ndarray  # (K, L)
+    status: np.ndarray  # (K,) str
+    kinds: tuple[str, ...]  # (K,) verdict kinds
+
+    def band(self, quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> np.ndarray:
+        """(len(quantiles), L): the loss quantiles over the K runs at every recorded step."""
+        return loss_band(self.losses, quantiles)
+
+    def count(self, kind: str) -> int:
+        """How many of the K runs got verdict ``kind`` (e.g. "global_min")."""
+        return sum(k == kind for k in self.kinds)
+
+
+def loss_band(losses: np.typing.ArrayLike,
+              quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> np.ndarray:
+    """Quantiles over runs (axis 0) of losses (K, L) at each step: (len(quantiles), L). The
+    quantiles interpolate linearly between runs (numpy's default), so with K = 1 every row is
+    that run's curve."""
+    arr = np.asarray(losses, dtype=np.float64)
+    if arr.ndim != 2 or not arr.shape[0] or not arr.shape[1]:
+        raise ValueError(f"invalid losses: shape {arr.shape} (must be (runs, steps), non-empty)")
+    return np.quantile(arr, np.asarray(quantiles, dtype=np.float64), axis=0)
+
+
+def repeat_runs(surface: Surface | str, optimizer: Any, start: np.typing.ArrayLike, steps: int,
+                repeats: int, seed: int = 0, record_every: int = 1) -> RepeatResult:
+    """Run ``optimizer`` from ``start`` once per seed ``seed .. seed+repeats-1``. One simulate
+    call per seed: a seed's noise stream is drawn for the particles of its own call, so putting
+    the seeds side by side as particles of one call would give other numbers than the run
+    alone (the app's main run must stay exactly the seed-``seed`` run)."""
+    from .simulate import simulate
+    from .verdicts import verdicts
+
+    surf = get_surface(surface)
+    opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or \
+            not 1 <= repeats <= MAX_REPEATS:
+        raise ValueError(f"invalid repeats: {repeats!r} (must be an integer in [1, "
+                         f"{MAX_REPEATS}])")
+    p0 = np.asarray(start, dtype=np.float64).reshape(1, 2)
+    seeds = tuple(int(seed) + k for k in range(int(repeats)))
+    results = [simulate(surf, opt, p0, steps, seed=s, record_every=record_every) for s in seeds]
+    kinds = tuple(verdicts(r)[0].kind for r in results)
+    return RepeatResult(seeds, results[0].step_index,
+                        np.stack([r.path[:, 0] for r in results]),
+                        np.stack([r.loss[:, 0] for r in results]),
+                        np.array([str(r.status[0]) for r in results]), kinds)

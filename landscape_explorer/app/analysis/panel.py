@@ -1,5 +1,5 @@
 """The "Analyze" dock and menu over the main window's views: the Landscape tab (critical points
-and live verdicts) here, and the Basins, Cloud and Step tabs, each in its own module.
+and live verdicts) here, and the Basins, Cloud, Step and Sweep tabs, each in its own module.
 
 ``install_analysis(window)`` adds everything to a MainWindow. Numbers come from the core, heavy
 work runs in worker threads (workers), drawing is in overlays. What an overlay shows follows
@@ -22,6 +22,7 @@ from .cloud_tab import CloudTab
 from .overlays import (KIND_STYLE, BasinsOverlay, CloudOverlay, CriticalMarkers2D,
                        CriticalMarkers3D, RestartsOverlay, StepArrows)
 from .step_tab import StepTab
+from .sweep_tab import SweepTab
 from .workers import CallWorker, keep_alive
 
 MAX_CRITICAL_SHOWN = 40  # more markers than this bury the surface (Rastrigin has 441)
@@ -31,7 +32,7 @@ _PLURAL = {"global_min": ("global minimum", "global minima"),
            "local_min": ("local minimum", "local minima"),
            "saddle": ("saddle point", "saddle points"), "max": ("maximum", "maxima"),
            "degenerate": ("degenerate point", "degenerate points")}
-LANDSCAPE, BASINS, CLOUD, STEP = range(4)
+LANDSCAPE, BASINS, CLOUD, STEP, SWEEP = range(5)
 
 
 def install_analysis(window) -> "AnalysisPanel":
@@ -115,6 +116,8 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.addTab(self.cloud_tab, "Cloud")
         self.step_tab = StepTab(self)
         self.addTab(self.step_tab, "Step")
+        self.sweep_tab = SweepTab(self)
+        self.addTab(self.sweep_tab, "Sweep")
 
         self._verdict_timer = QtCore.QTimer(self)
         self._verdict_timer.setSingleShot(True)
@@ -133,6 +136,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         m.speedChanged.connect(self.cloud_tab.set_speed)
         self.engine.stepped.connect(self._on_stepped)
         self.engine.restarted.connect(self._on_stepped)
+        self.engine.repeatsChanged.connect(lambda _rid: self._verdict_timer.start())
         self._on_runs()
         self._on_surface()
         self.destroyed.connect(functools.partial(_stop_all, self._stoppers))
@@ -196,7 +200,8 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         menu.addSeparator()
         for text, tab, slot in (("Basins of attraction…", BASINS, self.basins_tab.compute_basins),
                                 ("Particle cloud…", CLOUD, self.cloud_tab.start_cloud),
-                                ("Random restarts…", CLOUD, self.cloud_tab.run_restarts)):
+                                ("Random restarts…", CLOUD, self.cloud_tab.run_restarts),
+                                ("Learning-rate sweep…", SWEEP, self._no_action)):
             act = menu.addAction(text)
             act.triggered.connect(functools.partial(self._menu_go, tab, slot))
         menu.addSeparator()
@@ -213,6 +218,9 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         menu.addSeparator()
         if self.dock is not None:
             menu.addAction(self.dock.toggleViewAction())
+
+    def _no_action(self):
+        """The sweep's menu entry only opens its tab: its settings come first."""
 
     def _menu_go(self, tab, slot, *_):
         self._show_tab(tab)
@@ -247,6 +255,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             combo.blockSignals(False)
         self._verdict_timer.start()
         self.step_tab.refresh_step()
+        self.sweep_tab.refresh_optimizers()
 
     def _on_run_changed(self, _run_id):
         self._on_runs()
@@ -256,6 +265,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         points."""
         self.cloud_tab.clear()
         self.basins_tab.clear()
+        self.sweep_tab.surface_changed()
         self.critical = []
         self._show_critical_points()
         self.critical_label.setText("Finding critical points…")
@@ -353,15 +363,34 @@ class AnalysisPanel(QtWidgets.QTabWidget):
             v = vs.get(r.id)
             if v is None:
                 continue
-            lines.append(f"<p><span style='color:{r.color}'>■</span> <b>{r.name}</b>: "
-                         f"{verdict_style(v.kind).label}<br><small>{v.detail}</small></p>")
+            k = self.engine.effective_repeats(r.id)
+            head = f"<b>{r.name}</b>" + (f" (the seed-{r.seed} run)" if k > 1 else "")
+            lines.append(f"<p><span style='color:{r.color}'>■</span> {head}: "
+                         f"{verdict_style(v.kind).label}<br><small>{v.detail}</small>"
+                         f"{self._repeats_line(r, k)}</p>")
         self.verdict_label.setText("".join(lines) or "Verdicts appear once the critical points "
                                                      "are known.")
+
+    def _repeats_line(self, run, k: int) -> str:
+        """For a run repeated over k seeds: how many of them reached the global minimum (and
+        how many are still on their way)."""
+        if k <= 1:
+            return ""
+        try:
+            kinds = self.engine.repeat_verdict_kinds(run.id)
+        except KeyError:
+            return ""
+        wins = kinds.count("global_min")
+        moving = sum(x in ("moving", "not_started") for x in kinds)
+        more = f", {moving} still moving" if moving else ""
+        return (f"<br><small>Seeds {run.seed}–{run.seed + k - 1}: {wins} of {k} reached the "
+                f"global minimum{more}.</small>")
 
     # ================================================================== shutdown
     def shutdown(self):
         self.cloud_tab.stop_cloud()
         self.basins_tab.shutdown()
+        self.sweep_tab.shutdown()
         for w in list(self._workers):
             w.wait(30000)
 

@@ -1,4 +1,5 @@
-"""Analysis work off the UI thread: critical points, basins maps, particle clouds, restarts.
+"""Analysis work off the UI thread: critical points, basins maps, particle clouds, restarts,
+sweeps.
 
 Each worker computes with the core only and hands results back through Qt signals, which arrive
 queued on the UI thread. Nothing here touches a widget.
@@ -52,6 +53,39 @@ class BasinsWorker(QtCore.QThread):
             self.failed.emit(str(e))
             return
         self.done.emit(results)
+
+
+class SweepWorker(QtCore.QThread):
+    """Runs one le.sweep; cancel() stops it before its next cell (optimizer x learning rate)."""
+
+    progress = QtCore.pyqtSignal(float)  # 0..1 over the cells
+    done = QtCore.pyqtSignal(object)  # SweepResult
+    failed = QtCore.pyqtSignal(str)
+    cancelled = QtCore.pyqtSignal()
+
+    def __init__(self, surface, optimizers, lrs, starts, steps, seeds=1, parent=None):
+        super().__init__(parent)
+        self.args = (surface, list(optimizers), list(lrs), np.asarray(starts), int(steps))
+        self.seeds = int(seeds)
+        self._cancel = threading.Event()
+
+    def cancel(self):
+        self._cancel.set()
+
+    def run(self):
+        try:
+            result = le.sweep(*self.args, seeds=self.seeds, progress=self.progress.emit,
+                              cancel=self._cancel.is_set)
+        except Cancelled:
+            self.cancelled.emit()
+            return
+        except Exception as e:  # shown in the panel; the app goes on
+            self.failed.emit(str(e))
+            return
+        if self._cancel.is_set():
+            self.cancelled.emit()  # cancelled during the last cell: its result is not wanted
+            return
+        self.done.emit(result)
 
 
 class CallWorker(QtCore.QThread):

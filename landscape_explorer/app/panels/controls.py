@@ -678,6 +678,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.seed_spin.valueChanged.connect(lambda v: self._edit(seed=int(v)))
         self.seed_spin.refused.connect(lambda msg: self.show_error(f"seed: {msg}"))
         common.addRow("Seed", self.seed_spin)
+        self._build_repeats(common)
         self.schedule_combo = QtWidgets.QComboBox()
         self.schedule_combo.addItem("none", None)
         for name in le.schedule_names():
@@ -694,6 +695,33 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._editor_optimizer = None
         self._editor_schedule = None
         return self.editor_box
+
+    # ---------------------------------------------------------------- repeats (noisy runs)
+    def _build_repeats(self, form):
+        """A noisy run repeated over several seeds: the engine's setting, not the scenario's."""
+        from landscape_explorer.core.sweep import MAX_REPEATS
+
+        self.repeats_spin = IntSpinBox(1, MAX_REPEATS)
+        self.repeats_spin.setToolTip(
+            "Repeat this noisy run over this many seeds (its own and the next ones): the loss "
+            "plot shows their median and 10–90 % band, the views a faint fan of their paths. "
+            "Needs gradient noise (a run without it repeats itself exactly).")
+        self.repeats_spin.valueChanged.connect(self._repeats_edited)
+        self.repeats_spin.refused.connect(lambda msg: self.show_error(f"repeats: {msg}"))
+        form.addRow("Repeats", self.repeats_spin)
+        if self.engine is None:
+            self.repeats_spin.setEnabled(False)
+
+    def _repeats_edited(self, v):
+        if self.engine is not None and self.current_run_id is not None:
+            self._try(self.engine.set_repeats, self.current_run_id, int(v))
+
+    def _refresh_repeats(self, run):
+        if self.engine is None:
+            return
+        noisy = run.noise > 0 or bool(getattr(run, "batch_size", None))
+        self.repeats_spin.setEnabled(noisy)
+        self._set(self.repeats_spin, self.engine.repeats(run.id))
 
     def _edit(self, **changes):
         if self.current_run_id is not None:
@@ -848,6 +876,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._set(self.noise_spin, run.noise)
         self._set(self.clip_spin, run.clip or 0.0)
         self._set(self.seed_spin, run.seed)
+        self._refresh_repeats(run)
         with _blocked(self.schedule_combo):
             self.schedule_combo.setCurrentIndex(
                 max(0, self.schedule_combo.findData(_schedule_name(run))))

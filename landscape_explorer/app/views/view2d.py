@@ -70,6 +70,7 @@ class SurfaceView2D(pg.PlotWidget):
         subs.connect(engine.stepped, self.refresh_runs)
         subs.connect(engine.restarted, self.refresh_runs)
         self.rebuild()
+        self.fan = RepeatFan2D(self)
 
     def _on_run_changed(self, _run_id):
         self._sync_runs()
@@ -208,3 +209,75 @@ def decimate(a, n: int):
         return a
     idx = np.unique(np.linspace(0, len(a) - 1, n).astype(np.intp))
     return a[idx]
+
+
+FAN_ALPHA = 80  # of 255: a repeat's path, faint behind the run's own
+FAN_PX = 1.0
+
+
+class RepeatFan2D:
+    """The paths of a repeated noisy run's other seeds (see RunEngine.set_repeats), faint and
+    thin behind the run's own path: one curve item per run, the repeats joined by breaks."""
+
+    def __init__(self, view: SurfaceView2D):
+        self.view = view
+        self.engine = view.engine
+        self.model = view.model
+        self.items: dict[int, pg.PlotCurveItem] = {}
+        self._drawn: dict[int, tuple] = {}
+        subs = view.subscriptions
+        for sig in (self.model.runsChanged, self.model.runChanged, self.engine.repeatsChanged):
+            subs.connect(sig, self.sync)
+        for sig in (self.engine.stepped, self.engine.restarted, self.model.boundsChanged,
+                    self.model.surfaceChanged):
+            subs.connect(sig, self.refresh)
+        self.sync()
+
+    def sync(self, *_):
+        wanted = {r.id: r for r in self.model.runs if r.enabled}
+        for rid in list(self.items):
+            if rid not in wanted:
+                self.view.removeItem(self.items.pop(rid))
+        for rid, spec in wanted.items():
+            if rid not in self.items:
+                item = pg.PlotCurveItem(connect="finite")
+                item.setZValue(10)  # under the paths (11) and their heads
+                self.view.addItem(item)
+                self.items[rid] = item
+            color = pg.mkColor(spec.color)
+            color.setAlpha(FAN_ALPHA)
+            self.items[rid].setPen(pg.mkPen(color, width=FAN_PX * self.view.print_scale))
+        self._drawn = {}
+        self.refresh()
+
+    def paths(self, rid) -> np.ndarray:
+        """(K-1, L, 2) the repeats' paths as drawn (the run's own is row 0 of the engine's)."""
+        _, paths, _ = self.engine.repeat_histories(rid)
+        return paths[1:]
+
+    def refresh(self, *_):
+        bounds = self.model.bounds
+        for rid, item in self.items.items():
+            try:
+                key = (self.engine.repeat_draw_key(rid), bounds)
+                if self._drawn.get(rid) == key:
+                    continue
+                extra = self.paths(rid)
+            except KeyError:
+                continue
+            self._drawn[rid] = key
+            if not len(extra):
+                item.setData([], [])
+                item.setVisible(False)
+                continue
+            parts = []
+            for path in extra:
+                p = path_to_exit(path, bounds)
+                parts.append(decimate(p, MAX_PATH_POINTS // 4))
+                parts.append(np.full((1, 2), np.nan))  # a break between repeats
+            xy = np.concatenate(parts)
+            (x0, x1), (y0, y1) = bounds
+            xy[:, 0] = np.clip(xy[:, 0], x0, x1)
+            xy[:, 1] = np.clip(xy[:, 1], y0, y1)
+            item.setData(xy[:, 0], xy[:, 1])
+            item.setVisible(True)

@@ -148,6 +148,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         subs.connect(engine.stepped, self.refresh_runs)
         subs.connect(engine.restarted, self.refresh_runs)
         self.rebuild()
+        self.fan = RepeatFan3D(self)
 
     # ------------------------------------------------------------------ scene
     def rebuild(self, *_):
@@ -593,6 +594,79 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         # Format_ARGB32 is stored B, G, R, A in memory on little-endian machines: BGRA as is.
         img = QtGui.QImage(arr.data, w, h, 4 * w, QtGui.QImage.Format.Format_ARGB32)
         return img.copy()
+
+
+# A repeated noisy run's other seeds: thin translucent lines on the surface, depth-tested,
+# drawn before the run's own trail (depth values below it) so the trail stays on top.
+_FAN_GL = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
+           "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA),
+           "glDepthFunc": (GL.GL_LEQUAL,), "glDepthRange": (0.0, 0.99995)}
+FAN_ALPHA = 0.35
+FAN_PX = 1.5
+FAN_CAPACITY = 2048  # vertices per repeat's line, fixed (buffers rewritten, not resized)
+
+
+class RepeatFan3D:
+    """The paths of each repeated run's other seeds (RunEngine.set_repeats) as faint lines on
+    the surface, behind the run's own trail: one line item per repeat."""
+
+    def __init__(self, view: SurfaceView3D):
+        self.view = view
+        self.engine = view.engine
+        self.model = view.model
+        self.items: dict[int, list] = {}
+        self._drawn: dict[int, tuple] = {}
+        subs = view.subscriptions
+        for sig in (self.model.runsChanged, self.model.runChanged, self.engine.repeatsChanged):
+            subs.connect(sig, self.sync)
+        for sig in (self.engine.stepped, self.engine.restarted, self.model.surfaceChanged,
+                    self.model.boundsChanged, self.model.appearanceChanged):
+            subs.connect(sig, self.refresh)
+        self.sync()
+
+    def _wanted(self) -> dict:
+        f = self.view.run_filter
+        return {r.id: r for r in self.model.runs if r.enabled and (f is None or r.id in f)}
+
+    def sync(self, *_):
+        wanted = self._wanted()
+        for rid in list(self.items):
+            if rid not in wanted:
+                for item in self.items.pop(rid):
+                    self.view.removeItem(item)
+        for rid in wanted:
+            self.items.setdefault(rid, [])
+        self._drawn = {}
+        self.refresh()
+
+    def refresh(self, *_):
+        geo = self.view.geometry_
+        if geo is None:
+            return
+        wanted = self._wanted()
+        for rid, items in self.items.items():
+            try:
+                key = (self.engine.repeat_draw_key(rid), id(geo))
+                if self._drawn.get(rid) == key:
+                    continue
+                _, paths, _ = self.engine.repeat_histories(rid)
+            except KeyError:
+                continue
+            self._drawn[rid] = key
+            extra = paths[1:]
+            color = rgbf(wanted[rid].color, FAN_ALPHA) if rid in wanted else (1, 1, 1, FAN_ALPHA)
+            while len(items) < len(extra):
+                item = gl.GLLinePlotItem(pos=np.zeros((FAN_CAPACITY, 3), dtype=np.float32),
+                                         width=FAN_PX, glOptions=_FAN_GL, mode="line_strip",
+                                         antialias=True)
+                item.setDepthValue(0.8)  # after the ghosts, before the trails' outlines
+                self.view.addItem(item)
+                items.append(item)
+            while len(items) > len(extra):
+                self.view.removeItem(items.pop())
+            for item, path in zip(items, extra):
+                item.setData(pos=geo.trail_vertices(path_to_exit(path, geo.bounds),
+                                                    FAN_CAPACITY), color=color)
 
 
 def opengl_available() -> tuple[bool, str]:
