@@ -182,7 +182,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.export_button = QtWidgets.QPushButton("Export handout…")
         self.export_button.setToolTip("Write this lesson as one self-contained HTML page (text, "
                                       "pictures, an animation) for a course site")
-        self.export_button.clicked.connect(self.export_handout)
+        self.export_button.clicked.connect(lambda _checked=False: self.export_handout())
         self.export_status = QtWidgets.QLabel()
         self.export_status.setWordWrap(True)
         self.export_status.hide()
