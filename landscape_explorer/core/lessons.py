@@ -24,6 +24,8 @@ the tests run every lesson and fail if a claim is false.
 Checks are data too: ``{"run": LABEL, "verdict": KIND}``, ``{"run": LABEL, "param": NAME,
 "at_least" | "at_most" | "equals": V}``, ``{"run": LABEL, "optimizer": NAME}``,
 ``{"run": LABEL, "schedule": NAME}``, ``{"run": LABEL, "noise_at_least": V}``,
+``{"run": LABEL, "batch_size_at_most" | "batch_size_at_least": N}`` (a full-batch run has no
+batch size: both fail),
 ``{"run": LABEL, "quantity": x | y | loss | gap | steps, "at_least" | "at_most": V}``,
 ``{"runs_with_verdict": KIND, "at_least": N}``, combined with ``{"all": [...]}``,
 ``{"any": [...]}`` and ``{"not": CHECK}``. They are evaluated on a ``LessonState`` (the runs'
@@ -39,8 +41,8 @@ use it (``Lesson.derived``); the app works it out in the background whenever a r
 change and a check on it fails until it is known.
 
 A task's ``solution`` is a list of edits a user could make: ``{"run": LABEL, "set": {field:
-value}}`` (hyperparameters by name; ``optimizer``, ``noise``, ``clip`` and ``schedule`` as run
-fields) or ``{"start": [x, y]}`` (where every run starts, as a click on the surface sets it).
+value}}`` (hyperparameters by name; ``optimizer``, ``noise``, ``clip``, ``schedule`` and
+``batch_size`` as run fields) or ``{"start": [x, y]}`` (where every run starts, as a click on the surface sets it).
 """
 from __future__ import annotations
 
@@ -116,6 +118,7 @@ class RunState:
     hyperparams: dict
     noise: float = 0.0
     schedule: str | None = None
+    batch_size: int | None = None  # None: full batch
     verdict: str | None = None  # a core.verdicts kind, None before the first verdict
     numbers: dict = field(default_factory=dict)  # x, y, loss, gap, steps
 
@@ -176,6 +179,11 @@ def _check_check(c, path, labels):
         _text(c[rest.pop()], f"{path}.{next(iter(set(c) - {'run'}))}")
     elif rest == {"noise_at_least"}:
         _number(c["noise_at_least"], f"{path}.noise_at_least")
+    elif rest in ({"batch_size_at_most"}, {"batch_size_at_least"}):
+        key = rest.pop()
+        n = c[key]
+        _need(isinstance(n, int) and not isinstance(n, bool) and n >= 1, f"{path}.{key}",
+              "must be an integer >= 1")
     elif "quantity" in rest:
         _need(c["quantity"] in QUANTITIES[1:], f"{path}.quantity",
               f"must be one of {', '.join(QUANTITIES[1:])}")
@@ -194,7 +202,7 @@ def _check_check(c, path, labels):
             _number(c[key], f"{path}.{key}")
     else:
         raise LessonError(path, "unknown check: expected verdict, param, quantity, optimizer, "
-                                "schedule or noise_at_least with the run")
+                                "schedule, noise_at_least or batch_size_at_most/at_least with the run")
 
 
 def _check_quantities(c) -> set:
@@ -375,6 +383,10 @@ def evaluate(check: Mapping, state: LessonState) -> bool:
         return r.schedule == check["schedule"]
     if "noise_at_least" in check:
         return r.noise >= check["noise_at_least"]
+    if "batch_size_at_most" in check:
+        return r.batch_size is not None and r.batch_size <= check["batch_size_at_most"]
+    if "batch_size_at_least" in check:
+        return r.batch_size is not None and r.batch_size >= check["batch_size_at_least"]
     if "quantity" in check:
         q = r.numbers.get(check["quantity"])
         if q is None or not math.isfinite(q):
@@ -392,8 +404,8 @@ def evaluate(check: Mapping, state: LessonState) -> bool:
 
 def apply_edits(scenario: Scenario, edits) -> Scenario:
     """The scenario with a task's solution applied: hyperparameters by name; 'optimizer' (other
-    hyperparameters keep their values where the new optimizer has them), 'noise', 'clip' and
-    'schedule' ({"name": ..., "params": {...}}) as run fields; {"start": [x, y]} moves the
+    hyperparameters keep their values where the new optimizer has them), 'noise', 'clip',
+    'batch_size' and 'schedule' ({"name": ..., "params": {...}}) as run fields; {"start": [x, y]} moves the
     start. Validated."""
     from .optimizers import optimizer_def
 
@@ -411,7 +423,7 @@ def apply_edits(scenario: Scenario, edits) -> Scenario:
                     keep = {p.name for p in optimizer_def(v).params}
                     r = replace(r, optimizer=v, hyperparams={
                         h: x for h, x in r.hyperparams.items() if h in keep})
-                elif k in ("noise", "clip", "schedule"):
+                elif k in ("noise", "clip", "schedule", "batch_size"):
                     r = replace(r, **{k: v})
                 else:
                     r = replace(r, hyperparams={**r.hyperparams, k: v})
@@ -441,7 +453,7 @@ def simulated_state(scenario: Scenario, derived=()) -> LessonState:
         loss = float(res.final_loss[0])
         runs.append(RunState(
             r.display_name, r.optimizer, dict(r.hyperparams), float(r.noise or 0.0),
-            r.schedule["name"] if r.schedule else None, v.kind,
+            r.schedule["name"] if r.schedule else None, r.batch_size, v.kind,
             {"verdict": v.kind, "x": x, "y": y, "loss": loss,
              "gap": loss - g if g is not None else math.nan,
              "steps": int(res.steps_taken[0])}))

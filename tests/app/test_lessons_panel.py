@@ -29,7 +29,7 @@ def apply_edits_in_app(model, edits):
         run = next(r for r in model.runs if r.display_name == e["run"])
         changes, hps = {}, {}
         for k, v in e["set"].items():
-            if k in ("optimizer", "noise", "clip", "schedule"):
+            if k in ("optimizer", "noise", "clip", "schedule", "batch_size"):
                 changes[k] = v
             else:
                 hps[k] = v

@@ -26,7 +26,7 @@ def test_the_bundled_lessons():
     # A course: minima and the learning rate first, then what gets a run out of a dip or off a
     # saddle, then the networks themselves.
     assert IDS == ["local_minimum", "learning_rate", "momentum", "warm_restarts", "saddle_point",
-                   "plateau", "adaptive", "annealing", "random_restarts"]
+                   "plateau", "adaptive", "sgd_noise", "annealing", "random_restarts"]
     assert [x.order for x in LESSONS] == sorted(x.order for x in LESSONS)
     assert len({x.order for x in LESSONS}) == len(LESSONS)
     assert lesson("plateau").title.startswith("Plateaus")
@@ -188,6 +188,10 @@ def test_lessons_say_which_derived_quantities_they_need():
     (lambda d: d["claims"].append({"run": "GD", "quantity": "success_rate", "at_least": "x"}),
      "claims[2].at_least"),
     (lambda d: d["paragraphs"].append("{gd.success_rates:.0%}"), "paragraphs[2]"),
+    (lambda d: d["claims"].append({"run": "GD", "batch_size_at_most": 0}),
+     "claims[2].batch_size_at_most"),
+    (lambda d: d["claims"].append({"run": "GD", "batch_size_at_least": 2.5}),
+     "claims[2].batch_size_at_least"),
 ])
 def test_malformed_derived_quantities_and_start_edits(edit, field):
     d = copy.deepcopy(_valid())

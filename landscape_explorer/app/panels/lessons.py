@@ -82,7 +82,7 @@ def live_lesson_state(model, engine, success_rates=None) -> LessonState:
                 numbers["success_rate"] = rate
         runs.append(RunState(r.display_name, r.optimizer, dict(r.hyperparams),
                              float(r.noise or 0.0),
-                             r.schedule["name"] if r.schedule else None,
+                             r.schedule["name"] if r.schedule else None, r.batch_size,
                              v.kind if v is not None else None, numbers))
     return LessonState(runs)
 
