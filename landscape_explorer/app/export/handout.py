@@ -33,6 +33,8 @@ figcaption { color: #5b6475; font-size: .9rem; }
 details summary { cursor: pointer; color: #2a6fb0; }
 .maps { display: flex; flex-wrap: wrap; gap: 1rem; }
 .maps figure { flex: 1 1 14rem; margin: 0; } .maps img { image-rendering: pixelated; }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .3em;
+          border: 1px solid #999; vertical-align: middle; }
 footer { color: #8a93a3; font-size: .8rem; margin-top: 2rem; }
 """
 
@@ -42,7 +44,7 @@ def _data_uri(path: str, mime: str) -> str:
         return f"data:{mime};base64,{base64.b64encode(f.read()).decode('ascii')}"
 
 
-BASIN_MAP_PIXELS = 288  # each map's side in the page: every grid cell a crisp square
+BASIN_MAP_PIXELS = 288  # each map's longer side in the page: grid cells stay crisp blocks
 
 
 @dataclass
@@ -50,6 +52,7 @@ class BasinFigure:
     run: str
     rate: float
     png: bytes
+    legend: list  # [(outcome label, "#rrggbb", share of starts)], the outcomes reached
 
 
 @dataclass
@@ -72,26 +75,44 @@ def handout_material(lesson: Lesson) -> HandoutMaterial:
         surf, bounds = sc.build_surface(), sc.plot_bounds
         for r in sc.enabled_runs():
             b = success_map(surf, bounds, sc.steps, r)
-            img = Image.fromarray(b.image()).resize((BASIN_MAP_PIXELS, BASIN_MAP_PIXELS),
-                                                    Image.Resampling.NEAREST)
+            (x0, x1), (y0, y1) = bounds
+            aspect = (y1 - y0) / (x1 - x0)  # the plot's shape, not a square
+            w, h = ((BASIN_MAP_PIXELS, max(1, round(BASIN_MAP_PIXELS * aspect))) if aspect <= 1
+                    else (max(1, round(BASIN_MAP_PIXELS / aspect)), BASIN_MAP_PIXELS))
+            img = Image.fromarray(b.image()).resize((w, h), Image.Resampling.NEAREST)
             buf = io.BytesIO()
             img.save(buf, format="PNG", optimize=True)
-            maps.append(BasinFigure(r.display_name, b.global_min_fraction, buf.getvalue()))
+            colors, counts = b.colors(), b.counts
+            legend = [(o.label, "#%02x%02x%02x" % tuple(int(c) for c in colors[i]),
+                       counts[i] / counts.sum())
+                      for i, o in enumerate(b.outcomes) if counts[i]]
+            maps.append(BasinFigure(r.display_name, b.global_min_fraction, buf.getvalue(),
+                                    legend))
     return HandoutMaterial(state, maps)
 
 
-def _basin_section(maps) -> str:
+def _legend(m) -> str:
+    return "<br>".join(
+        f'<span class="swatch" style="background:{c}"></span>'
+        f'{html.escape(label.replace("_", " ").replace("-", "−"))}: {share:.0%}'
+        for label, c, share in m.legend)
+
+
+def _basin_section(maps, bounds) -> str:
     if not maps:
         return ""
+    (x0, x1), (y0, y1) = bounds
     figs = "\n".join(
         f'<figure><img src="data:image/png;base64,{base64.b64encode(m.png).decode("ascii")}" '
         f'alt="Basin map of {html.escape(m.run)}"><figcaption>Basin map of '
-        f"{html.escape(m.run)}: {m.rate:.0%} of the starts end in the global minimum (green)."
-        "</figcaption></figure>" for m in maps)
+        f"{html.escape(m.run)}: {m.rate:.0%} of the starts end in the global minimum."
+        f"<br>{_legend(m)}</figcaption></figure>" for m in maps)
     return (f"<h2>Basin maps</h2><p>Each of the {SUCCESS_GRID} × {SUCCESS_GRID} cells is one "
-            "start, coloured by the minimum the run's settings end in from there: greens are "
-            "the global minimum, other colours the other critical points; x to the right, y "
-            f'up, over the plot.</p><div class="maps">{figs}</div>')
+            "start, coloured by where the run's settings end from there: greens are the "
+            "global minimum, other colours the other critical points. "
+            + f"x runs from {x0:g} to {x1:g} left to right, y from {y0:g} to {y1:g} bottom to "
+            "top.".replace("-", "−")  # a real minus, as in the rest of the text
+            + f'</p><div class="maps">{figs}</div>')
 
 
 def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None,
@@ -120,7 +141,7 @@ def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None,
 <figcaption>After {lesson.scenario.steps} steps.</figcaption></figure>
 {paras}
 {anim}
-{_basin_section(material.basin_maps)}
+{_basin_section(material.basin_maps, lesson.scenario.plot_bounds)}
 {tasks}
 <footer>Open the same lesson in the app (Learn menu) to do the tasks live:
 <code>landscape-explorer</code>.</footer>

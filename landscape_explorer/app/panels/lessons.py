@@ -262,6 +262,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.poll.start()
         for tv in self.task_views:
             self.tasks_box.removeWidget(tv)
+            tv.hide()  # gone at once, not when the event loop gets to deleting it
             tv.deleteLater()
         self.task_views = [TaskView(t) for t in lesson.tasks]
         for tv in self.task_views:
