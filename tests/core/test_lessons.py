@@ -206,3 +206,29 @@ def test_a_start_edit_moves_every_run():
     moved = apply_edits(x.scenario, [{"start": [-1.0, 0.5]}])
     assert moved.starts == [(-1.0, 0.5)]
     assert simulated_state(moved).run("GD").verdict == "global_min"
+
+
+def test_minibatch_gradient_noise_shrinks_with_the_batch_and_vanishes_at_the_full_data(states):
+    """sgd_noise says: the variance of a minibatch gradient falls roughly like 1 / (batch size)
+    and is zero at all 64 rows. Measured on the surface's own batch gradients at the point where
+    full-batch descent stops, against the sampling-without-replacement formula."""
+    x = lesson("sgd_noise")
+    surf = x.scenario.build_surface()
+    n = surf.dataset.n
+    assert n == 64  # the text's "64 points"
+    end = states["sgd_noise"].run("Full batch")
+    p = np.array([end.numbers["x"], end.numbers["y"]])
+    full = surf.batch_gradient(p[None], np.arange(n)[None])[0]
+    rows = surf.batch_gradient(np.repeat(p[None], n, 0), np.arange(n)[:, None])
+    spread = np.mean(np.sum((rows - rows.mean(0)) ** 2, axis=1))
+    rng = np.random.default_rng(0)
+    variances = {}
+    for b in (4, 16, n):
+        draws = 4000
+        idx = np.argsort(rng.random((draws, n)), axis=1)[:, :b]
+        g = surf.batch_gradient(np.repeat(p[None], draws, 0), idx)
+        variances[b] = float(np.mean(np.sum((g - full) ** 2, axis=1)))
+        expected = spread * (n - b) / (b * (n - 1))
+        assert variances[b] == pytest.approx(expected, rel=0.1, abs=1e-20)
+    assert variances[4] > 3 * variances[16] > 0
+    assert variances[n] < 1e-20
