@@ -1,6 +1,7 @@
 """Network slices: how long a 100x100 slice of a depth-10, width-16 MLP on 500 points takes
 (target <= 3 s), beside a naive loop that evaluates the network once per grid point, and how
-many optimizer steps per second a run takes on the slice (target >= 100).
+many optimizer steps per second a run takes on the slice, full batch and on minibatches
+(target >= 100); and minibatch SGD on sinusoid_fit with 1,000 particles (steps/s).
 
     python benchmarks/data_surfaces.py [--grid 100] [--points 500] [--depth 10] [--width 16]
 """
@@ -48,11 +49,27 @@ def main():
     st.advance(200)
     steps_per_s = 200 / (time.perf_counter() - t0)
 
+    st = le.Stepper(s, opt, [[0.7, -0.5]], batch_size=32)
+    st.advance(5)
+    t0 = time.perf_counter()
+    st.advance(200)
+    mini_steps_per_s = 200 / (time.perf_counter() - t0)
+
+    sin = le.surface("sinusoid_fit")
+    starts = np.random.default_rng(0).uniform((-1.0, -3.5), (6.0, 3.5), (1000, 2))
+    le.simulate(sin, le.optimizer("sgd", lr=0.2), starts, 10, batch_size=4)  # warm up
+    t0 = time.perf_counter()
+    le.simulate(sin, le.optimizer("sgd", lr=0.2), starts, 500, batch_size=4, record_every=500)
+    sin_steps_per_s = 500 / (time.perf_counter() - t0)
+
     print(f"MLP {a.depth}x{a.width} relu on {a.points} points ({s.network.n_params} "
           f"parameters), trained in {t_train:.2f} s")
     print(f"{a.grid}x{a.grid} slice: {t_slice:.2f} s (target <= 3 s); a naive per-point loop: "
           f"{t_naive:.1f} s ({t_naive / t_slice:.1f}x slower); largest difference {err:.1e}")
-    print(f"live stepping on the slice: {steps_per_s:.0f} steps/s per run (target >= 100)")
+    print(f"live stepping on the slice: {steps_per_s:.0f} steps/s per run full batch, "
+          f"{mini_steps_per_s:.0f} on minibatches of 32 (target >= 100)")
+    print(f"minibatch SGD (batch 4) on sinusoid_fit, 1,000 particles: {sin_steps_per_s:.0f} "
+          "steps/s")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def live_lesson_state(model, engine, success_rates=None) -> LessonState:
         v = verdicts.verdict(r.id)
         x, y = (float(c) for c in st.position)
         loss = float(st.loss)
-        numbers = {"x": x, "y": y, "loss": loss, "steps": int(st.step),
+        numbers: dict[str, object] = {"x": x, "y": y, "loss": loss, "steps": int(st.step),
                    "gap": loss - gmin if gmin is not None else math.nan}
         if v is not None:
             numbers["verdict"] = v.kind
@@ -178,7 +178,8 @@ class LessonPanel(QtWidgets.QWidget):
         self.tasks_box.setContentsMargins(0, 0, 0, 0)
         self.restart_button = QtWidgets.QPushButton("Restart lesson")
         self.restart_button.setToolTip("Put the lesson's runs back as the lesson set them up")
-        self.restart_button.clicked.connect(lambda: self.open_lesson(self.lesson))
+        self.restart_button.clicked.connect(
+            lambda: self.lesson is not None and self.open_lesson(self.lesson))
         self.export_button = QtWidgets.QPushButton("Export handout…")
         self.export_button.setToolTip("Write this lesson as one self-contained HTML page (text, "
                                       "pictures, an animation) for a course site")
