@@ -61,7 +61,7 @@ def test_lesson_opens_from_learn_menu_and_tasks_tick_after_their_solution(qtbot,
     assert w.model.surface_name == lesson.scenario.surface
     assert [r.display_name for r in w.model.runs] == [r.display_name for r in lesson.scenario.runs]
     # The paragraphs carry the numbers of the lesson's own simulation.
-    qtbot.waitUntil(panel.numbers_ready, timeout=60_000)
+    qtbot.waitUntil(panel.numbers_ready, timeout=240_000)
     expected = render_paragraphs(lesson, simulated_state(lesson.scenario, lesson.derived))
     shown = panel.paragraphs_text()
     for p in expected:
@@ -94,7 +94,7 @@ def test_back_and_next_walk_the_lessons_in_order(qtbot, make_window):
     assert panel.lesson.id == LESSONS[-2].id
     # Opening another lesson while the numbers of the last one are still being worked out shows
     # the numbers of the one open, not of the one before.
-    qtbot.waitUntil(panel.numbers_ready, timeout=60_000)
+    qtbot.waitUntil(panel.numbers_ready, timeout=240_000)
     for p in render_paragraphs(panel.lesson, simulated_state(panel.lesson.scenario,
                                                              panel.lesson.derived)):
         assert p in panel.paragraphs_text()
