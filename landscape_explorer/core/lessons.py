@@ -24,11 +24,25 @@ the tests run every lesson and fail if a claim is false.
 Checks are data too: ``{"run": LABEL, "verdict": KIND}``, ``{"run": LABEL, "param": NAME,
 "at_least" | "at_most" | "equals": V}``, ``{"run": LABEL, "optimizer": NAME}``,
 ``{"run": LABEL, "schedule": NAME}``, ``{"run": LABEL, "noise_at_least": V}``,
+``{"run": LABEL, "batch_size_at_most" | "batch_size_at_least": N}`` (a full-batch run has no
+batch size: both fail),
 ``{"run": LABEL, "quantity": x | y | loss | gap | steps, "at_least" | "at_most": V}``,
 ``{"runs_with_verdict": KIND, "at_least": N}``, combined with ``{"all": [...]}``,
 ``{"any": [...]}`` and ``{"not": CHECK}``. They are evaluated on a ``LessonState`` (the runs'
 settings and current verdicts), which the app builds from its model and the tests from a
 simulation.
+
+Most quantities are where a run is now. ``success_rate`` is not: it is a property of the run's
+settings on the lesson's surface, the fraction of starts, one at the centre of each cell of a
+``SUCCESS_GRID`` x ``SUCCESS_GRID`` grid over the plot (the basin map, ``core.basins``), from
+which the run's optimizer (its hyperparameters, schedule, noise and clip, ``steps`` steps) ends
+in a global minimum. It costs a basin map per run, so it is worked out only for lessons that
+use it (``Lesson.derived``); the app works it out in the background whenever a run's settings
+change and a check on it fails until it is known.
+
+A task's ``solution`` is a list of edits a user could make: ``{"run": LABEL, "set": {field:
+value}}`` (hyperparameters by name; ``optimizer``, ``noise``, ``clip``, ``schedule`` and
+``batch_size`` as run fields) or ``{"start": [x, y]}`` (where every run starts, as a click on the surface sets it).
 """
 from __future__ import annotations
 
@@ -46,7 +60,10 @@ from .scenario import RunConfig, Scenario, ScenarioError
 SCHEMA = "landscape-explorer/lesson"
 VERSION = 1
 MAX_FILE_BYTES = 1024 * 1024
-QUANTITIES = ("verdict", "x", "y", "loss", "gap", "steps")
+QUANTITIES = ("verdict", "x", "y", "loss", "gap", "steps", "success_rate")
+# Quantities of a run's settings rather than of where its ball is, worked out on demand.
+DERIVED_QUANTITIES = ("success_rate",)
+SUCCESS_GRID = 48  # starts per side of the grid a success rate is measured on
 _COMPARISONS = ("at_least", "at_most", "equals")
 
 
@@ -79,6 +96,18 @@ class Lesson:
     tasks: tuple[Task, ...]
     path: str = ""
 
+    @property
+    def derived(self) -> frozenset:
+        """The DERIVED_QUANTITIES its text, claims or tasks use (worked out only when used)."""
+        used = set()
+        for p in self.paragraphs:
+            for _, name, _, _ in string.Formatter().parse(p):
+                if name:
+                    used.add(name.rsplit(".", 1)[-1])
+        for c in (*self.claims, *(t.check for t in self.tasks)):
+            used |= _check_quantities(c)
+        return frozenset(used & set(DERIVED_QUANTITIES))
+
 
 @dataclass
 class RunState:
@@ -89,6 +118,7 @@ class RunState:
     hyperparams: dict
     noise: float = 0.0
     schedule: str | None = None
+    batch_size: int | None = None  # None: full batch
     verdict: str | None = None  # a core.verdicts kind, None before the first verdict
     numbers: dict = field(default_factory=dict)  # x, y, loss, gap, steps
 
@@ -149,6 +179,11 @@ def _check_check(c, path, labels):
         _text(c[rest.pop()], f"{path}.{next(iter(set(c) - {'run'}))}")
     elif rest == {"noise_at_least"}:
         _number(c["noise_at_least"], f"{path}.noise_at_least")
+    elif rest in ({"batch_size_at_most"}, {"batch_size_at_least"}):
+        key = rest.pop()
+        n = c[key]
+        _need(isinstance(n, int) and not isinstance(n, bool) and n >= 1, f"{path}.{key}",
+              "must be an integer >= 1")
     elif "quantity" in rest:
         _need(c["quantity"] in QUANTITIES[1:], f"{path}.quantity",
               f"must be one of {', '.join(QUANTITIES[1:])}")
@@ -167,7 +202,15 @@ def _check_check(c, path, labels):
             _number(c[key], f"{path}.{key}")
     else:
         raise LessonError(path, "unknown check: expected verdict, param, quantity, optimizer, "
-                                "schedule or noise_at_least with the run")
+                                "schedule, noise_at_least or batch_size_at_most/at_least with the run")
+
+
+def _check_quantities(c) -> set:
+    if "all" in c or "any" in c:
+        return set().union(*(_check_quantities(x) for x in c.get("all", c.get("any"))))
+    if "not" in c:
+        return _check_quantities(c["not"])
+    return {c["quantity"]} if "quantity" in c else set()
 
 
 def _number(v, path):
@@ -185,7 +228,7 @@ def _placeholders(text: str, path: str, labels: list[str]):
     for _, name, spec, _ in string.Formatter().parse(text):
         if name is None:
             continue
-        m = re.fullmatch(r"([a-z0-9_]+)\.([a-z]+)", name)
+        m = re.fullmatch(r"([a-z0-9_]+)\.([a-z_]+)", name)
         if m is None:
             raise LessonError(path, f"placeholder {{{name}}} must be RUN.QUANTITY, e.g. "
                                     "{gd.loss:.3g}")
@@ -256,8 +299,14 @@ def parse_lesson(d: Any, path: str = "") -> Lesson:
         _need(isinstance(sol, list), f"{p}.solution", "must be a list of edits")
         for j, edit in enumerate(sol):
             q = f"{p}.solution[{j}]"
+            if isinstance(edit, dict) and set(edit) == {"start"}:
+                xy = edit["start"]
+                _need(isinstance(xy, list) and len(xy) == 2, f"{q}.start", "must be [x, y]")
+                for k, v in enumerate(xy):
+                    _number(v, f"{q}.start[{k}]")
+                continue
             _need(isinstance(edit, dict) and set(edit) == {"run", "set"}, q,
-                  "an edit is {'run': LABEL, 'set': {field: value}}")
+                  "an edit is {'run': LABEL, 'set': {field: value}} or {'start': [x, y]}")
             _need(edit["run"] in labels, f"{q}.run", f"no run labelled {edit['run']!r}")
             _need(isinstance(edit["set"], dict) and edit["set"], f"{q}.set", "must be an object")
         tasks.append(Task(tid, _text(t.get("prompt"), f"{p}.prompt"),
@@ -334,6 +383,10 @@ def evaluate(check: Mapping, state: LessonState) -> bool:
         return r.schedule == check["schedule"]
     if "noise_at_least" in check:
         return r.noise >= check["noise_at_least"]
+    if "batch_size_at_most" in check:
+        return r.batch_size is not None and r.batch_size <= check["batch_size_at_most"]
+    if "batch_size_at_least" in check:
+        return r.batch_size is not None and r.batch_size >= check["batch_size_at_least"]
     if "quantity" in check:
         q = r.numbers.get(check["quantity"])
         if q is None or not math.isfinite(q):
@@ -351,31 +404,45 @@ def evaluate(check: Mapping, state: LessonState) -> bool:
 
 def apply_edits(scenario: Scenario, edits) -> Scenario:
     """The scenario with a task's solution applied: hyperparameters by name; 'optimizer' (other
-    hyperparameters keep their values where the new optimizer has them), 'noise', 'clip' and
-    'schedule' ({"name": ..., "params": {...}}) as run fields. Validated."""
+    hyperparameters keep their values where the new optimizer has them), 'noise', 'clip',
+    'batch_size' and 'schedule' ({"name": ..., "params": {...}}) as run fields; {"start": [x, y]} moves the
+    start. Validated."""
     from .optimizers import optimizer_def
 
+    starts = list(scenario.starts)
+    for e in edits:
+        if "start" in e:
+            starts = [tuple(float(v) for v in e["start"])]
     runs = []
     for r in scenario.runs:
         for e in edits:
-            if e["run"] != r.display_name:
+            if e.get("run") != r.display_name:
                 continue
             for k, v in e["set"].items():
                 if k == "optimizer":
                     keep = {p.name for p in optimizer_def(v).params}
                     r = replace(r, optimizer=v, hyperparams={
                         h: x for h, x in r.hyperparams.items() if h in keep})
-                elif k in ("noise", "clip", "schedule"):
+                elif k in ("noise", "clip", "schedule", "batch_size"):
                     r = replace(r, **{k: v})
                 else:
                     r = replace(r, hyperparams={**r.hyperparams, k: v})
         runs.append(r)
-    return scenario.copy(runs=runs).validated()
+    return scenario.copy(runs=runs, starts=starts).validated()
 
 
-def simulated_state(scenario: Scenario) -> LessonState:
+def success_map(surface, bounds, steps: int, run: RunConfig, cancel=None):
+    """The basin map that ``success_rate`` is read from (``.global_min_fraction``): the run's
+    optimizer from every start of a SUCCESS_GRID x SUCCESS_GRID grid over ``bounds``."""
+    from .basins import basins
+
+    return basins(surface, run.build_optimizer(), resolution=SUCCESS_GRID, steps=int(steps),
+                  bounds=bounds, seed=int(run.seed or 0), cancel=cancel)
+
+
+def simulated_state(scenario: Scenario, derived=()) -> LessonState:
     """Every enabled run of the scenario simulated to its last step (from its first start),
-    with its verdict and numbers."""
+    with its verdict and numbers; with the ``derived`` quantities (``Lesson.derived``) too."""
     from .critical import global_minimum_value
 
     g = global_minimum_value(scenario.build_surface())
@@ -386,10 +453,15 @@ def simulated_state(scenario: Scenario) -> LessonState:
         loss = float(res.final_loss[0])
         runs.append(RunState(
             r.display_name, r.optimizer, dict(r.hyperparams), float(r.noise or 0.0),
-            r.schedule["name"] if r.schedule else None, v.kind,
+            r.schedule["name"] if r.schedule else None, r.batch_size, v.kind,
             {"verdict": v.kind, "x": x, "y": y, "loss": loss,
              "gap": loss - g if g is not None else math.nan,
              "steps": int(res.steps_taken[0])}))
+    if "success_rate" in derived:
+        surf, bounds = scenario.build_surface(), scenario.plot_bounds
+        for state, r in zip(runs, scenario.enabled_runs()):
+            state.numbers["success_rate"] = success_map(surf, bounds, scenario.steps,
+                                                        r).global_min_fraction
     return LessonState(runs)
 
 

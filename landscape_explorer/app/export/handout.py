@@ -1,15 +1,24 @@
 """A lesson as one self-contained HTML page for a course site: the text with its numbers filled
 from the simulation, the tasks with their hints, a picture and a short animation embedded as
-data URIs (no external reference of any kind), written atomically."""
+data URIs (no external reference of any kind), written atomically. A lesson that uses success
+rates also shows each run's basin map, the picture the rate is the green share of.
+
+The work splits in two: ``handout_material`` (the simulation's numbers and the basin maps: numpy
+and Pillow only, safe in a worker thread) and the OpenGL pictures, which Qt renders on the
+thread that owns the GUI; ``write_handout`` does both, or takes the material made elsewhere.
+"""
 from __future__ import annotations
 
 import base64
 import html
+import io
 import os
 import tempfile
+from dataclasses import dataclass
 
 from landscape_explorer.core.atomic import atomic_write_text
-from landscape_explorer.core.lessons import Lesson, render_paragraphs, simulated_state
+from landscape_explorer.core.lessons import (SUCCESS_GRID, Lesson, LessonState,
+                                             render_paragraphs, simulated_state, success_map)
 
 from . import render
 
@@ -22,6 +31,10 @@ figcaption { color: #5b6475; font-size: .9rem; }
 .task { border-left: 4px solid #f5a623; background: #fff8ec; padding: .6rem 1rem;
         margin: 1rem 0; border-radius: 0 6px 6px 0; }
 details summary { cursor: pointer; color: #2a6fb0; }
+.maps { display: flex; flex-wrap: wrap; gap: 1rem; }
+.maps figure { flex: 1 1 14rem; margin: 0; } .maps img { image-rendering: pixelated; }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .3em;
+          border: 1px solid #999; vertical-align: middle; }
 footer { color: #8a93a3; font-size: .8rem; margin-top: 2rem; }
 """
 
@@ -31,9 +44,82 @@ def _data_uri(path: str, mime: str) -> str:
         return f"data:{mime};base64,{base64.b64encode(f.read()).decode('ascii')}"
 
 
-def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None) -> str:
+BASIN_MAP_PIXELS = 288  # each map's longer side in the page: grid cells stay crisp blocks
+
+
+@dataclass
+class BasinFigure:
+    run: str
+    rate: float
+    png: bytes
+    legend: list  # [(outcome label, "#rrggbb", share of starts)], the outcomes reached
+
+
+@dataclass
+class HandoutMaterial:
+    """What the page needs besides the OpenGL pictures."""
+
+    state: LessonState
+    basin_maps: list  # [BasinFigure], one per enabled run, for lessons with success rates
+
+
+def handout_material(lesson: Lesson) -> HandoutMaterial:
+    """The lesson's numbers from its simulation, and its runs' basin maps where it uses success
+    rates (no OpenGL: may run in a worker thread)."""
+    from PIL import Image
+
+    sc = lesson.scenario
+    state = simulated_state(sc, lesson.derived)
+    maps = []
+    if "success_rate" in lesson.derived:
+        surf, bounds = sc.build_surface(), sc.plot_bounds
+        for r in sc.enabled_runs():
+            b = success_map(surf, bounds, sc.steps, r)
+            (x0, x1), (y0, y1) = bounds
+            aspect = (y1 - y0) / (x1 - x0)  # the plot's shape, not a square
+            w, h = ((BASIN_MAP_PIXELS, max(1, round(BASIN_MAP_PIXELS * aspect))) if aspect <= 1
+                    else (max(1, round(BASIN_MAP_PIXELS / aspect)), BASIN_MAP_PIXELS))
+            img = Image.fromarray(b.image()).resize((w, h), Image.Resampling.NEAREST)
+            buf = io.BytesIO()
+            img.save(buf, format="PNG", optimize=True)
+            colors, counts = b.colors(), b.counts
+            legend = [(o.label, "#%02x%02x%02x" % tuple(int(c) for c in colors[i]),
+                       counts[i] / counts.sum())
+                      for i, o in enumerate(b.outcomes) if counts[i]]
+            maps.append(BasinFigure(r.display_name, b.global_min_fraction, buf.getvalue(),
+                                    legend))
+    return HandoutMaterial(state, maps)
+
+
+def _legend(m) -> str:
+    return "<br>".join(
+        f'<span class="swatch" style="background:{c}"></span>'
+        f'{html.escape(label.replace("_", " ").replace("-", "−"))}: {share:.0%}'
+        for label, c, share in m.legend)
+
+
+def _basin_section(maps, bounds) -> str:
+    if not maps:
+        return ""
+    (x0, x1), (y0, y1) = bounds
+    figs = "\n".join(
+        f'<figure><img src="data:image/png;base64,{base64.b64encode(m.png).decode("ascii")}" '
+        f'alt="Basin map of {html.escape(m.run)}"><figcaption>Basin map of '
+        f"{html.escape(m.run)}: {m.rate:.0%} of the starts end in the global minimum."
+        f"<br>{_legend(m)}</figcaption></figure>" for m in maps)
+    return (f"<h2>Basin maps</h2><p>Each of the {SUCCESS_GRID} × {SUCCESS_GRID} cells is one "
+            "start, coloured by where the run's settings end from there: greens are the "
+            "global minimum, other colours the other critical points. "
+            + f"x runs from {x0:g} to {x1:g} left to right, y from {y0:g} to {y1:g} bottom to "
+            "top.".replace("-", "−")  # a real minus, as in the rest of the text
+            + f'</p><div class="maps">{figs}</div>')
+
+
+def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None,
+                 material: HandoutMaterial | None = None) -> str:
     """The page, from the lesson and its embedded images."""
-    state = simulated_state(lesson.scenario)
+    material = material or handout_material(lesson)
+    state = material.state
     paras = "\n".join(f"<p>{html.escape(p)}</p>" for p in render_paragraphs(lesson, state))
     tasks = "\n".join(
         f'<div class="task"><strong>Try this:</strong> {html.escape(t.prompt)}'
@@ -55,6 +141,7 @@ def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None) ->
 <figcaption>After {lesson.scenario.steps} steps.</figcaption></figure>
 {paras}
 {anim}
+{_basin_section(material.basin_maps, lesson.scenario.plot_bounds)}
 {tasks}
 <footer>Open the same lesson in the app (Learn menu) to do the tasks live:
 <code>landscape-explorer</code>.</footer>
@@ -63,8 +150,11 @@ def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None) ->
 
 
 def write_handout(lesson: Lesson, path, size=(960, 600), animation: bool = True,
-                  progress=None) -> None:
-    """Render the lesson's pictures (needs OpenGL: a display or xvfb-run) and write the page."""
+                  progress=None, material: HandoutMaterial | None = None) -> None:
+    """Render the lesson's pictures (needs OpenGL: a display or xvfb-run) and write the page;
+    ``material`` from ``handout_material`` if it was made already (in a worker thread).
+    ``progress(done, total)`` is called per animation frame; returning False cancels
+    (``core.atomic.Cancelled``), and nothing is written."""
     with tempfile.TemporaryDirectory(prefix="le-handout-") as tmp:
         png = os.path.join(tmp, "picture.png")
         render.render_scenario(lesson.scenario, png, size=size, colors=256)
@@ -74,5 +164,5 @@ def write_handout(lesson: Lesson, path, size=(960, 600), animation: bool = True,
             render.render_scenario(lesson.scenario, gif, size=(size[0] // 2, size[1] // 2),
                                    fps=12, frames=36, progress=progress)
             gif_uri = _data_uri(gif, "image/gif")
-        text = handout_html(lesson, _data_uri(png, "image/png"), gif_uri)
+        text = handout_html(lesson, _data_uri(png, "image/png"), gif_uri, material)
     atomic_write_text(path, text)

@@ -8,20 +8,37 @@ machine for a surface whose critical points are not known yet: done in a thread)
 checked against a ``LessonState`` built from the model (run labels, optimizer, hyperparameters,
 noise, schedule), the live verdicts and each run's current position and loss; a task's hint
 shows ``task.hint_after`` seconds after the lesson was opened, unless the task is done.
+
+A lesson that uses a run's ``success_rate`` (a basin map of the run's settings, a fraction of a
+second to a few seconds) gets it from the same worker thread: whenever a run's settings, the
+surface, the bounds or the number of steps change, the panel asks for the new value, shows
+"working out…" for that run until it arrives, and a check on it fails meanwhile; values are kept
+per setting, so going back to an earlier setting is instant.
+
+"Export handout…" writes the same page as ``landscape-explorer lesson NAME --export``
+(app.export.handout): the numbers and basin maps are worked out in the worker thread while the
+dock says so; the OpenGL pictures are rendered on the GUI thread (Qt owns GL there) behind a
+cancellable progress dialog that keeps the window responsive; a failure is one line in the dock.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import math
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from landscape_explorer.core.atomic import Cancelled
 from landscape_explorer.core.critical import global_minimum_value
 from landscape_explorer.core.lessons import (
-    Lesson, LessonState, RunState, evaluate, lessons, render_paragraphs, simulated_state,
+    SUCCESS_GRID, Lesson, LessonState, RunState, evaluate, lessons, render_paragraphs,
+    simulated_state, success_map,
 )
 
+from ..export import handout, render
 from ..live_verdicts import live_verdicts_for
 
 POLL_MS = 50  # while the lesson's own simulation runs in its thread
@@ -31,8 +48,17 @@ HINT_COLOR = "#8a6d00"
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lesson-numbers")
 
 
-def live_lesson_state(model, engine) -> LessonState:
-    """What the tasks are checked against: every enabled run as the app has it right now."""
+def success_key(model, run) -> str:
+    """Everything a run's success rate depends on, as text: equal keys, equal rates."""
+    cfg = {k: v for k, v in dataclasses.asdict(run.config()).items()
+           if k not in ("label", "color", "enabled")}
+    return json.dumps([model.surface_name, model.surface_params, model.bounds, model.max_steps,
+                       cfg], sort_keys=True, default=repr)
+
+
+def live_lesson_state(model, engine, success_rates=None) -> LessonState:
+    """What the tasks are checked against: every enabled run as the app has it right now;
+    ``success_rates`` ({success_key: rate}) adds the rates known for the runs' settings."""
     verdicts = live_verdicts_for(engine)
     ids = set(engine.run_ids())
     gmin = None
@@ -46,13 +72,17 @@ def live_lesson_state(model, engine) -> LessonState:
         v = verdicts.verdict(r.id)
         x, y = (float(c) for c in st.position)
         loss = float(st.loss)
-        numbers = {"x": x, "y": y, "loss": loss, "steps": int(st.step),
+        numbers: dict[str, object] = {"x": x, "y": y, "loss": loss, "steps": int(st.step),
                    "gap": loss - gmin if gmin is not None else math.nan}
         if v is not None:
             numbers["verdict"] = v.kind
+        if success_rates is not None:
+            rate = success_rates.get(success_key(model, r))
+            if rate is not None:
+                numbers["success_rate"] = rate
         runs.append(RunState(r.display_name, r.optimizer, dict(r.hyperparams),
                              float(r.noise or 0.0),
-                             r.schedule["name"] if r.schedule else None,
+                             r.schedule["name"] if r.schedule else None, r.batch_size,
                              v.kind if v is not None else None, numbers))
     return LessonState(runs)
 
@@ -112,6 +142,8 @@ class LessonPanel(QtWidgets.QWidget):
     """Title, paragraphs and tasks of the current lesson, with Back and Next."""
 
     lessonOpened = QtCore.pyqtSignal(str)  # lesson id
+    handoutWritten = QtCore.pyqtSignal(str)  # path
+    handoutFailed = QtCore.pyqtSignal(str)  # the one-line reason shown
 
     def __init__(self, model, engine, parent=None):
         super().__init__(parent)
@@ -122,6 +154,8 @@ class LessonPanel(QtWidgets.QWidget):
         self.lesson: Lesson | None = None
         self.task_views: list[TaskView] = []
         self._numbers: Future | None = None
+        self.success_rates: dict[str, float] = {}  # success_key -> rate, kept per setting
+        self._rate_jobs: dict[str, Future] = {}
 
         self.position = QtWidgets.QLabel()
         self.position.setStyleSheet("color: #666;")
@@ -132,12 +166,28 @@ class LessonPanel(QtWidgets.QWidget):
         self.text.setWordWrap(True)
         self.text.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.text.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        self.rates_label = QtWidgets.QLabel()
+        self.rates_label.setWordWrap(True)
+        self.rates_label.setToolTip(
+            f"The share of {SUCCESS_GRID * SUCCESS_GRID:,} starts, one per cell of a "
+            f"{SUCCESS_GRID} x {SUCCESS_GRID} grid over the plot, from which the run's settings "
+            "end in the global minimum (its basin map)")
+        self.rates_label.hide()
         self.tasks_title = QtWidgets.QLabel("<b>Try this</b>")
         self.tasks_box = QtWidgets.QVBoxLayout()
         self.tasks_box.setContentsMargins(0, 0, 0, 0)
         self.restart_button = QtWidgets.QPushButton("Restart lesson")
         self.restart_button.setToolTip("Put the lesson's runs back as the lesson set them up")
-        self.restart_button.clicked.connect(lambda: self.open_lesson(self.lesson))
+        self.restart_button.clicked.connect(
+            lambda: self.lesson is not None and self.open_lesson(self.lesson))
+        self.export_button = QtWidgets.QPushButton("Export handout…")
+        self.export_button.setToolTip("Write this lesson as one self-contained HTML page (text, "
+                                      "pictures, an animation) for a course site")
+        self.export_button.clicked.connect(lambda _checked=False: self.export_handout())
+        self.export_status = QtWidgets.QLabel()
+        self.export_status.setWordWrap(True)
+        self.export_status.hide()
+        self._handout_job: tuple | None = None  # (lesson, path, Future of the material)
         self.back_button = QtWidgets.QPushButton("◀ Back")
         self.next_button = QtWidgets.QPushButton("Next ▶")
         self.back_button.clicked.connect(lambda: self.step(-1))
@@ -149,6 +199,7 @@ class LessonPanel(QtWidgets.QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.text)
         lay.addSpacing(6)
+        lay.addWidget(self.rates_label)
         lay.addWidget(self.tasks_title)
         lay.addLayout(self.tasks_box)
         lay.addStretch(1)
@@ -162,11 +213,13 @@ class LessonPanel(QtWidgets.QWidget):
         nav.addWidget(self.next_button)
         outer = QtWidgets.QVBoxLayout(self)
         outer.addWidget(scroll, 1)
+        outer.addWidget(self.export_status)
+        outer.addWidget(self.export_button)
         outer.addLayout(nav)
 
         self.poll = QtCore.QTimer(self)
         self.poll.setInterval(POLL_MS)
-        self.poll.timeout.connect(self._poll_numbers)
+        self.poll.timeout.connect(self._poll)
         # Tasks are checked whenever what they look at may have changed.
         self.verdicts.changed.connect(self.check_tasks)
         engine.stepped.connect(self.check_tasks)
@@ -204,11 +257,13 @@ class LessonPanel(QtWidgets.QWidget):
         self.back_button.setEnabled(i > 0)
         self.next_button.setEnabled(0 <= i < len(self.all_lessons) - 1)
         self.restart_button.setEnabled(True)
+        self.export_button.setEnabled(self._handout_job is None)
         self.text.setText("<p style='color:#666'><i>Working out this lesson's numbers…</i></p>")
-        self._numbers = _EXECUTOR.submit(simulated_state, lesson.scenario)
+        self._numbers = _EXECUTOR.submit(simulated_state, lesson.scenario, lesson.derived)
         self.poll.start()
         for tv in self.task_views:
             self.tasks_box.removeWidget(tv)
+            tv.hide()  # gone at once, not when the event loop gets to deleting it
             tv.deleteLater()
         self.task_views = [TaskView(t) for t in lesson.tasks]
         for tv in self.task_views:
@@ -218,6 +273,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.lessonOpened.emit(lesson.id)
 
     def _show_nothing(self):
+        self.rates_label.hide()
         self.position.setText("")
         self.title.setText("No lesson open")
         self.text.setText("Choose a lesson from the Learn menu.")
@@ -225,12 +281,108 @@ class LessonPanel(QtWidgets.QWidget):
         self.back_button.setEnabled(False)
         self.next_button.setEnabled(bool(self.all_lessons))
         self.restart_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+
+    # ------------------------------------------------------------------ handout
+    def export_handout(self, path: str | None = None):
+        """Ask where (a save dialog, unless ``path`` is given) and write the lesson's handout."""
+        if self.lesson is None or self._handout_job is not None:
+            return
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export handout", f"{self.lesson.id}.html", "HTML page (*.html *.htm)")
+            if not path:
+                return
+        if not path.lower().endswith((".html", ".htm")):
+            path += ".html"
+        try:
+            render.check_output(path)
+        except render.RenderError as e:
+            self._handout_failed(str(e))
+            return
+        self._set_export_status(f"Working out the handout's numbers for "
+                                f"{os.path.basename(path)}…")
+        self.export_button.setEnabled(False)
+        self._handout_job = (self.lesson, path,
+                             _EXECUTOR.submit(handout.handout_material, self.lesson))
+        self.poll.start()
+
+    def handout_pending(self) -> bool:
+        """Whether a handout is being made (tests)."""
+        return self._handout_job is not None
+
+    def _set_export_status(self, text: str, color: str = "#666"):
+        self.export_status.setStyleSheet(f"color: {color};")
+        self.export_status.setText(text)
+        self.export_status.show()
+
+    def _handout_failed(self, reason: str):
+        reason = " ".join(reason.split())  # one line, whatever the error said
+        self._set_export_status(f"Handout not written: {reason}", "#d62728")
+        self.handoutFailed.emit(reason)
+
+    def _poll_handout(self):
+        # While the pictures render (job[2] None) the progress dialog processes events, this
+        # timer included: that must not start a second write.
+        if self._handout_job is None or self._handout_job[2] is None \
+                or not self._handout_job[2].done():
+            return
+        lesson, path, fut = self._handout_job
+        self._handout_job = (lesson, path, None)
+        try:
+            material = fut.result()
+        except Exception as e:  # the lesson's simulation failed: say so, in one line
+            self._handout_job = None
+            self.export_button.setEnabled(self.lesson is not None)
+            self._handout_failed(str(e))
+            return
+        try:
+            self._write_handout(lesson, path, material)
+        finally:
+            self._handout_job = None
+            self.export_button.setEnabled(self.lesson is not None)
+
+    def _write_handout(self, lesson, path, material):
+        self._set_export_status(f"Rendering the pictures of {os.path.basename(path)}…")
+        prog = QtWidgets.QProgressDialog("Rendering the handout's pictures…", "Cancel", 0, 100,
+                                         self)
+        prog.setWindowTitle("Export handout")
+        prog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        prog.setMinimumDuration(300)
+
+        def progress(done, total):
+            prog.setMaximum(max(total, 1))
+            prog.setValue(done)
+            QtWidgets.QApplication.processEvents()
+            return not prog.wasCanceled()
+
+        try:
+            handout.write_handout(lesson, path, progress=progress, material=material)
+        except Cancelled:
+            self._set_export_status("Handout cancelled; nothing was written")
+            return
+        except OSError as e:
+            self._handout_failed(f"{e.filename or path}: {e.strerror or e}")
+            return
+        except (render.RenderError, ValueError) as e:
+            self._handout_failed(str(e))
+            return
+        finally:
+            prog.close()
+        self._set_export_status(f"Wrote {path}", DONE_COLOR)
+        self.handoutWritten.emit(path)
+
+    def _poll(self):
+        self._poll_rates()
+        self._poll_numbers()
+        self._poll_handout()
+        if self._numbers is None and not self._rate_jobs and self._handout_job is None:
+            self.poll.stop()
 
     def _poll_numbers(self):
         fut = self._numbers
         if fut is None or not fut.done():
             return
-        self.poll.stop()
         self._numbers = None
         if self.lesson is None:
             return
@@ -246,11 +398,65 @@ class LessonPanel(QtWidgets.QWidget):
         """Whether the paragraphs show their numbers (tests)."""
         return self.lesson is not None and self._numbers is None
 
+    # ------------------------------------------------------------------ success rates
+    def _uses_rates(self) -> bool:
+        return self.lesson is not None and "success_rate" in self.lesson.derived
+
+    def _request_rates(self):
+        """Ask the worker for the success rate of every enabled run whose settings have none."""
+        for r in self.model.runs:
+            if not r.enabled:
+                continue
+            key = success_key(self.model, r)
+            if key in self.success_rates or key in self._rate_jobs:
+                continue
+            self._rate_jobs[key] = _EXECUTOR.submit(
+                success_map, self.model.surface, self.model.bounds, self.model.max_steps,
+                r.config())
+            self.poll.start()
+
+    def _poll_rates(self):
+        done = [k for k, f in self._rate_jobs.items() if f.done()]
+        for k in done:
+            fut = self._rate_jobs.pop(k)
+            try:
+                self.success_rates[k] = fut.result().global_min_fraction
+            except Exception as e:  # settings the core refuses: say so in the line, not a crash
+                self.success_rates[k] = math.nan
+                self.rates_label.setToolTip(f"Could not work out a success rate: {e}")
+        if done:
+            self.check_tasks()
+
+    def rates_pending(self) -> bool:
+        """Whether a success rate the lesson needs is still being worked out (tests)."""
+        return bool(self._rate_jobs)
+
+    def _show_rates(self):
+        if not self._uses_rates():
+            self.rates_label.hide()
+            return
+        parts = []
+        for r in self.model.runs:
+            if not r.enabled:
+                continue
+            rate = self.success_rates.get(success_key(self.model, r))
+            shown = ("working out…" if rate is None else "—" if not math.isfinite(rate)
+                     else f"{rate:.0%}")
+            parts.append(f"{html.escape(r.display_name)}: <b>{shown}</b>")
+        self.rates_label.setText("Success rate now (share of starts that end in the global "
+                                 "minimum): " + ", ".join(parts))
+        self.rates_label.show()
+
     # ------------------------------------------------------------------ tasks
     def check_tasks(self):
         if self.lesson is None or not self.task_views:
             return
-        state = live_lesson_state(self.model, self.engine)
+        rates = None
+        if self._uses_rates():
+            self._request_rates()
+            rates = self.success_rates
+        self._show_rates()
+        state = live_lesson_state(self.model, self.engine, rates)
         for tv in self.task_views:
             tv.set_done(evaluate(tv.task.check, state))
 
