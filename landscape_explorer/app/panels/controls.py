@@ -311,6 +311,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.surface_combo.setItemData(self.surface_combo.count() - 1,
                                        "Type your own function of x and y",
                                        QtCore.Qt.ItemDataRole.ToolTipRole)
+        self._add_data_surfaces()
         self.surface_combo.currentIndexChanged.connect(self._surface_chosen)
         form.addRow(self.surface_combo)
         from .custom_surface import CustomSurfaceEditor
@@ -318,6 +319,12 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.custom_editor = CustomSurfaceEditor(self.model, self.settings)
         self.custom_editor.hide()
         form.addRow(self.custom_editor)
+        from .data import DataPanel
+
+        self.data_panel = DataPanel(self.model, self.engine, lambda: self.current_run_id)
+        self.data_panel.message.connect(self.show_error)
+        self.data_panel.hide()
+        form.addRow(self.data_panel)
         self.formula_label = QtWidgets.QLabel()
         self.formula_label.setWordWrap(True)
         self.formula_label.setTextInteractionFlags(
@@ -380,8 +387,45 @@ class ControlPanel(QtWidgets.QScrollArea):
         form.addRow(self.wireframe_check)
         return box
 
+    # ---- the "Data" group of the surface picker (landscapes from data, panels/data.py)
+    def _add_data_surfaces(self):
+        from landscape_explorer.core.data_surfaces import MODELS, data_surface_names
+
+        from .data import NN_SLICE
+
+        combo = self.surface_combo
+        combo.insertSeparator(combo.count())
+        combo.addItem("— Data: a model's loss over a dataset —", None)
+        header = combo.model().item(combo.count() - 1)
+        header.setEnabled(False)  # a heading, not a choice
+        for name in data_surface_names():
+            combo.addItem(f"Data: {MODELS[name].title}", name)
+            combo.setItemData(combo.count() - 1, MODELS[name].description,
+                              QtCore.Qt.ItemDataRole.ToolTipRole)
+        combo.addItem("Data: Network slice…", NN_SLICE)
+        combo.setItemData(combo.count() - 1,
+                          "Train a small neural network and look at its loss on a 2-D slice "
+                          "through its weights (Li et al. 2018)",
+                          QtCore.Qt.ItemDataRole.ToolTipRole)
+
+    def _show_data_panel(self, name):
+        from landscape_explorer.core.data_surfaces import MODELS
+
+        from .data import NN_SLICE
+
+        self.data_panel.set_network_mode(name == NN_SLICE)
+        self.data_panel.setVisible(name == NN_SLICE or name in MODELS)
+
     def _surface_chosen(self, index):
         name = self.surface_combo.itemData(index)
+        self._show_data_panel(name)
+        from .data import NN_SLICE
+
+        if name == NN_SLICE:
+            # The surface on screen stays until a network is trained and sliced.
+            self.custom_editor.hide()
+            self.formula_label.show()
+            return
         if name == CUSTOM:
             # The surface on screen stays until a valid formula is typed.
             self.custom_editor.show()
@@ -406,6 +450,7 @@ class ControlPanel(QtWidgets.QScrollArea):
                 self.surface_combo.findData(CUSTOM) if custom
                 else max(0, self.surface_combo.findData(name)))
         self.custom_editor.setVisible(custom or self.surface_combo.currentData() == CUSTOM)
+        self._show_data_panel(self.surface_combo.currentData())
         # A typed surface's formula shows in the editor, beside the field.
         self.formula_label.setVisible(not self.custom_editor.isVisible())
         self.formula_label.setText(f"<i>f(x, y) = {s.formula}</i>" if s.formula else "")
