@@ -282,17 +282,39 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.preset_combo.addItem(p.title, p.name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, p.description,
                                           QtCore.Qt.ItemDataRole.ToolTipRole)
+        self._add_built_presets()
         self.preset_combo.setToolTip("Load a ready-made comparison (the examples of File › "
                                      "Examples) and play it from the start")
         self.preset_combo.activated.connect(self._on_preset)
         lay.addWidget(self.preset_combo, 1)
         return box
 
+    def _add_built_presets(self):
+        """Presets the app builds (trained networks: presets.built_presets)."""
+        from ..presets import built_presets
+
+        for p in built_presets():
+            self.preset_combo.addItem(p.title, ("built", p.name))
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, p.description,
+                                          QtCore.Qt.ItemDataRole.ToolTipRole)
+
+    def _apply_built_preset(self, name: str):
+        from ..presets import built_preset
+
+        from .data import NN_SLICE
+
+        self.surface_combo.setCurrentIndex(self.surface_combo.findData(NN_SLICE))
+        self.data_panel.build_preset(built_preset(name))
+        self.ensureWidgetVisible(self.data_panel.progress_bar)
+
     def _on_preset(self, index):
         from ..presets import apply_preset
 
         name = self.preset_combo.itemData(index)
-        if name and self._try(apply_preset, self.model, name):
+        if isinstance(name, tuple):
+            self._apply_built_preset(name[1])
+            self.presetApplied.emit(self.preset_combo.itemText(index))
+        elif name and self._try(apply_preset, self.model, name):
             self.presetApplied.emit(self.preset_combo.itemText(index))
         with _blocked(self.preset_combo):
             # Back to the prompt: after the next edit the setup is no longer the preset.

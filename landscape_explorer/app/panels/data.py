@@ -96,43 +96,54 @@ def grid_cached(surface, bounds, resolution: int):
 
 
 class SliceWorker(QtCore.QThread):
-    """Trains the network and computes its slice (and the slice's numbers) off the UI thread.
-    ``cancel()`` stops it at the next training chunk or grid row block."""
+    """Trains each network of ``specs`` and computes its slice (and the slice's numbers) off the
+    UI thread. ``cancel()`` stops it at the next training chunk or between stages."""
 
-    progress = QtCore.pyqtSignal(float, str)  # fraction, what it is doing
-    done = QtCore.pyqtSignal(object)  # (SliceSurface, {"nonconvexity": .., "minima": ..})
+    progress = QtCore.pyqtSignal(float, str)  # fraction of the whole job, what it is doing
+    done = QtCore.pyqtSignal(object)  # [(SliceSurface, {"nonconvexity": .., "minima": ..}), ..]
     failed = QtCore.pyqtSignal(str)
     cancelled = QtCore.pyqtSignal()
 
-    def __init__(self, spec: dict, resolution: int):
+    def __init__(self, specs, resolution: int):
         super().__init__()
-        self.spec = dict(spec)
+        self.specs = [dict(s) for s in specs]
         self.resolution = int(resolution)
         self._cancel = threading.Event()
 
     def cancel(self):
         self._cancel.set()
 
+    def _check(self):
+        if self._cancel.is_set():
+            raise Cancelled("cancelled")
+
+    def build(self, s: dict, k: int):
+        m = len(self.specs)
+        tag = f" ({k + 1} of {m})" if m > 1 else ""
+
+        def say(f, what):
+            self.progress.emit((k + f) / m, what + tag)
+
+        data = dataset(s["dataset"], n=s["n"], noise=s["noise"], seed=s["seed"])
+        surf = nn_slice(data, hidden=(s["width"],), depth=s["depth"],
+                        activation=s["activation"], skip=s["skip"],
+                        directions=s["directions"], seed=s["seed"], epochs=s["epochs"],
+                        progress=lambda f: say(0.3 * f, "training"), cancel=self._cancel.is_set)
+        self._check()
+        say(0.3, "computing the slice")
+        surf = grid_cached(surf, surf.bounds, self.resolution)
+        self._check()
+        say(0.6, "measuring non-convexity")
+        numbers = {"nonconvexity": nonconvexity(surf)}
+        self._check()
+        say(0.9, "counting minima")
+        numbers["minima"] = grid_minima(surf)
+        return surf, numbers
+
     def run(self):
-        s = self.spec
         try:
-            data = dataset(s["dataset"], n=s["n"], noise=s["noise"], seed=s["seed"])
-            surf = nn_slice(data, hidden=(s["width"],), depth=s["depth"],
-                            activation=s["activation"], skip=s["skip"],
-                            directions=s["directions"], seed=s["seed"], epochs=s["epochs"],
-                            progress=lambda f: self.progress.emit(0.7 * f, "training"),
-                            cancel=self._cancel.is_set)
-            if self._cancel.is_set():
-                raise Cancelled("cancelled")
-            self.progress.emit(0.7, "computing the slice")
-            surf = grid_cached(surf, surf.bounds, self.resolution)
-            if self._cancel.is_set():
-                raise Cancelled("cancelled")
-            self.progress.emit(0.85, "measuring non-convexity")
-            numbers = {"nonconvexity": nonconvexity(surf)}
-            if self._cancel.is_set():
-                raise Cancelled("cancelled")
-            numbers["minima"] = grid_minima(surf)
+            results = [self.build(s, k) for k, s in enumerate(self.specs)]
+            self._check()
         except Cancelled:
             self.cancelled.emit()
             return
@@ -140,7 +151,7 @@ class SliceWorker(QtCore.QThread):
             self.failed.emit(str(e).splitlines()[0] if str(e) else type(e).__name__)
             return
         self.progress.emit(1.0, "done")
-        self.done.emit((surf, numbers))
+        self.done.emit(results)
 
 
 def slice_numbers_text(numbers: dict) -> str:
@@ -238,6 +249,9 @@ class DataPanel(QtWidgets.QWidget):
     ``current_run`` is a callable giving the run id whose fit is drawn (the selected run)."""
 
     sliceBuilt = QtCore.pyqtSignal(object)  # the numbers of the slice just shown
+    # A built preset's networks are ready: (the right-hand surface, (left header, right header));
+    # the left one is the model's surface now (views/compare_view.py shows both).
+    comparisonReady = QtCore.pyqtSignal(object, object)
     message = QtCore.pyqtSignal(str)
 
     def __init__(self, model, engine=None, current_run=None, parent=None):
@@ -249,6 +263,7 @@ class DataPanel(QtWidgets.QWidget):
         self.slice_numbers: dict | None = None
         self._network_mode = False
         self._applied_surface = None  # the surface this panel built (its fields describe it)
+        self._preset = None  # the built preset whose networks the worker is training
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
 
@@ -458,11 +473,38 @@ class DataPanel(QtWidgets.QWidget):
 
     def build_slice(self):
         """Train and slice in a worker; the window goes on meanwhile."""
+        self._preset = None
+        self._start_worker([self.slice_spec()])
+
+    def build_preset(self, preset):
+        """Train a built preset's networks (presets.BuiltPreset) in the worker; when they are
+        ready the first becomes the surface, with the preset's runs and start, and
+        comparisonReady carries the second."""
+        if self.worker is not None:
+            return
+        self._show_network_fields(preset.networks[0])
+        self.model.set_resolution(preset.resolution)
+        self._preset = preset
+        self._start_worker(list(preset.networks))
+
+    def _show_network_fields(self, spec: dict):
+        self.dataset_combo.blockSignals(True)
+        self._fill_datasets(None, spec["dataset"])
+        self.dataset_combo.blockSignals(False)
+        self._show_spec(spec)
+        for w, v in ((self.depth_spin, spec["depth"]), (self.width_spin, spec["width"]),
+                     (self.epochs_spin, spec["epochs"])):
+            w.setValue(v)
+        self.activation_combo.setCurrentText(spec["activation"])
+        self.directions_combo.setCurrentIndex(self.directions_combo.findData(spec["directions"]))
+        self.skip_check.setChecked(bool(spec["skip"]))
+
+    def _start_worker(self, specs):
         if self.worker is not None:
             return
         from ..analysis.workers import keep_alive
 
-        self.worker = w = SliceWorker(self.slice_spec(), self.model.resolution)
+        self.worker = w = SliceWorker(specs, self.model.resolution)
         w.progress.connect(self._on_progress)
         w.done.connect(self._on_built)
         w.failed.connect(self._on_failed)
@@ -493,19 +535,36 @@ class DataPanel(QtWidgets.QWidget):
         self.progress_bar.setValue(int(1000 * f))
         self.progress_bar.setFormat(f"{what}… %p%")
 
-    def _on_built(self, result):
-        surf, numbers = result
+    def _on_built(self, results):
+        surf, numbers = results[0]
         self.slice_numbers = numbers
         self._applied_surface = surf
-        self.model.set_surface_object(surf, start=(0.0, 0.0))
+        preset, self._preset = self._preset, None
+        m = self.model
+        if preset is None:
+            m.set_surface_object(surf, start=(0.0, 0.0))
+        else:
+            m.set_playing(False)
+            m.set_split(False)
+            m.set_surface_object(surf, start=preset.start)
+            m.clear_runs()
+            for rc in preset.runs:
+                m.add_run(**{f.name: getattr(rc, f.name) for f in dataclasses.fields(rc)
+                             if f.name != "color"})
         self.slice_label.setText(slice_numbers_text(numbers))
         self.sliceBuilt.emit(numbers)
+        if preset is not None:
+            headers = tuple(f"<b>{label}</b> · {slice_numbers_text(nums)}"
+                            for label, (_s, nums) in zip(preset.labels, results))
+            self.comparisonReady.emit(results[1][0], headers)
 
     def _on_failed(self, text):
+        self._preset = None
         self.slice_label.setText(f"<span style='color:#ff6b5a'>Could not build the slice: "
                                  f"{text}</span>")
 
     def _on_cancelled(self):
+        self._preset = None
         self.slice_label.setText("Cancelled: the surface is unchanged.")
 
     def _on_worker_finished(self):
