@@ -21,7 +21,7 @@ in the same order in both.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -41,7 +41,10 @@ class DataModel:
     default_dataset: Callable[[], Dataset]
     bounds: tuple[tuple[float, float], tuple[float, float]]
     axes: tuple[str, str]  # names of the two parameters
-    make: Callable  # (x (n,), y (n,)) -> (f_value, f_grad, f_hessian)
+    # (x (n,), y (n,)) -> (f_value, f_grad, f_hessian, batch_grad): batch_grad(p, q, R) is the
+    # gradient of the mean loss over rows R (N, B) (particle k's batch is R[k]) at parameters
+    # p, q (N,): the rows gathered into (B, N) arrays, all particles at once.
+    make: Callable
 
 
 # --- linear regression: L(w, b) = mean (w x + b - y)² ----------------------------------------
@@ -71,7 +74,12 @@ def _linear(X, Y):
     def hessian(w, b):
         return sxx + 0.0 * w, sx + 0.0 * w, 2.0 + 0.0 * b
 
-    return value, grad, hessian
+    def batch_grad(w, b, R):
+        x, t = X[R.T], Y[R.T]  # (B, N): row k holds every particle's k-th row
+        r = w * x + b - t
+        return (2.0 * r * x).sum(axis=0) / len(x), (2.0 * r).sum(axis=0) / len(x)
+
+    return value, grad, hessian, batch_grad
 
 
 # --- logistic regression: L(w1, w2) = mean softplus(z) - t z, z = w1 x1 + w2 x2 ---------------
@@ -112,7 +120,12 @@ def _logistic(X, T):
             h22 = h22 + c * X2[i] * X2[i]
         return h11 / n, h12 / n, h22 / n
 
-    return value, grad, hessian
+    def batch_grad(w1, w2, R):
+        x1, x2, t = X1[R.T], X2[R.T], T[R.T]  # (B, N)
+        e = 0.5 * (1.0 + np.tanh(0.5 * (w1 * x1 + w2 * x2))) - t
+        return (e * x1).sum(axis=0) / len(t), (e * x2).sum(axis=0) / len(t)
+
+    return value, grad, hessian, batch_grad
 
 
 # --- sinusoid fit: L(w, b) = mean (sin(w x + b) - y)² -----------------------------------------
@@ -151,7 +164,13 @@ def _sinusoid(X, Y):
             hbb = hbb + q
         return hww / n, hwb / n, hbb / n
 
-    return value, grad, hessian
+    def batch_grad(w, b, R):
+        x, t = X[R.T], Y[R.T]  # (B, N)
+        u = w * x + b
+        q = 2.0 * (np.sin(u) - t) * np.cos(u)
+        return (q * x).sum(axis=0) / len(x), q.sum(axis=0) / len(x)
+
+    return value, grad, hessian, batch_grad
 
 
 # --- tanh neuron: L(a, b) = mean (a tanh(b x) - y)² -------------------------------------------
@@ -189,7 +208,14 @@ def _tanh_neuron(X, Y):
             hbb = hbb + 2.0 * a * X[i] * X[i] * s * (a * s - 2.0 * r * t)
         return haa / n, hab / n, hbb / n
 
-    return value, grad, hessian
+    def batch_grad(a, b, R):
+        x, y = X[R.T], Y[R.T]  # (B, N)
+        t = np.tanh(b * x)
+        r = a * t - y
+        return (2.0 * r * t).sum(axis=0) / len(x), \
+            (2.0 * r * a * (1.0 - t * t) * x).sum(axis=0) / len(x)
+
+    return value, grad, hessian, batch_grad
 
 
 MODELS = {m.name: m for m in (
@@ -228,6 +254,20 @@ class DataSurface(Surface):
 
     dataset: Dataset | None = None
     model: str = ""
+    f_batch_grad: Callable | None = field(default=None, repr=False)  # see DataModel.make
+
+    def batch_gradient(self, xy: "np.typing.ArrayLike", rows: "np.typing.ArrayLike"
+                       ) -> np.ndarray:
+        """(N, 2) the exact gradient of the mean loss over the rows ``rows[k]`` (N, B) at each
+        point ``xy[k]`` (N, 2): one minibatch per point, all points at once (rows 0..n-1 give
+        ``grad`` to rounding)."""
+        p = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        R = np.asarray(rows, dtype=np.int64).reshape(len(p), -1)
+        if self.f_batch_grad is None:
+            raise ValueError("this surface has no dataset to draw batches from")
+        with np.errstate(all="ignore"):
+            gx, gy = self.f_batch_grad(p[:, 0], p[:, 1], R)
+        return np.stack([gx, gy], axis=-1)
 
     def batch_surface(self, indices: "np.typing.ArrayLike") -> "DataSurface":
         """The same model's loss over the rows ``indices`` only (a minibatch's landscape)."""
@@ -259,14 +299,14 @@ def data_surface(model: str, dataset: Dataset | None = None,
     ds = m.default_dataset() if dataset is None else dataset
     _check_fits(m, ds)
     X = np.ascontiguousarray(ds.X[:, 0]) if m.task == "regression" else ds.X
-    value, grad, hessian = m.make(X, np.ascontiguousarray(ds.y))
+    value, grad, hessian, batch_grad = m.make(X, np.ascontiguousarray(ds.y))
     b = m.bounds if bounds is None else bounds
     return DataSurface(
         name=m.name, title=f"{m.title} on {ds.name} (n = {ds.n})", formula=m.formula,
         description=m.description,
         bounds=((float(b[0][0]), float(b[0][1])), (float(b[1][0]), float(b[1][1]))),
         known_points=(), f_value=value, f_grad=grad, f_hessian=hessian, dataset=ds,
-        model=m.name)
+        model=m.name, f_batch_grad=batch_grad)
 
 
 def _resolve(name, params=None, bounds=None, dataset=None):

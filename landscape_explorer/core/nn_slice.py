@@ -100,10 +100,11 @@ class MLP:
 
     def loss_and_grad(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
                       need_grad: bool = True):
-        """Mean loss (G,) and its gradient (G, P) for G parameter vectors theta (G, P)."""
+        """Mean loss (G,) and its gradient (G, P) for G parameter vectors theta (G, P), over
+        the rows X (n, d), y (n,) for all of them, or X (G, n, d), y (G, n): each its own."""
         params = self.unflatten(theta)
-        G, n = theta.shape[0], len(y)
-        h = np.broadcast_to(X, (G,) + X.shape)
+        G, n = theta.shape[0], y.shape[-1]
+        h = X if X.ndim == 3 else np.broadcast_to(X, (G,) + X.shape)
         n_layers = len(self.sizes) - 1
         cache = []
         for layer in range(n_layers):
@@ -196,6 +197,29 @@ class SliceSurface(Surface):
     network: MLP | None = None
     dataset: Dataset | None = None
     train_loss: float = math.nan
+    # (ab (N, 2), rows (N, B)) -> (N, 2): the slice gradient of the loss over each point's rows
+    f_batch_grad: Callable | None = field(default=None, repr=False)
+
+    def batch_gradient(self, xy: "np.typing.ArrayLike", rows: "np.typing.ArrayLike"
+                       ) -> np.ndarray:
+        """(N, 2) the exact slice gradient of the mean loss over the rows ``rows[k]`` (N, B) of
+        the dataset at each point ``xy[k]`` (N, 2): one minibatch per point."""
+        if self.f_batch_grad is None:
+            raise ValueError("this slice has no dataset to draw batches from")
+        p = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        R = np.asarray(rows, dtype=np.int64).reshape(len(p), -1)
+        with np.errstate(all="ignore"):
+            return self.f_batch_grad(p, R)
+
+    def batch_surface(self, indices: "np.typing.ArrayLike") -> "SliceSurface":
+        """The same slice (same center and directions) of the loss over the rows ``indices``
+        only: a minibatch's landscape."""
+        if self.network is None or self.dataset is None or self.center is None or \
+                self.directions is None:
+            raise ValueError("this slice has no network and dataset to draw batches from")
+        return _make_slice(self.network, self.dataset.subset(indices), self.center,
+                           self.directions, self.bounds, self.title, self.description,
+                           self.trajectory, self.train_loss)
 
 
 def _chunked(fn, xy: np.ndarray, step: int, outputs: int):
@@ -305,14 +329,6 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
         dirs, proj = pca_directions(traj, center)
     if progress is not None:
         progress(1.0)
-    def loss_many(ab):
-        return model.loss_and_grad(center + ab @ dirs, X, y, need_grad=False)[0]
-
-    def grad_many(ab):
-        _, g = model.loss_and_grad(center + ab @ dirs, X, y)
-        return (g @ dirs.T).ravel()
-
-    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, _CHUNK_POINTS)
     if proj is not None:
         lim = float(np.abs(proj).max()) * 1.2
         bounds = ((-lim, lim), (-lim, lim))
@@ -321,17 +337,44 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
     kind = "with" if skip else "without"
     arch = f"{len(widths)}×{widths[0]}" if len(set(widths)) == 1 else "-".join(map(str, widths))
     train_loss = float(model.loss_and_grad(center[None], X, y, need_grad=False)[0][0])
-    return SliceSurface(
-        name="nn_slice", title=f"MLP {arch} {activation}, {kind} skip connections, on "
-                               f"{dataset.name}: {directions} slice",
-        formula="L(θ* + α·d₁ + β·d₂)",
+    return _make_slice(
+        model, dataset, center, dirs, bounds,
+        title=f"MLP {arch} {activation}, {kind} skip connections, on {dataset.name}: "
+              f"{directions} slice",
         description=f"The loss of a trained {arch} {activation} network on a 2-D slice through "
                     f"its parameters ({directions} directions, Li et al. 2018). Gradients on the "
                     "slice are exact; the Hessian is differences of them.",
+        trajectory=proj, train_loss=train_loss)
+
+
+def _make_slice(model: MLP, dataset: Dataset, center: np.ndarray, dirs: np.ndarray,
+                bounds, title: str, description: str, trajectory: np.ndarray | None,
+                train_loss: float) -> SliceSurface:
+    """The slice surface of ``model`` over ``dataset`` through ``center`` along ``dirs``."""
+    X, y = dataset.X, dataset.y
+
+    def loss_many(ab):
+        return model.loss_and_grad(center + ab @ dirs, X, y, need_grad=False)[0]
+
+    def grad_many(ab):
+        _, g = model.loss_and_grad(center + ab @ dirs, X, y)
+        return (g @ dirs.T).ravel()
+
+    def batch_grad(ab, R):
+        out = np.empty((len(ab), 2))
+        for i in range(0, len(ab), _CHUNK_POINTS):
+            r = R[i:i + _CHUNK_POINTS]
+            _, g = model.loss_and_grad(center + ab[i:i + _CHUNK_POINTS] @ dirs, X[r], y[r])
+            out[i:i + _CHUNK_POINTS] = g @ dirs.T
+        return out
+
+    f_value, f_grad, f_hessian = _slice_functions(loss_many, grad_many, _CHUNK_POINTS)
+    return SliceSurface(
+        name="nn_slice", title=title, formula="L(θ* + α·d₁ + β·d₂)", description=description,
         bounds=bounds, known_points=(), f_value=f_value, f_grad=f_grad, f_hessian=f_hessian,
         exact_derivatives=False, compilable=False, center=center, directions=dirs,
-        param_shapes=tuple(model.param_shapes), trajectory=proj, network=model,
-        dataset=dataset, train_loss=train_loss)
+        param_shapes=tuple(model.param_shapes), trajectory=trajectory, network=model,
+        dataset=dataset, train_loss=train_loss, f_batch_grad=batch_grad)
 
 
 def surface_from_loss(loss_fn: Callable[[np.ndarray], float],

@@ -30,6 +30,7 @@ import numpy as np
 from . import fused
 from .driver import DIVERGENCE_LIMIT, accepted, clip_factor
 from .critical import scales_of
+from .minibatch import Minibatches, check_batch_size
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
 from .validation import ParameterError, check_int, memory_budget
@@ -111,7 +112,8 @@ class Engine:
     """Particle positions, optimizer state and the stepping itself, shared by simulate, Stepper
     and basins: ``run(k)`` takes k steps on whichever engine suits the work."""
 
-    def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed: Any):
+    def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed: Any,
+                 batch_size: int | None = None):
         self.surface = surface
         self.opt = opt
         self.seed = seed
@@ -130,6 +132,13 @@ class Engine:
         self.grad: Callable[[np.ndarray], np.ndarray] = \
             compiled if compiled is not None else surface.grad
         self.ctx = SimpleNamespace(value=surface.value, grad=self.grad, rng=self.rng)
+        # --- minibatches (minibatch.py): batch_size is checked by the caller. A batch of all
+        # n rows is the full dataset, and the full gradient computes it: the same code, so
+        # batch_size = n is full-batch descent to the bit on either engine.
+        self.batches: Minibatches | None = None
+        if batch_size is not None and batch_size < surface.dataset.n:  # type: ignore[attr-defined]
+            self.batches = Minibatches(surface.dataset.n, batch_size,  # type: ignore[attr-defined]
+                                       len(self.p), seed)
 
     def set_optimizer(self, opt: Optimizer) -> None:
         """Step with ``opt`` from now on; the state is kept if it is the same kind."""
@@ -140,8 +149,8 @@ class Engine:
     def uses_fused(self, k: int) -> bool:
         """Whether ``run(k)`` goes to the fused engine: noise-free elementwise work big enough
         to repay a compile."""
-        return self.fusable and self.opt.noise == 0 and self.opt.elementwise and \
-            len(self.p) * k >= FUSED_MIN_WORK
+        return self.fusable and self.batches is None and self.opt.noise == 0 and \
+            self.opt.elementwise and len(self.p) * k >= FUSED_MIN_WORK
 
     def run(self, k: int, record_at: Any = None, out: np.ndarray | None = None) -> None:
         """Take k steps. After the j-th of them (1-based), if record_at[j-1] >= 0, positions go
@@ -179,7 +188,11 @@ class Engine:
     def _numpy_step(self, sc: tuple) -> None:
         opt = self.opt
         with np.errstate(all="ignore"):
-            g = self.grad(self.p)
+            if self.batches is None:
+                g = self.grad(self.p)
+            else:  # this step's minibatch of every particle
+                g = self.surface.batch_gradient(  # type: ignore[attr-defined]
+                    self.p, self.batches.rows(self.count + 1))
             if opt.noise:
                 g += opt.noise * self.rng.standard_normal(self.p.shape)
             if opt.clip is not None:
@@ -224,10 +237,20 @@ def _newton_distance(surf: Surface, p: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, steps: int,
-             seed: int = 0, record_every: int = 1) -> SimulationResult:
-    """Run ``optimizer`` from every start for ``steps`` steps (see module docstring)."""
+             seed: int = 0, record_every: int = 1, batch_size: int | None = None
+             ) -> SimulationResult:
+    """Run ``optimizer`` from every start for ``steps`` steps (see module docstring).
+
+    ``batch_size`` (a surface made from data only: data_surfaces, nn_slice): each step uses the
+    exact gradient of the mean loss over a minibatch of that many rows, drawn without
+    replacement each epoch from particle i's own generator seeded by (``seed``, i); the last
+    batch of an epoch holds the rows left over (minibatch.py says exactly how). None or the
+    number of rows: full-batch descent. ``seed`` also seeds the Gaussian gradient ``noise``.
+    The recorded losses, statuses and verdicts are the full-batch surface's: the loss shown is
+    the loss over the whole dataset wherever a minibatch step took the particle."""
     surf = get_surface(surface)
     opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
+    batch_size = check_batch_size(surf, batch_size)
     p0 = _as_starts(starts)
     steps = check_int("steps", steps, 0)
     record_every = check_int("record_every", record_every, 1)
@@ -252,7 +275,7 @@ def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, st
         plan[rec_steps[lo:hi] - first - 1] = np.arange(lo, hi)
         return plan
 
-    eng = Engine(surf, opt, p0, seed)
+    eng = Engine(surf, opt, p0, seed, batch_size)
     eng.run(steps, record_at, path)
     status, gnorm = eng.status()
     loss = _finite_loss(surf, path)
@@ -287,10 +310,12 @@ class Stepper:
     """
 
     def __init__(self, surface: Surface | str, optimizer: Optimizer | str, starts: Any,
-                 seed: int = 0, history: int = 4096):
+                 seed: int = 0, history: int = 4096, batch_size: int | None = None):
         self.surface = get_surface(surface)
         self._opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer)
         self.seed = seed
+        # Minibatches as in simulate(); the losses and statuses are the full-batch surface's.
+        self.batch_size = check_batch_size(self.surface, batch_size)
         self.capacity = check_int("history", history, 2)
         self._p0 = _as_starts(starts)
         self.reset()
@@ -301,7 +326,7 @@ class Stepper:
         if starts is not None:
             self._p0 = _as_starts(starts)
         p0 = self._p0
-        self._eng = Engine(self.surface, self._opt, p0, self.seed)
+        self._eng = Engine(self.surface, self._opt, p0, self.seed, self.batch_size)
         n = len(p0)
         self._h_steps = np.zeros(self.capacity, dtype=np.int64)
         self._h_pos = np.empty((self.capacity, n, 2))
@@ -384,6 +409,26 @@ class Stepper:
     def steps_taken(self) -> np.ndarray:
         """(N,) steps each particle took (fewer than ``step`` only if it diverged)."""
         return self._eng.steps_taken.copy()
+
+    def batch_at(self, particle: int, step: int) -> np.ndarray:
+        """The dataset rows (sorted) that particle ``particle``'s step ``step`` (1-based) uses:
+        its minibatch (minibatch.py), or every row without ``batch_size``. Any step, past or
+        future: the batches are a function of (seed, particle, step)."""
+        particle = check_int("particle", particle, 0, len(self._p0) - 1)
+        step = check_int("step", step, 1)
+        dataset = getattr(self.surface, "dataset", None)
+        if dataset is None:
+            raise ParameterError("particle", f"the surface {self.surface.name!r} is not made "
+                                             "from data: it has no batches")
+        if self._eng.batches is None:
+            return np.arange(dataset.n)
+        return self._eng.batches.rows_of(particle, step)
+
+    def current_batch(self, particle: int) -> np.ndarray:
+        """The rows of the minibatch particle ``particle`` stands on now: the batch its next
+        step uses, whose loss surface (``surface.batch_surface(rows)``) has the gradient that
+        step follows from where the particle is."""
+        return self.batch_at(particle, self.step + 1)
 
     @property
     def buffers(self) -> np.ndarray:
