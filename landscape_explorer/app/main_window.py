@@ -129,6 +129,11 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda title: self.statusBar().showMessage(f"Preset: {title}", 8000))
         self.compare_view = None  # two surfaces side by side (views/compare_view.py)
         self.controls.data_panel.comparisonReady.connect(self.show_comparison)
+        from .views.batch_overlay import BatchOverlay
+
+        self.batch_overlay = BatchOverlay(self.view2d, model, self.engine,
+                                          lambda: self.controls.current_run_id)
+        self.controls.data_panel.batch_check.toggled.connect(self.batch_overlay.set_enabled)
         model.surfaceChanged.connect(self._end_comparison_if_stale)
 
         self.top_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)

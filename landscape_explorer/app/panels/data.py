@@ -297,6 +297,12 @@ class DataPanel(QtWidgets.QWidget):
         form.addRow(self.fit_label)
         self.plot = FitPlot()
         form.addRow(self.plot)
+        self.batch_check = QtWidgets.QCheckBox("Show minibatch surface (2D map)")
+        self.batch_check.setToolTip(
+            "Orange contours in the 2D map: the loss over the selected run's current minibatch "
+            "(the batch its next step follows), at the same levels as the white full-batch "
+            "contours; they shift at every step")
+        form.addRow(self.batch_check)
         lay.addWidget(data_box)
 
         self.net_box = QtWidgets.QGroupBox("Network slice (Li et al. 2018)")
@@ -392,6 +398,7 @@ class DataPanel(QtWidgets.QWidget):
         if s is not self._applied_surface and ds is not None and ds.n <= MAX_ROWS:
             # A surface chosen by name: the model's own dataset (default noise, seed 0).
             self._show_spec({"n": ds.n, "noise": None, "seed": 0})
+        self.batch_check.setEnabled(isinstance(s, (DataSurface, SliceSurface)))
         if isinstance(s, SliceSurface):
             self.plot.set_surface(s)
             self.fit_label.setText(f"{s.title}.<br>Training loss at (0, 0): {s.train_loss:.4g}. "
