@@ -214,7 +214,8 @@ class RunEngine(QtCore.QObject):
         try:
             opt = spec.build_optimizer()
             st = le.Stepper(m.surface, opt, np.array([m.start], dtype=np.float64),
-                            seed=int(spec.seed), history=HISTORY_ROWS)
+                            seed=int(spec.seed), history=HISTORY_ROWS,
+                            batch_size=spec.batch_size)
             run = _Run(spec, st)
         except Exception as e:  # never let a bad run take the window down
             log.exception("could not start run %s", rid)
@@ -240,9 +241,10 @@ class RunEngine(QtCore.QObject):
                 self._wake()
             self.stepped.emit()  # color, label or visibility: redraw only
             return
-        if self.model.restart_on_edit or old.seed != new.seed or run.error:
-            # The seed lives in the stepper's random stream: a new seed means a new run. It
-            # restarts alone and catches up with the others at the current step.
+        if self.model.restart_on_edit or old.seed != new.seed or \
+                old.batch_size != new.batch_size or run.error:
+            # The seed and the batch size fix the stepper's random streams: a new one means a
+            # new run. It restarts alone and catches up with the others at the current step.
             self._rebuild(rid)
         else:
             try:

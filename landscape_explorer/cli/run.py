@@ -19,8 +19,28 @@ def add_subcommand(sub):
     p.add_argument("--steps", type=steps_int, default=300,
                    help=f"optimizer steps (at most {MAX_STEPS:,})")
     p.add_argument("--seed", type=seed_int, default=0)
+    p.add_argument("--batch-size", type=batch_size_arg, default=None, metavar="B",
+                   help="rows per minibatch on a surface made from data (sinusoid_fit, ...): "
+                        "each step follows that minibatch's exact gradient, batches drawn "
+                        "without replacement each epoch, seeded by --seed; default: the full "
+                        "batch. Losses and verdicts are the full-batch surface's")
     p.add_argument("--json", action="store_true", help="print one JSON object with full paths")
     p.set_defaults(func=cmd_run)
+
+
+def batch_size_arg(text: str) -> int:
+    """--batch-size: a whole number >= 1 (checked against the dataset's rows when it runs)."""
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid batch size {text!r}: expected a whole "
+                                         "number >= 1") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"invalid batch size {text!r}: expected a whole "
+                                         "number >= 1")
+    return v
 
 
 def cmd_run(args) -> int:
@@ -37,17 +57,26 @@ def cmd_run(args) -> int:
                else ""), rows * n * 3 * (8 + 24), args.steps * n,
                "use fewer --steps or start points" + (", or leave out --json" if args.json
                                                        else ""))
+    if args.batch_size is not None:
+        from ..core.minibatch import check_batch_size
+
+        try:
+            check_batch_size(surf, args.batch_size)
+        except ValueError as e:
+            raise UsageError(f"--batch-size: {e}") from None
     runs = []
     for opt in opts:
         try:
             res = simulate(surf, opt, starts, args.steps, seed=args.seed,
-                           record_every=1 if args.json else max(args.steps, 1))
+                           record_every=1 if args.json else max(args.steps, 1),
+                           batch_size=args.batch_size)
         except ValueError as e:
             raise UsageError(str(e)) from None
         runs.append((opt, res))
     if args.json:
         out = {
             "surface": surf.name, "steps": args.steps, "seed": args.seed,
+            "batch_size": args.batch_size,
             "starts": starts.tolist(),
             "runs": [dict(optimizer_json(opt),
                           final=res.final.tolist(), loss=res.final_loss.tolist(),
@@ -62,7 +91,9 @@ def cmd_run(args) -> int:
 
     vr = scales_of(surf).value_range
     span = scales_of(surf).span
-    print(f"{surf.title} ({surf.name}), {args.steps} steps, seed {args.seed}")
+    batch = "" if args.batch_size is None else \
+        f", minibatches of {args.batch_size} (losses over the full dataset)"
+    print(f"{surf.title} ({surf.name}), {args.steps} steps, seed {args.seed}{batch}")
     for opt, res in runs:
         print(opt.spec() + (f" with schedule {opt.schedule.spec()}" if opt.schedule else ""))
         verdicts = res.verdicts

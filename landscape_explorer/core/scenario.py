@@ -1,7 +1,8 @@
 """Scenarios: everything needed to reproduce a picture, as a small versioned JSON file.
 
 A scenario holds the surface (name, plotting bounds, mesh resolution), the start point(s), how many
-steps to run, the optimizer runs (optimizer, hyperparameters, schedule, noise, clip, seed, color)
+steps to run, the optimizer runs (optimizer, hyperparameters, schedule, noise, clip, seed,
+minibatch size, color)
 and how to look at it (camera and view options). The app saves and opens them, ``render`` turns
 them into PNG/GIF/MP4 without a window, and the examples in the top-level ``assets/scenarios``
 are scenarios.
@@ -16,7 +17,8 @@ Format (``version`` 1)::
       "steps": 300,
       "runs": [{"label": "", "optimizer": "adam", "hyperparams": {"lr": 0.05, ...},
                 "schedule": {"name": "cosine", "params": {"T_max": 300}} | null,
-                "noise": 0.0, "clip": null, "seed": 0, "color": "#E69F00", "enabled": true}],
+                "noise": 0.0, "clip": null, "seed": 0, "batch_size": 8 (only when set),
+                "color": "#E69F00", "enabled": true}],
       "camera": {"distance": 7.0, "elevation": 30.0, "azimuth": -60.0, "center": [0, 0, 0],
                  "fov": 40.0} | null,
       "view": {"colormap": "viridis", "wireframe": false, "z_mode": "auto", "split": false,
@@ -102,6 +104,9 @@ class RunConfig:
     noise: float = 0.0
     clip: float | None = None
     seed: int = 0
+    # Rows per minibatch on a surface made from data (core/minibatch.py); None: the full batch.
+    # The losses and verdicts of the run are the full-batch surface's.
+    batch_size: int | None = None
     color: str = DEFAULT_COLORS[0]
     enabled: bool = True
 
@@ -140,6 +145,8 @@ class RunConfig:
             text += f" noise={self.noise:g}"
         if self.clip is not None:
             text += f" clip={self.clip:g}"
+        if self.batch_size is not None:
+            text += f" batch={self.batch_size}"
         if self.schedule:
             text += f" ({self.schedule['name']})"
         return text
@@ -259,14 +266,16 @@ class Scenario:
         return [(r, r.build_optimizer()) for r in self.enabled_runs()]
 
     def simulate(self, record_every: int = 1, steps: int | None = None) -> list:
-        """[(RunConfig, SimulationResult)] for every enabled run, each with its own seed."""
+        """[(RunConfig, SimulationResult)] for every enabled run, each with its own seed and
+        minibatch size (the recorded losses and verdicts are the full-batch surface's)."""
         from .simulate import simulate
 
         surf = self.build_surface()
         starts = self.start_points()
         n = self.steps if steps is None else int(steps)
         return [(r, simulate(surf, opt, starts, n, seed=r.seed,
-                             record_every=min(record_every, max(n, 1))))
+                             record_every=min(record_every, max(n, 1)),
+                             batch_size=r.batch_size))
                 for r, opt in self.build_optimizers()]
 
 
@@ -513,6 +522,16 @@ def _parse(d) -> Scenario:
     runs = d["runs"]
     _need(isinstance(runs, list), "runs", f"expected a list of runs, got {_type_name(runs)}")
     sc.runs = [_parse_run(r, i) for i, r in enumerate(runs)]
+    surf = None
+    for i, rc in enumerate(sc.runs):
+        if rc.batch_size is not None:
+            from .minibatch import check_batch_size
+
+            surf = surf or get_surface(sc.surface, params=sparams)
+            try:
+                check_batch_size(surf, rc.batch_size)
+            except ValueError as e:
+                raise ScenarioError(f"runs[{i}].batch_size", _strip_invalid(str(e))) from None
 
     # camera
     cam = d.get("camera")
@@ -562,8 +581,8 @@ def _parse(d) -> Scenario:
     return sc
 
 
-_RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "seed", "color",
-             "enabled")
+_RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "seed",
+             "batch_size", "color", "enabled")
 
 
 def _parse_run(r, i, path=None) -> RunConfig:
@@ -590,6 +609,9 @@ def _parse_run(r, i, path=None) -> RunConfig:
     clip = r.get("clip")
     rc.clip = None if clip is None else _number(clip, f"{path}.clip", lo=0, lo_open=True)
     rc.seed = _int(r.get("seed", 0), f"{path}.seed", 0, 2**63 - 1)
+    batch = r.get("batch_size")
+    # at most the dataset's rows: checked against the surface by _parse
+    rc.batch_size = None if batch is None else _int(batch, f"{path}.batch_size", 1, 2**31 - 1)
     color = _str(r.get("color", DEFAULT_COLORS[i % len(DEFAULT_COLORS)]), f"{path}.color")
     _need(bool(_COLOR_RE.match(color)), f"{path}.color",
           f"expected a color like \"#E69F00\", got {_short(color)}")
@@ -687,8 +709,11 @@ def _pretty(v, indent: int = 0) -> str:
 
 
 def _run_to_dict(r: RunConfig) -> dict:
-    return {"label": r.label, "optimizer": r.optimizer, "hyperparams": _plain(r.hyperparams),
-            "schedule": None if r.schedule is None else
-            {"name": r.schedule["name"], "params": _plain(r.schedule.get("params", {}))},
-            "noise": r.noise, "clip": r.clip, "seed": r.seed, "color": r.color,
-            "enabled": r.enabled}
+    d = {"label": r.label, "optimizer": r.optimizer, "hyperparams": _plain(r.hyperparams),
+         "schedule": None if r.schedule is None else
+         {"name": r.schedule["name"], "params": _plain(r.schedule.get("params", {}))},
+         "noise": r.noise, "clip": r.clip, "seed": r.seed, "color": r.color,
+         "enabled": r.enabled}
+    if r.batch_size is not None:  # written only when set: full-batch files stay as they were
+        d["batch_size"] = _plain(r.batch_size)
+    return d

@@ -34,7 +34,8 @@ def simulate_all(scenario, progress=None):
     for i, (r, opt) in enumerate(runs):
         if progress is not None and progress(i, len(runs)) is False:
             raise Cancelled()
-        out.append((r, simulate(surf, opt, starts, scenario.steps, seed=r.seed)))
+        out.append((r, simulate(surf, opt, starts, scenario.steps, seed=r.seed,
+                                batch_size=r.batch_size)))
     return out
 
 
