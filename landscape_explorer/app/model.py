@@ -239,6 +239,7 @@ class AppModel(QtCore.QObject):
         self._sc.surface = s.name
         self._sc.surface_params = params
         self._surface = s
+        fitted = self._fit_batch_sizes(s)
         self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds
         self._sc.starts = [new_start]
         z = self._z_by_surface.get(s.name, "auto")
@@ -250,6 +251,24 @@ class AppModel(QtCore.QObject):
         if z_changed:
             self.appearanceChanged.emit()
         self.startChanged.emit(new_start)
+        for rid in fitted:
+            self.runChanged.emit(rid)
+
+    def _fit_batch_sizes(self, surface) -> list[int]:
+        """A run's minibatch size means rows of this surface's data: on a formula (no rows) or
+        on a dataset with fewer rows than the batch, the run takes the full batch (what a batch
+        of every row is, bit for bit) and says so in its settings. Returns the runs changed."""
+        ds = getattr(surface, "dataset", None)
+        changed = []
+        runs = []
+        for r in self._sc.runs:
+            if r.batch_size is not None and (ds is None or r.batch_size > ds.n):
+                r = copy.copy(r)
+                r.batch_size = None
+                changed.append(r.id)
+            runs.append(r)
+        self._sc.runs = runs
+        return changed
 
     @property
     def bounds(self):

@@ -745,6 +745,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.seed_spin.valueChanged.connect(lambda v: self._edit(seed=int(v)))
         self.seed_spin.refused.connect(lambda msg: self.show_error(f"seed: {msg}"))
         common.addRow("Seed", self.seed_spin)
+        self._build_batch_row(common)
         self.schedule_combo = QtWidgets.QComboBox()
         self.schedule_combo.addItem("none", None)
         for name in le.schedule_names():
@@ -761,6 +762,45 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._editor_optimizer = None
         self._editor_schedule = None
         return self.editor_box
+
+    # ---- minibatch size (landscapes from data: core/minibatch.py)
+    def _build_batch_row(self, form):
+        self.batch_spin = IntSpinBox(0, 1)
+        self.batch_spin.setSpecialValueText("full")
+        self.batch_spin.valueChanged.connect(
+            lambda v: self._edit(batch_size=int(v) if v > 0 else None))
+        self.batch_spin.refused.connect(lambda msg: self.show_error(f"batch size: {msg}"))
+        form.addRow("Batch size", self.batch_spin)
+        self.model.surfaceChanged.connect(lambda _n: self._refresh_batch())
+        self._refresh_batch()
+
+    def _refresh_batch(self):
+        """The batch size field follows the surface: 1 … n rows on a surface made from data,
+        disabled (and saying why) on a formula."""
+        ds = getattr(self.model.surface, "dataset", None)
+        sp = self.batch_spin
+        run = None
+        if self.current_run_id is not None:
+            try:
+                run = self.model.run(self.current_run_id)
+            except KeyError:
+                run = None
+        with _blocked(sp):
+            if ds is None:
+                sp.setEnabled(False)
+                sp.setValue(0)
+                sp.setToolTip("Minibatches need a surface made from data (the Data group of "
+                              "the surface picker): a formula has no data rows to sample. "
+                              "Gradient noise imitates them here.")
+                return
+            sp.setEnabled(True)
+            sp.setRange(0, ds.n)
+            bs = run.batch_size if run is not None else None
+            # A batch size above n (set on a larger dataset) is every row: the full batch.
+            sp.setValue(0 if bs is None else min(int(bs), ds.n))
+            sp.setToolTip(f"Rows per minibatch, 1 to {ds.n} (full: all {ds.n}); each step "
+                          "follows the exact gradient of its batch, drawn without replacement "
+                          "each epoch from the run's seed")
 
     def _edit(self, **changes):
         if self.current_run_id is not None:
@@ -915,6 +955,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._set(self.noise_spin, run.noise)
         self._set(self.clip_spin, run.clip or 0.0)
         self._set(self.seed_spin, run.seed)
+        self._refresh_batch()
         with _blocked(self.schedule_combo):
             self.schedule_combo.setCurrentIndex(
                 max(0, self.schedule_combo.findData(_schedule_name(run))))

@@ -119,7 +119,7 @@ class BatchOverlay(QtCore.QObject):
         levels = np.linspace(0.0, 1.0, N_LEVELS + 2)[1:-1]
         if not self.curves:
             for _ in levels:
-                c = pg.IsocurveItem(pen=pg.mkPen(BATCH_COLOR, width=1.5))
+                c = pg.IsocurveItem(pen=pg.mkPen(BATCH_COLOR + (210,), width=1.2))
                 c.setZValue(5)
                 self.view.addItem(c, ignoreBounds=True)
                 self.curves.append(c)
@@ -132,12 +132,16 @@ class BatchOverlay(QtCore.QObject):
             c.setData(t, float(level))
             c.setVisible(True)
         n = self.engine.stepper(rid).surface.dataset.n
-        run = self.model.run(rid)
-        what = (f"minibatch of {len(rows)} of {n} rows" if len(rows) < n
-                else f"all {n} rows (this run uses full batches)")
+        what = (f"minibatch: {len(rows)} of {n} rows" if len(rows) < n
+                else f"minibatch: all {n} rows (full batch)")
         self.label.setHtml(
-            f"<span style='color:rgb{BATCH_COLOR}'>━ loss on {run.name}'s current "
-            f"{what}</span><br><span style='color:#dddddd'>━ full-batch loss (the surface)"
-            "</span>")
+            f"<span style='color:rgb{BATCH_COLOR}'>━ {what}</span><br>"
+            "<span style='color:#dddddd'>━ full batch (the surface)</span>")
+        self.label.setToolTip(f"Orange: the loss over the rows that {self.model.run(rid).name} "
+                              "steps on next; white: the loss over all the data")
         self.label.setPos(x0, y1)
         self.label.show()
+
+    def legend_text(self) -> str:
+        """What the label says now ('' when hidden)."""
+        return self.label.textItem.toPlainText() if self.label.isVisible() else ""
