@@ -390,8 +390,8 @@ class DataPanel(QtWidgets.QWidget):
         self.net_box.setVisible(network)
         ds = getattr(s, "dataset", None)
         if network:
-            self._fill_datasets("classification" if not isinstance(s, SliceSurface) or ds is None
-                                else ds.task, ds.name if isinstance(s, SliceSurface) and ds
+            # A network fits either task (one logit or one value out): every dataset.
+            self._fill_datasets(None, ds.name if isinstance(s, SliceSurface) and ds
                                 else self.dataset_combo.currentText() or "moons")
         elif isinstance(s, DataSurface):
             self._fill_datasets(MODELS[s.model].task, ds.name if ds is not None else None)
