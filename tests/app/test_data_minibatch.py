@@ -1,7 +1,6 @@
 """Per-run batch size in the run editor and the minibatch-surface overlay, in a real window."""
 import numpy as np
 import pytest
-from PyQt6 import QtCore
 
 from landscape_explorer.app.main_window import MainWindow
 from landscape_explorer.app.model import AppModel
