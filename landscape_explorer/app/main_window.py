@@ -127,6 +127,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.run_table.runActivated.connect(self.controls.select_run)
         self.controls.presetApplied.connect(
             lambda title: self.statusBar().showMessage(f"Preset: {title}", 8000))
+        self.compare_view = None  # two surfaces side by side (views/compare_view.py)
+        self.controls.data_panel.comparisonReady.connect(self.show_comparison)
+        from .views.batch_overlay import BatchOverlay
+
+        self.batch_overlay = BatchOverlay(self.view2d, model, self.engine,
+                                          lambda: self.controls.current_run_id)
+        self.controls.data_panel.batch_check.toggled.connect(self.batch_overlay.set_enabled)
+        model.surfaceChanged.connect(self._end_comparison_if_stale)
 
         self.top_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         self.top_split.setObjectName("top_split")
@@ -293,6 +301,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_split(self, on):
         if not self.gl_ok:
             return
+        if on:
+            self.end_comparison()  # split per run replaces the comparison
         if on and self.split_view is None:
             self.split_view = SplitView(self.model, self.engine)
             # Share the main view's camera only if the user moved it; otherwise each split view
@@ -309,6 +319,32 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.stack3d.removeWidget(self.split_view)
                 self.split_view.deleteLater()
                 self.split_view = None
+
+    # ------------------------------------------------------------------ comparisons
+    def show_comparison(self, other, headers):
+        """The model's surface and ``other`` side by side, the same runs on both."""
+        if not self.gl_ok:
+            return
+        from .views.compare_view import CompareView
+
+        self.end_comparison()
+        self.model.set_split(False)
+        self.compare_view = CompareView(self.model, self.engine, other, headers)
+        self.stack3d.addWidget(self.compare_view)
+        self.stack3d.setCurrentWidget(self.compare_view)
+
+    def end_comparison(self):
+        cv, self.compare_view = self.compare_view, None
+        if cv is not None:
+            cv.close_down()
+            self.stack3d.removeWidget(cv)
+            cv.deleteLater()
+            if not self.model.split and self.view3d is not None:
+                self.stack3d.setCurrentWidget(self.view3d)
+
+    def _end_comparison_if_stale(self, *_):
+        if self.compare_view is not None and not self.compare_view.shows_model_surface():
+            self.end_comparison()
 
     # ------------------------------------------------------------------ files and dialogs
     def save_png(self):

@@ -109,6 +109,9 @@ class AppModel(QtCore.QObject):
         runs are (default: max steps); ``camera``: a core Camera (or None: framed
         automatically); ``view_extras``: ViewOptions fields the app does not hold (show_markers,
         show_trails, show_legend)."""
+        problem = self.scenario_problem()
+        if problem is not None:
+            raise ScenarioError("surface", problem)
         sc = copy.deepcopy(self._sc)
         sc.runs = [r.config() for r in self._sc.runs]
         sc.steps = int(self.max_steps if steps is None else steps)
@@ -183,6 +186,40 @@ class AppModel(QtCore.QObject):
         start when only its text or parameters change (the user is editing it)."""
         params = dict(params) if params else None
         s = le.surface(name, params=params)  # raises ValueError saying what is wrong
+        self._install_surface(s, params, bounds, start)
+
+    def set_surface_object(self, surface, start=None):
+        """Switch to a surface built elsewhere: a model's loss over a dataset the user chose, or
+        a network slice (the Data panel builds them). It is shown over its own bounds."""
+        from landscape_explorer.core.surfaces import Surface
+
+        if not isinstance(surface, Surface):
+            raise ValueError(f"invalid surface: {surface!r}")
+        self._install_surface(surface, None, surface.bounds, start)
+
+    def scenario_problem(self) -> str | None:
+        """Why the current surface cannot be written into a scenario file, or None if it can.
+        A scenario names its surface; a network slice (trained weights and random directions)
+        and a data model over any dataset but its default one are more than a name."""
+        from landscape_explorer.core.data_surfaces import DataSurface, data_surface
+
+        s = self._surface
+        if s.name in le.surface_names() or s.expression:
+            return None
+        if isinstance(s, DataSurface):
+            default = data_surface(s.model)
+            same = (s.dataset is not None and default.dataset is not None
+                    and s.dataset.name == default.dataset.name
+                    and s.dataset.X.shape == default.dataset.X.shape
+                    and bool((s.dataset.X == default.dataset.X).all())
+                    and bool((s.dataset.y == default.dataset.y).all()))
+            if same:
+                return None
+            return (f"a scenario file holds {s.model} on its default dataset only, not on "
+                    f"{s.dataset.name if s.dataset is not None else 'this dataset'} as chosen")
+        return "a network slice cannot be saved in a scenario file (it is trained weights)"
+
+    def _install_surface(self, s, params, bounds, start):
         if s is self._surface and bounds is None and start is None:
             return
         if s.expression and self._surface.expression and bounds is None and start is None:
@@ -202,6 +239,7 @@ class AppModel(QtCore.QObject):
         self._sc.surface = s.name
         self._sc.surface_params = params
         self._surface = s
+        fitted = self._fit_batch_sizes(s)
         self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds
         self._sc.starts = [new_start]
         z = self._z_by_surface.get(s.name, "auto")
@@ -213,10 +251,31 @@ class AppModel(QtCore.QObject):
         if z_changed:
             self.appearanceChanged.emit()
         self.startChanged.emit(new_start)
+        for rid in fitted:
+            self.runChanged.emit(rid)
+
+    def _fit_batch_sizes(self, surface) -> list[int]:
+        """A run's minibatch size means rows of this surface's data: on a formula (no rows) or
+        on a dataset with fewer rows than the batch, the run takes the full batch (what a batch
+        of every row is, bit for bit) and says so in its settings. Returns the runs changed."""
+        ds = getattr(surface, "dataset", None)
+        changed = []
+        runs = []
+        for r in self._sc.runs:
+            if r.batch_size is not None and (ds is None or r.batch_size > ds.n):
+                r = copy.copy(r)
+                r.batch_size = None
+                changed.append(r.id)
+            runs.append(r)
+        self._sc.runs = runs
+        return changed
 
     @property
     def bounds(self):
-        return _bounds_tuple(self._sc.plot_bounds)
+        # The surface in use, not one rebuilt from its name: a network slice or a model over a
+        # chosen dataset has no name that rebuilds it.
+        b = self._sc.bounds if self._sc.bounds is not None else self._surface.bounds
+        return _bounds_tuple(b)
 
     def set_bounds(self, bounds):
         b = _bounds_tuple(bounds)

@@ -6,6 +6,7 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 
 from landscape_explorer.app.model import SPEED_MAX
+from landscape_explorer.app.presets import built_presets
 from landscape_explorer.core.scenario import example_names, example_path, load_example
 
 from app_helpers import bowl_state
@@ -217,7 +218,11 @@ def test_splitter_positions_are_remembered(qtbot, settings, make_window):
 
 def test_examples_menu_and_presets_are_the_same_list(window):
     combo = window.controls.preset_combo
-    presets = [combo.itemData(i) for i in range(1, combo.count())]
+    items = [combo.itemData(i) for i in range(1, combo.count())]
+    # Scenario files, then the presets the app builds (trained networks: presets.built_presets),
+    # which no scenario file can hold.
+    presets = [d for d in items if isinstance(d, str)]
+    assert items[len(presets):] == [("built", p.name) for p in built_presets()]
     assert presets == list(window.file_actions.example_actions) == example_names()
     for name in presets:
         assert example_path(name).endswith(name + ".json")

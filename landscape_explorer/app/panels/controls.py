@@ -282,17 +282,39 @@ class ControlPanel(QtWidgets.QScrollArea):
             self.preset_combo.addItem(p.title, p.name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, p.description,
                                           QtCore.Qt.ItemDataRole.ToolTipRole)
+        self._add_built_presets()
         self.preset_combo.setToolTip("Load a ready-made comparison (the examples of File › "
                                      "Examples) and play it from the start")
         self.preset_combo.activated.connect(self._on_preset)
         lay.addWidget(self.preset_combo, 1)
         return box
 
+    def _add_built_presets(self):
+        """Presets the app builds (trained networks: presets.built_presets)."""
+        from ..presets import built_presets
+
+        for p in built_presets():
+            self.preset_combo.addItem(p.title, ("built", p.name))
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, p.description,
+                                          QtCore.Qt.ItemDataRole.ToolTipRole)
+
+    def _apply_built_preset(self, name: str):
+        from ..presets import built_preset
+
+        from .data import NN_SLICE
+
+        self.surface_combo.setCurrentIndex(self.surface_combo.findData(NN_SLICE))
+        self.data_panel.build_preset(built_preset(name))
+        self.ensureWidgetVisible(self.data_panel.progress_bar)
+
     def _on_preset(self, index):
         from ..presets import apply_preset
 
         name = self.preset_combo.itemData(index)
-        if name and self._try(apply_preset, self.model, name):
+        if isinstance(name, tuple):
+            self._apply_built_preset(name[1])
+            self.presetApplied.emit(self.preset_combo.itemText(index))
+        elif name and self._try(apply_preset, self.model, name):
             self.presetApplied.emit(self.preset_combo.itemText(index))
         with _blocked(self.preset_combo):
             # Back to the prompt: after the next edit the setup is no longer the preset.
@@ -311,6 +333,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.surface_combo.setItemData(self.surface_combo.count() - 1,
                                        "Type your own function of x and y",
                                        QtCore.Qt.ItemDataRole.ToolTipRole)
+        self._add_data_surfaces()
         self.surface_combo.currentIndexChanged.connect(self._surface_chosen)
         form.addRow(self.surface_combo)
         from .custom_surface import CustomSurfaceEditor
@@ -318,6 +341,12 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.custom_editor = CustomSurfaceEditor(self.model, self.settings)
         self.custom_editor.hide()
         form.addRow(self.custom_editor)
+        from .data import DataPanel
+
+        self.data_panel = DataPanel(self.model, self.engine, lambda: self.current_run_id)
+        self.data_panel.message.connect(self.show_error)
+        self.data_panel.hide()
+        form.addRow(self.data_panel)
         self.formula_label = QtWidgets.QLabel()
         self.formula_label.setWordWrap(True)
         self.formula_label.setTextInteractionFlags(
@@ -380,8 +409,45 @@ class ControlPanel(QtWidgets.QScrollArea):
         form.addRow(self.wireframe_check)
         return box
 
+    # ---- the "Data" group of the surface picker (landscapes from data, panels/data.py)
+    def _add_data_surfaces(self):
+        from landscape_explorer.core.data_surfaces import MODELS, data_surface_names
+
+        from .data import NN_SLICE
+
+        combo = self.surface_combo
+        combo.insertSeparator(combo.count())
+        combo.addItem("— Data: a model's loss over a dataset —", None)
+        header = combo.model().item(combo.count() - 1)
+        header.setEnabled(False)  # a heading, not a choice
+        for name in data_surface_names():
+            combo.addItem(f"Data: {MODELS[name].title}", name)
+            combo.setItemData(combo.count() - 1, MODELS[name].description,
+                              QtCore.Qt.ItemDataRole.ToolTipRole)
+        combo.addItem("Data: Network slice…", NN_SLICE)
+        combo.setItemData(combo.count() - 1,
+                          "Train a small neural network and look at its loss on a 2-D slice "
+                          "through its weights (Li et al. 2018)",
+                          QtCore.Qt.ItemDataRole.ToolTipRole)
+
+    def _show_data_panel(self, name):
+        from landscape_explorer.core.data_surfaces import MODELS
+
+        from .data import NN_SLICE
+
+        self.data_panel.set_network_mode(name == NN_SLICE)
+        self.data_panel.setVisible(name == NN_SLICE or name in MODELS)
+
     def _surface_chosen(self, index):
         name = self.surface_combo.itemData(index)
+        self._show_data_panel(name)
+        from .data import NN_SLICE
+
+        if name == NN_SLICE:
+            # The surface on screen stays until a network is trained and sliced.
+            self.custom_editor.hide()
+            self.formula_label.show()
+            return
         if name == CUSTOM:
             # The surface on screen stays until a valid formula is typed.
             self.custom_editor.show()
@@ -406,6 +472,7 @@ class ControlPanel(QtWidgets.QScrollArea):
                 self.surface_combo.findData(CUSTOM) if custom
                 else max(0, self.surface_combo.findData(name)))
         self.custom_editor.setVisible(custom or self.surface_combo.currentData() == CUSTOM)
+        self._show_data_panel(self.surface_combo.currentData())
         # A typed surface's formula shows in the editor, beside the field.
         self.formula_label.setVisible(not self.custom_editor.isVisible())
         self.formula_label.setText(f"<i>f(x, y) = {s.formula}</i>" if s.formula else "")
@@ -678,6 +745,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self.seed_spin.valueChanged.connect(lambda v: self._edit(seed=int(v)))
         self.seed_spin.refused.connect(lambda msg: self.show_error(f"seed: {msg}"))
         common.addRow("Seed", self.seed_spin)
+        self._build_batch_row(common)
         self._build_repeats(common)
         self.schedule_combo = QtWidgets.QComboBox()
         self.schedule_combo.addItem("none", None)
@@ -722,6 +790,44 @@ class ControlPanel(QtWidgets.QScrollArea):
         noisy = run.noise > 0 or bool(getattr(run, "batch_size", None))
         self.repeats_spin.setEnabled(noisy)
         self._set(self.repeats_spin, self.engine.repeats(run.id))
+    # ---- minibatch size (landscapes from data: core/minibatch.py)
+    def _build_batch_row(self, form):
+        self.batch_spin = IntSpinBox(0, 1)
+        self.batch_spin.setSpecialValueText("full")
+        self.batch_spin.valueChanged.connect(
+            lambda v: self._edit(batch_size=int(v) if v > 0 else None))
+        self.batch_spin.refused.connect(lambda msg: self.show_error(f"batch size: {msg}"))
+        form.addRow("Batch size", self.batch_spin)
+        self.model.surfaceChanged.connect(lambda _n: self._refresh_batch())
+        self._refresh_batch()
+
+    def _refresh_batch(self):
+        """The batch size field follows the surface: 1 … n rows on a surface made from data,
+        disabled (and saying why) on a formula."""
+        ds = getattr(self.model.surface, "dataset", None)
+        sp = self.batch_spin
+        run = None
+        if self.current_run_id is not None:
+            try:
+                run = self.model.run(self.current_run_id)
+            except KeyError:
+                run = None
+        with _blocked(sp):
+            if ds is None:
+                sp.setEnabled(False)
+                sp.setValue(0)
+                sp.setToolTip("Minibatches need a surface made from data (the Data group of "
+                              "the surface picker): a formula has no data rows to sample. "
+                              "Gradient noise imitates them here.")
+                return
+            sp.setEnabled(True)
+            sp.setRange(0, ds.n)
+            bs = run.batch_size if run is not None else None
+            # A batch size above n (set on a larger dataset) is every row: the full batch.
+            sp.setValue(0 if bs is None else min(int(bs), ds.n))
+            sp.setToolTip(f"Rows per minibatch, 1 to {ds.n} (full: all {ds.n}); each step "
+                          "follows the exact gradient of its batch, drawn without replacement "
+                          "each epoch from the run's seed")
 
     def _edit(self, **changes):
         if self.current_run_id is not None:
@@ -877,6 +983,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         self._set(self.clip_spin, run.clip or 0.0)
         self._set(self.seed_spin, run.seed)
         self._refresh_repeats(run)
+        self._refresh_batch()
         with _blocked(self.schedule_combo):
             self.schedule_combo.setCurrentIndex(
                 max(0, self.schedule_combo.findData(_schedule_name(run))))
