@@ -191,10 +191,12 @@ def test_live_learning_rate_edit_applies_from_next_step(qtbot, window):
     step_at_edit = st.step
     p_before = st.positions[0].copy()
     window.engine.single_step()
-    assert st.step == step_at_edit + 1
+    # A single step brings every run to the furthest one's step + 1, so under load (when the
+    # runs' last ticks went unevenly) run 1 may take a few steps to catch up: each with the new lr.
+    taken = st.step - step_at_edit
+    assert taken >= 1  # continued from where it was (a restart would put it back at the start)
     # gd on the bowl: p <- p - lr * 2p, with the new lr.
-    np.testing.assert_allclose(st.positions[0], p_before * (1 - 2 * 0.001), rtol=1e-12)
-    assert st.step > step_at_edit  # not restarted
+    np.testing.assert_allclose(st.positions[0], p_before * (1 - 2 * 0.001) ** taken, rtol=1e-12)
 
 
 def test_restart_on_edit_restarts_the_run(qtbot, window):
