@@ -156,6 +156,16 @@ from {grad_module} import {grad_name} as _grad_py
 grad = numba.njit(CACHE_ARGS)(_grad_py)
 '''
 
+# The fast engine's gradient: the same formula with fast.py's sin, cos and exp as its numpy.
+_FAST_GRAD = '''
+import types as _types
+from landscape_explorer.core.fast import numpy_namespace as _fast_numpy
+
+_grad_py = _types.FunctionType(_grad_py.__code__, dict(_grad_py.__globals__, np=_fast_numpy()),
+                               _grad_py.__name__, _grad_py.__defaults__, _grad_py.__closure__)
+grad = numba.njit(CACHE_ARGS)(_grad_py)
+'''
+
 _STEP_IMPORT = '''
 from {step_module} import {step_name} as _step_py
 from {scalars_module} import {scalars_name} as Scalars
@@ -277,13 +287,14 @@ def _compiled_gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] |
 
 
 def loop(f_grad: Callable, kernel: Callable, scalars_type: type, n_state: int,
-         static: tuple = (), clip: bool = False) -> Callable:
+         static: tuple = (), clip: bool = False, fast: bool = False) -> Callable:
     """The compiled loop for this gradient formula, optimizer kernel, Scalars type, number of
-    state buffers, constant scalar columns (``static_columns``) and clipping (cached)."""
-    key = (f_grad, kernel, scalars_type, n_state, static, clip)
+    state buffers, constant scalar columns (``static_columns``) and clipping (cached); with
+    ``fast``, the fast engine's (fast.py's sin, cos and exp in the gradient)."""
+    key = (f_grad, kernel, scalars_type, n_state, static, clip, fast)
     if key not in _LOOPS:
         _LOOPS[key] = _build(_loop_source(scalars_type, n_state, static, clip), "drive",
-                             f_grad, kernel, scalars_type)
+                             f_grad, kernel, scalars_type, fast)
     return _LOOPS[key]
 
 
@@ -300,19 +311,21 @@ def _cache_dir() -> str:
 
 
 def _build(template: str, entry: str, f_grad: Callable, kernel: Callable | None,
-           scalars_type: type | None) -> Callable:
+           scalars_type: type | None, fast: bool = False) -> Callable:
     parts = [f_grad] + ([kernel, scalars_type] if kernel is not None else [])
     if all(_importable(p) for p in parts):
-        fn = _load_cached(template, entry, f_grad, kernel, scalars_type)
+        fn = _load_cached(template, entry, f_grad, kernel, scalars_type, fast)
         if fn is not None:
             return fn
-    return _compile_in_memory(template, entry, f_grad, kernel, scalars_type)
+    return _compile_in_memory(template, entry, f_grad, kernel, scalars_type, fast)
 
 
 def _source(template: str, f_grad: Callable, kernel: Callable | None,
-            scalars_type: type | None, cache: bool) -> str:
+            scalars_type: type | None, cache: bool, fast: bool = False) -> str:
     src = _HEADER.format(driver_module=driver.__name__)
     src += _GRAD_IMPORT.format(grad_module=f_grad.__module__, grad_name=f_grad.__qualname__)
+    if fast:
+        src += _FAST_GRAD
     if kernel is not None and scalars_type is not None:
         src += _STEP_IMPORT.format(step_module=kernel.__module__, step_name=kernel.__qualname__,
                                    scalars_module=scalars_type.__module__,
@@ -323,17 +336,21 @@ def _source(template: str, f_grad: Callable, kernel: Callable | None,
 
 
 def _load_cached(template: str, entry: str, f_grad: Callable, kernel: Callable | None,
-                 scalars_type: type | None) -> Callable | None:
+                 scalars_type: type | None, fast: bool = False) -> Callable | None:
     import numba
 
     from .. import __version__
 
-    source = _source(template, f_grad, kernel, scalars_type, cache=True)
+    source = _source(template, f_grad, kernel, scalars_type, cache=True, fast=fast)
     try:
         parts = [source, inspect.getsource(f_grad), inspect.getsource(driver),
                  numba.__version__, __version__, sys.version]
         if kernel is not None and scalars_type is not None:
             parts += [inspect.getsource(kernel), repr(scalars_type._fields)]  # type: ignore[attr-defined]
+        if fast:
+            from . import fast as fast_module
+
+            parts.append(inspect.getsource(fast_module))
         fingerprint = "\n".join(parts)
     except (OSError, TypeError):
         return None
@@ -362,11 +379,18 @@ def _load_cached(template: str, entry: str, f_grad: Callable, kernel: Callable |
 
 
 def _compile_in_memory(template: str, entry: str, f_grad: Callable, kernel: Callable | None,
-                       scalars_type: type | None) -> Callable:
+                       scalars_type: type | None, fast: bool = False) -> Callable:
     import numba
 
     body = _HEADER.format(driver_module=driver.__name__) + template
     body = body.replace("CACHE_ARGS", _INLINE).replace("CACHE_KW", _MODEL + ", cache=False")
+    if fast:
+        import types
+
+        from .fast import numpy_namespace
+
+        f_grad = types.FunctionType(f_grad.__code__, dict(f_grad.__globals__, np=numpy_namespace()),
+                                    f_grad.__name__, f_grad.__defaults__, f_grad.__closure__)
     namespace: dict[str, Any] = {"grad": numba.njit(inline="always", error_model="numpy")(f_grad)}
     if kernel is not None:
         namespace.update(step=numba.njit(inline="always", error_model="numpy")(kernel),
@@ -381,7 +405,7 @@ def _loop_args(engine: Any, table: np.ndarray | None) -> tuple:
     if table is not None and not all((table[:, i] == v).all() for i, v in static):
         static = ()  # a column the probes took for constant is not: read every one from the table
     return (engine.surface.f_grad, opt.kernel, type(opt.scalars(1, opt.lr)), opt.n_state,
-            static, opt.clip is not None)
+            static, opt.clip is not None, bool(getattr(engine, "fast", False)))
 
 
 _READY: set = set()  # loop keys compiled (or loaded) and called once: no compile left

@@ -111,7 +111,11 @@ class Engine:
     """Particle positions, optimizer state and the stepping itself, shared by simulate, Stepper
     and basins: ``run(k)`` takes k steps on whichever engine suits the work."""
 
-    def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed: Any):
+    def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed: Any,
+                 fast: bool = False):
+        # fast: the fused loop may use the fast engine (fast.py: vectorized sin, cos, exp within
+        # a few ulps of libm's), for analysis; steps on the numpy engine stay exact.
+        self.fast = fast
         self.surface = surface
         self.opt = opt
         self.seed = seed
