@@ -10,11 +10,12 @@ on the exact engine.
 Accuracy, per evaluation, against libm (tests/core/test_fast_engine.py checks it over hundreds of
 thousands of points, uniform and near the hard cases):
 
-- ``sin``, ``cos``: Cody-Waite reduction by pi/2 in three fused multiply-adds (pi/2 to 99
-  bits, fdlibm's split), then fdlibm's degree-13/14 kernels on [-pi/4, pi/4]. Within
-  ``ULP_BOUND`` ulps of libm for |x| <= ``TRIG_RANGE``, except within about 1e-9 of a zero of
-  the function, where the reduction's absolute error (below 2**-90 |x|) is what bounds it.
-  Beyond TRIG_RANGE (a particle far outside any plot) the result stays in [-1, 1] and
+- ``sin``, ``cos``: Cody-Waite reduction by pi/2 in three fused multiply-adds (pi/2 to about
+  100 bits, fdlibm's split), then fdlibm's polynomial kernels on [-pi/4, pi/4]. For
+  |x| <= ``TRIG_RANGE``: |fast - libm| <= ``ULP_BOUND`` ulps of libm's result
+  + ``REDUCTION_ERROR`` * |x|. The second term (the reduction's error, 1e-26 at |x| = 1e5)
+  matters only within about 1e-14 |x| of a zero of the function, where the result itself is
+  tiny. Beyond TRIG_RANGE (a particle far outside any plot) the result stays in [-1, 1] and
   loses accuracy.
 - ``exp``: reduction by ln 2 in two fused multiply-adds, a degree-13 Taylor polynomial on
   [-ln2/2, ln2/2], and scaling by 2**n in two halves (so that subnormal results and overflow to
@@ -37,7 +38,8 @@ from numba.extending import intrinsic
 from .optimizers import prepare_numba
 
 ULP_BOUND = 2  # ulps of libm's result, per evaluation (see the module docstring)
-TRIG_RANGE = 1e5  # |x| up to which sin and cos keep ULP_BOUND
+TRIG_RANGE = 1e5  # |x| up to which sin and cos keep the bound
+REDUCTION_ERROR = 1e-31  # sin, cos: the bound's term in |x| (see the docstring)
 
 _INVPIO2 = 6.36619772367581382433e-01
 _PIO2_1 = 1.57079632673412561417e+00  # first 33 bits of pi/2
