@@ -7,16 +7,28 @@ CPUs (AVX-512) differ from libm in the last bit; with the optimizer's kernel and
 driver's formulas (driver.py) using only correctly rounded operations, the two engines agree
 bit for bit on every CPU. Tests check it for every optimizer on every surface.
 
-The fused engine: one numba-compiled loop per (surface gradient, optimizer kernel) pair.
-Particles are stepped to the end a few at a time (in lockstep, so that the CPU overlaps their
-independent chains of dependent operations), in parallel over groups, calling the very formula
-functions the numpy engine calls on arrays (see surfaces.py, optimizers.py and driver.py).
+The fused engine: one numba-compiled loop per (surface gradient, optimizer kernel, flags)
+triple. Particles are stepped to the end in blocks of 128, in parallel over blocks; each step
+is one loop across the block that calls the very formula functions the numpy engine calls on
+arrays (see surfaces.py, optimizers.py and driver.py), written so that the compiler vectorizes
+it (SIMD across particles) wherever the gradient needs no call into libm: the kernel's branches
+are on scalars, constant 0/1 scalars (flags, a zero weight decay...) are compiled in so that
+those branches fold away, divisions follow IEEE (numpy's error model, no ZeroDivisionError
+test), a particle that diverges keeps its point by a select, and the buffers are rows of one
+array. Vectorizing changes no result: every operation is still one IEEE operation, rounded as
+on the numpy engine.
+
+The fast engine (``loop(..., fast=True)``, for analysis only) is the same loop with the
+gradient's sin, cos and exp replaced by fast.py's polynomial versions, which vectorize too.
 
 Compiling takes seconds, so compiled code is cached on disk: the source is written to a small
 module in the user's cache directory, named by a hash of everything it is built from (the source
 of the formula functions, this template, and the numba and package versions), and numba caches
 the compiled code beside it. A later process loads it in a fraction of a second. Formula
-functions that cannot be imported by name (a lambda, a closure) are compiled in memory.
+functions that cannot be imported by name (a lambda, a closure) are compiled in memory. Nobody
+waits for a compile: ``ready`` starts it in a background thread and says whether it is done,
+and simulate.Engine steps on the numpy engine until it is (the environment variable
+LANDSCAPE_EXPLORER_WAIT_FOR_COMPILER makes it wait instead, as the tests of this engine do).
 """
 from __future__ import annotations
 

@@ -10,8 +10,12 @@ check):
 - the numpy engine steps all particles at once with the optimizer's elementwise kernel (or its
   whole-array ``step``), and is the only one with gradient noise;
 - the fused engine (fused.py, numba) compiles the surface's gradient formula and the optimizer's
-  kernel into one loop per particle, in parallel over particles. It is used for large noise-free
-  batches.
+  kernel into one loop over blocks of particles, vectorized across them, in parallel over
+  blocks. It is used for large noise-free batches. While its loop compiles (in a background
+  thread, the first time a surface and optimizer meet, when the disk cache has none), steps run
+  on the numpy engine, and the run switches to the fused loop once it is ready: the same
+  result, so nobody waits for the compiler. Analysis may ask for the fast engine instead
+  (``Engine(..., fast=True)``; fast.py), whose sin, cos and exp are within a few ulps of libm's.
 
 Both take the gradient from the same numba-compiled formula (``fused.gradient``), so they call
 the same elementary functions and agree bit for bit on every CPU (tests check every optimizer
