@@ -1,6 +1,8 @@
 """Basins of attraction: 256 x 256 starts x 500 `adam` steps on `rastrigin`.
 
 Measured in the same run:
+  - ``analysis.basins`` on the fast engine (core/fast.py: vectorized sin, cos, exp), as the app's
+    basin maps run it, and how many starts it labels differently from the exact engine,
   - the core's throughput on exactly this work: one ``simulate`` of all 65,536 starts with
     record_every=steps (the floor: basins cannot be faster than simulating the starts),
   - ``analysis.basins`` (chunked simulation with progress/cancel checks, then classifying every end
@@ -19,7 +21,9 @@ import numpy as np
 
 import landscape_explorer as le
 from landscape_explorer.core.basins import basins
+from landscape_explorer.core import fused
 from landscape_explorer.core.critical import PointLocator, critical_points
+from landscape_explorer.core.simulate import Engine
 def best_of(repeat, fn):
     times, out = [], None
     for _ in range(repeat):
@@ -45,7 +49,8 @@ def main():
     work = res * res * steps
 
     t0 = time.perf_counter()
-    basins(surf, opt, resolution=16, steps=steps)  # compile the fused loop, find crit. points
+    for fast in (False, True):  # compile (or load) both fused loops, find the critical points
+        fused.wait_ready(Engine(surf, opt, np.full((4, 2), 0.3), 0, fast=fast))
     critical_points(surf)
     warm_s = time.perf_counter() - t0
 
@@ -55,6 +60,9 @@ def main():
     t_core, sim = best_of(args.repeat, lambda: le.simulate(surf, opt, starts, steps,
                                                            record_every=steps))
     t_basins, b = best_of(args.repeat, lambda: basins(surf, opt, resolution=res, steps=steps))
+    t_fast, bf = best_of(args.repeat, lambda: basins(surf, opt, resolution=res, steps=steps,
+                                                     fast=True))
+    differ = float(np.mean(bf.labels != b.labels))
     same = np.array_equal(sim.final.reshape(res, res, 2), b.final)
 
     t0 = time.perf_counter()
@@ -66,7 +74,11 @@ def main():
     print(f"(warm-up: numba compile + critical points, once per process: {warm_s:.2f} s)")
     print(f"  core simulate, all starts at once     {t_core:7.3f} s   "
           f"{work / t_core / 1e6:7.1f} M particle-steps/s")
-    print(f"  analysis.basins                       {t_basins:7.3f} s   "
+    print(f"  analysis.basins, fast engine          {t_fast:7.3f} s   "
+          f"{work / t_fast / 1e6:7.1f} M particle-steps/s   (target <= 0.25 s: "
+          f"{'met' if t_fast <= 0.25 else 'not met'}); labels differing from the exact "
+          f"engine's: {100 * differ:.3f}% of starts")
+    print(f"  analysis.basins, exact engine         {t_basins:7.3f} s   "
           f"{work / t_basins / 1e6:7.1f} M particle-steps/s")
     print(f"    of which classifying the end points {t_classify:7.3f} s")
     print(f"  analysis overhead over the core:      {t_basins - t_core:+7.3f} s "

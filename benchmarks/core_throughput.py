@@ -1,166 +1,222 @@
-"""Core throughput: particle-steps per second of `adam` on `rastrigin`.
+"""Core throughput: particle-steps per second of every elementwise optimizer on four surfaces.
 
-100,000 particles x 200 steps (record_every=200), measured in one run against
-  - our numpy engine (the same kernels stepping whole arrays),
-  - a straightforward per-particle Python loop (on a subsample: it is slow),
-  - torch.optim.Adam on the same work, when torch is installed,
-and the ratios. Results are compared too: fused vs numpy must be bit-identical.
+100,000 particles x 200 steps by default, each measured in one run against
+  - torch.optim (the same optimizer and hyperparameters, gradient written out in torch), when
+    torch is installed,
+  - our numpy engine (the same kernels stepping whole arrays; on fewer steps, it is slow),
+single-threaded (numba and torch limited to one thread; CPU time of the process, so that other
+programs on a shared machine do not count) and on all cores (wall time), with the ratio ours /
+torch single-threaded. Then the C reference (benchmarks/adam_rastrigin.c, compiled now when a C
+compiler is present, strict IEEE and -ffast-math) against Adam on Rastrigin on the exact engine
+and on the fast engine (core/fast.py), and the exactness check fused == numpy engine.
 
-Then every elementwise optimizer on the fused engine on the bowl, against plain `gd` in the
-same run: the bowl's gradient costs next to nothing, so the ratio is the kernel's own cost
-(sgd does gd's arithmetic plus a momentum buffer).
+On a machine shared with other work only the ratios within one run mean anything.
 
     python benchmarks/core_throughput.py [--particles 100000] [--steps 200] [--repeat 3]
+        [--surfaces bowl,rastrigin,rosenbrock,ackley] [--optimizers gd,sgd,...]
 """
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 
+import numba
 import numpy as np
 
 import landscape_explorer as le
-from landscape_explorer.core import simulate as simmod
+from landscape_explorer.core import fused, simulate as simmod
 
-LR = 0.05
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# name shown -> (our optimizer, hyperparameters); torch gets the same.
+CONFIGS = {
+    "gd": ("gd", dict(lr=1e-3)),
+    "sgd": ("sgd", dict(lr=1e-3)),
+    "sgd+momentum": ("sgd", dict(lr=1e-3, momentum=0.9)),
+    "sgd+nesterov": ("sgd", dict(lr=1e-3, momentum=0.9, nesterov=True)),
+    "adagrad": ("adagrad", dict(lr=1e-3)),
+    "rmsprop": ("rmsprop", dict(lr=1e-3)),
+    "rmsprop+momentum": ("rmsprop", dict(lr=1e-3, momentum=0.9)),
+    "adadelta": ("adadelta", dict(lr=1e-3)),
+    "adam": ("adam", dict(lr=1e-3)),
+    "adamw": ("adamw", dict(lr=1e-3)),
+    "adamax": ("adamax", dict(lr=1e-3)),
+    "nadam": ("nadam", dict(lr=1e-3)),
+    "radam": ("radam", dict(lr=1e-3)),
+    "lion": ("lion", dict(lr=1e-3)),
+}
 
 
-def best_of(repeat, fn):
-    times = []
-    out = None
+def timed(fn, repeat, clock):
+    best, out = math.inf, None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = clock()
         out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+        best = min(best, clock() - t0)
+    return best, out
 
 
-def run_ours(starts, steps):
-    return le.simulate("rastrigin", le.optimizer("adam", lr=LR), starts, steps,
-                       record_every=steps).final
-
-
-def run_numpy_engine(starts, steps):
-    fused_min_work = simmod.FUSED_MIN_WORK
-    simmod.FUSED_MIN_WORK = math.inf  # every batch on the numpy engine
-    try:
-        return run_ours(starts, steps)
-    finally:
-        simmod.FUSED_MIN_WORK = fused_min_work
-
-
-# The kernel configurations of the bowl comparison (momentum on where an optimizer has it).
-KERNEL_CONFIGS = {"sgd": dict(momentum=0.9), "rmsprop": dict(momentum=0.9)}
-
-
-def kernel_rates(n, steps, repeat):
-    """M particle-steps/s of every elementwise optimizer on the fused engine on the bowl."""
-    starts = np.random.default_rng(1).uniform(-2, 2, (n, 2))
-    fused_min_work = simmod.FUSED_MIN_WORK
-    simmod.FUSED_MIN_WORK = 0
-    rates = {}
-    try:
-        for name in le.optimizer_names():
-            opt = le.optimizer(name, lr=1e-3, **KERNEL_CONFIGS.get(name, {}))
-            if not opt.elementwise:
-                continue
-            le.simulate("bowl", opt, starts[:8], 2)  # compile, or load from the disk cache
-            t, _ = best_of(repeat, lambda: le.simulate("bowl", opt, starts, steps,
-                                                       record_every=steps))
-            rates[name] = n * steps / t / 1e6
-    finally:
-        simmod.FUSED_MIN_WORK = fused_min_work
-    return rates
-
-
-def run_python_loop(starts, steps):
-    """What one would write first: one particle at a time, Adam written out in plain Python."""
-    b1, b2, eps = 0.9, 0.999, 1e-8
-    out = np.empty_like(starts)
-    for i, (x, y) in enumerate(starts):
-        p = [x, y]
-        m = [0.0, 0.0]
-        v = [0.0, 0.0]
-        for t in range(1, steps + 1):
-            for j in range(2):
-                g = 2.0 * p[j] + 20.0 * math.pi * math.sin(2.0 * math.pi * p[j])
-                m[j] = b1 * m[j] + (1 - b1) * g
-                v[j] = b2 * v[j] + (1 - b2) * g * g
-                mhat = m[j] / (1 - b1 ** t)
-                vhat = v[j] / (1 - b2 ** t)
-                p[j] -= LR * mhat / (math.sqrt(vhat) + eps)
-        out[i] = p
-    return out
-
-
-def run_torch(starts, steps):
-    import torch
-
-    p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.Adam([p], lr=LR)
+def torch_grad(torch, surface, p):
     two_pi = 2.0 * math.pi
+    if surface == "bowl":
+        return 2.0 * p
+    if surface == "rastrigin":
+        return 2.0 * p + 20.0 * math.pi * torch.sin(two_pi * p)
+    x, y = p[:, 0], p[:, 1]
+    if surface == "rosenbrock":
+        w = y - x * x
+        return torch.stack([-2.0 * (1.0 - x) - 400.0 * x * w, 200.0 * w], 1)
+    if surface == "ackley":
+        r = math.sqrt(0.5) * torch.hypot(x, y)
+        d = r + 1e-300
+        e = torch.exp(-0.2 * r)
+        c = torch.exp(0.5 * (torch.cos(two_pi * x) + torch.cos(two_pi * y)))
+        return torch.stack([2 * e * (x / d) + math.pi * torch.sin(two_pi * x) * c,
+                            2 * e * (y / d) + math.pi * torch.sin(two_pi * y) * c], 1)
+    raise ValueError(surface)
+
+
+def torch_optimizer(torch, name, hp, params):
+    classes = {"gd": "SGD", "sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop",
+               "adadelta": "Adadelta", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax",
+               "nadam": "NAdam", "radam": "RAdam"}
+    if name not in classes:
+        return None
+    return getattr(torch.optim, classes[name])(params, **hp)
+
+
+def run_torch(torch, surface, name, hp, starts, steps):
+    p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+    opt = torch_optimizer(torch, name, hp, [p])
     with torch.no_grad():
         for _ in range(steps):
-            p.grad = 2.0 * p + 20.0 * math.pi * torch.sin(two_pi * p)
+            p.grad = torch_grad(torch, surface, p)
             opt.step()
-    return p.detach().numpy().copy()
+    return p.detach().numpy()
+
+
+def run_ours(surface, opt, starts, steps, fast=False):
+    eng = simmod.Engine(le.surface(surface), opt, starts, 0, fast=fast)
+    eng.run(steps)
+    eng.status()  # what simulate() adds: the outcome of every particle
+    return eng.p
+
+
+def warm(surface, opt, fast=False):
+    eng = simmod.Engine(le.surface(surface), opt, np.full((8, 2), 0.3), 0, fast=fast)
+    fused.wait_ready(eng)  # compiled (or loaded from the disk cache) before timing
+
+
+def c_reference(n, steps):
+    """{'strict': M/s, 'fast-math': M/s} of adam_rastrigin.c, or {} without a C compiler."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    out = {}
+    if cc is None:
+        return out
+    with tempfile.TemporaryDirectory() as d:
+        for label, flags in (("strict", ["-O2", "-march=native"]),
+                             ("fast-math", ["-O3", "-march=native", "-ffast-math"])):
+            exe = os.path.join(d, label)
+            src = os.path.join(HERE, "adam_rastrigin.c")
+            for libs in (["-lmvec", "-lm"], ["-lm"]):  # glibc's vector math, where there is one
+                if subprocess.run([cc, *flags, "-o", exe, src, *libs],
+                                  capture_output=True).returncode == 0:
+                    break
+            else:
+                continue
+            r = subprocess.run([exe, str(n), str(steps)], capture_output=True, text=True)
+            out[label] = float(r.stdout.split()[0])
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--particles", type=int, default=100_000)
     ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--numpy-steps", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--loop-particles", type=int, default=500)
+    ap.add_argument("--surfaces", default="bowl,rastrigin,rosenbrock,ackley")
+    ap.add_argument("--optimizers", default=",".join(CONFIGS))
     args = ap.parse_args()
     n, steps = args.particles, args.steps
     work = n * steps
-    starts = np.random.default_rng(0).uniform(-5.12, 5.12, (n, 2))
-    rates = {}
-
-    t0 = time.perf_counter()
-    small = starts[: max(1, simmod.FUSED_MIN_WORK // steps + 1)]
-    run_ours(small, steps)  # compiles the fused loop, or loads it from the on-disk cache
-    compile_s = time.perf_counter() - t0
-
-    t, ours = best_of(args.repeat, lambda: run_ours(starts, steps))
-    rates["landscape-explorer (fused)"] = work / t
-    t, numpy_out = best_of(args.repeat, lambda: run_numpy_engine(starts, steps))
-    rates["landscape-explorer (numpy engine)"] = work / t
-    m = args.loop_particles
-    t, loop_out = best_of(1, lambda: run_python_loop(starts[:m], steps))
-    rates["per-particle Python loop"] = m * steps / t
-
-    torch_out = None
     try:
         import torch
-
-        t, torch_out = best_of(args.repeat, lambda: run_torch(starts, steps))
-        rates[f"torch.optim.Adam ({torch.__version__}, {torch.get_num_threads()} threads)"] = \
-            work / t
     except ImportError:
-        pass
+        torch = None
+    cores = numba.config.NUMBA_NUM_THREADS
+    simmod.FUSED_MIN_WORK = 0
+    print(f"{n:,} particles x {steps} steps, best of {args.repeat}; M particle-steps/s. "
+          f"1T: one thread (CPU time), {cores}T: all cores (wall time); numpy engine on "
+          f"{args.numpy_steps} steps")
+    print(f"{'surface':<11}{'optimizer':<18}{'ours 1T':>9}{f'ours {cores}T':>9}"
+          f"{'torch 1T':>10}{'numpy 1T':>10}{'ours/torch':>12}")
+    starts = np.random.default_rng(1).uniform(-2, 2, (n, 2))
+    worst = math.inf
+    for surface in args.surfaces.split(","):
+        for label in args.optimizers.split(","):
+            name, hp = CONFIGS[label]
+            opt = le.optimizer(name, **hp)
+            warm(surface, opt)
+            numba.set_num_threads(1)
+            t1, _ = timed(lambda: run_ours(surface, opt, starts, steps), args.repeat,
+                          time.process_time)
+            numba.set_num_threads(cores)
+            tn, _ = timed(lambda: run_ours(surface, opt, starts, steps), args.repeat,
+                          time.perf_counter)
+            simmod.FUSED_MIN_WORK = math.inf
+            tnp, _ = timed(lambda: run_ours(surface, opt, starts, args.numpy_steps), 1,
+                           time.process_time)
+            simmod.FUSED_MIN_WORK = 0
+            row = f"{surface:<11}{label:<18}{work / t1 / 1e6:9.1f}{work / tn / 1e6:9.1f}"
+            if torch is not None and torch_optimizer(torch, name, hp, [torch.zeros(1)]):
+                torch.set_num_threads(1)
+                tt, _ = timed(lambda: run_torch(torch, surface, name, hp, starts, steps),
+                              args.repeat, time.process_time)
+                ratio = tt / t1
+                worst = min(worst, ratio)
+                row += f"{work / tt / 1e6:10.1f}"
+            else:
+                ratio = None
+                row += f"{'-':>10}"
+            row += f"{n * args.numpy_steps / tnp / 1e6:10.1f}"
+            row += f"{ratio:11.2f}x" if ratio is not None else f"{'-':>12}"
+            print(row, flush=True)
+    if torch is not None and worst < math.inf:
+        print(f"slowest ratio to torch.optim, single-threaded: {worst:.2f}x (target >= 2)")
 
-    print(f"adam(lr={LR}) on rastrigin: {n:,} particles x {steps} steps, best of {args.repeat}")
-    print(f"(first use of the fused loop, compiled or loaded from the disk cache: "
-          f"{compile_s:.2f} s, once per process; not in the figures below)")
-    base = rates["landscape-explorer (fused)"]
-    for name, r in rates.items():
-        print(f"  {name:<52} {r / 1e6:9.2f} M particle-steps/s   ours is {base / r:6.2f}x")
-    print("results:")
-    print(f"  fused == numpy engine, bit for bit: {np.array_equal(ours, numpy_out)}")
-    print(f"  max |ours - python loop| on the loop's particles: "
-          f"{np.abs(ours[:m] - loop_out).max():.3g}")
-    if torch_out is not None:
-        print(f"  max |ours - torch| over all particles: {np.abs(ours - torch_out).max():.3g}"
-              f"   identical: {np.array_equal(ours, torch_out)}")
-
-    kr = kernel_rates(n, steps, args.repeat)
-    print(f"fused engine on the bowl, {n:,} particles x {steps} steps (momentum 0.9 for sgd "
-          f"and rmsprop), against gd in the same run:")
-    for name, r in kr.items():
-        print(f"  {name:<10} {r:9.2f} M particle-steps/s   {r / kr['gd']:5.2f}x gd")
+    # The C reference: Adam on Rastrigin, starts in [-5.12, 5.12].
+    starts = np.random.default_rng(0).uniform(-5.12, 5.12, (n, 2))
+    opt = le.optimizer("adam", lr=0.05)
+    numba.set_num_threads(1)
+    rates = {}
+    for fast in (False, True):
+        warm("rastrigin", opt, fast)
+        t, _ = timed(lambda: run_ours("rastrigin", opt, starts, steps, fast), args.repeat,
+                     time.process_time)
+        rates[fast] = work / t / 1e6
+    numba.set_num_threads(cores)
+    c = c_reference(n, steps)
+    print(f"adam(lr=0.05) on rastrigin, one thread: exact engine {rates[False]:.1f}, "
+          f"fast engine {rates[True]:.1f} M particle-steps/s")
+    if c:
+        for label, fast in (("strict", False), ("fast-math", True)):
+            if label in c:
+                print(f"  C reference, {label:<9}: {c[label]:7.1f} M/s; ours "
+                      f"({'fast' if fast else 'exact'} engine) is {rates[fast] / c[label]:.2f}x "
+                      f"of it")
+    else:
+        print("  (no C compiler: no C reference)")
+    simmod.FUSED_MIN_WORK = 0
+    a = le.simulate("rastrigin", opt, starts[:20000], 50, record_every=50).final
+    simmod.FUSED_MIN_WORK = math.inf
+    b = le.simulate("rastrigin", opt, starts[:20000], 50, record_every=50).final
+    print(f"fused == numpy engine, bit for bit: {np.array_equal(a, b)}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ check):
 - the numpy engine steps all particles at once with the optimizer's elementwise kernel (or its
   whole-array ``step``), and is the only one with gradient noise;
 - the fused engine (fused.py, numba) compiles the surface's gradient formula and the optimizer's
-  kernel into one loop per particle, in parallel over particles. It is used for large noise-free
-  batches.
+  kernel into one loop over blocks of particles, vectorized across them, in parallel over
+  blocks. It is used for large noise-free batches. While its loop compiles (in a background
+  thread, the first time a surface and optimizer meet, when the disk cache has none), steps run
+  on the numpy engine, and the run switches to the fused loop once it is ready: the same
+  result, so nobody waits for the compiler. Analysis may ask for the fast engine instead
+  (``Engine(..., fast=True)``; fast.py), whose sin, cos and exp are within a few ulps of libm's.
 
 On a surface made from data, ``batch_size`` makes every step follow the exact gradient of a
 minibatch (minibatch.py: which rows, seeded per particle); those runs use the numpy engine, all
@@ -118,7 +122,10 @@ class Engine:
     and basins: ``run(k)`` takes k steps on whichever engine suits the work."""
 
     def __init__(self, surface: Surface, opt: Optimizer, starts: np.ndarray, seed: Any,
-                 batch_size: int | None = None):
+                 batch_size: int | None = None, fast: bool = False):
+        # fast: the fused loop may use the fast engine (fast.py: vectorized sin, cos, exp within
+        # a few ulps of libm's), for analysis; steps on the numpy engine stay exact.
+        self.fast = fast
         self.surface = surface
         self.opt = opt
         self.seed = seed
@@ -180,9 +187,22 @@ class Engine:
             if record_at is None or out is None:
                 record_at = np.full(k, -1, dtype=np.int64)
                 out = np.zeros((0, len(self.p), 2))
-            fused.run(self, table, np.asarray(record_at, dtype=np.int64), out, DIVERGENCE_LIMIT)
-            self.count += k
+            record_at = np.asarray(record_at, dtype=np.int64)
+            # Never wait for the compiler: while the fused loop compiles in the background,
+            # steps go on here on the numpy engine, which computes the same thing bit for bit,
+            # and the rest goes to the fused loop as soon as it is ready.
+            done = 0
+            while done < k and not fused.ready(self, table[done:]):
+                self._numpy_steps(1, record_at[done:done + 1], out)
+                done += 1
+            if done < k:
+                fused.run(self, table[done:], record_at[done:], out, DIVERGENCE_LIMIT)
+                self.count += k - done
             return
+        self._numpy_steps(k, record_at, out)
+
+    def _numpy_steps(self, k: int, record_at: np.ndarray | None, out: np.ndarray | None) -> None:
+        opt = self.opt
         lrs = opt.lrs(self.count, k)
         for j in range(k):
             self._numpy_step(opt.scalars(self.count + 1, lrs[j]))
@@ -214,7 +234,9 @@ class Engine:
         not taken a step is never converged: nothing has been tried yet."""
         sc = scales_of(self.surface)
         with np.errstate(all="ignore"):  # far out a gradient can overflow; it is inf then
-            g = np.nan_to_num(self.surface.grad(self.p), nan=np.inf)
+            g = self.surface.grad(self.p)
+            if not np.isfinite(g).all():
+                g = np.nan_to_num(g, nan=np.inf)
             gnorm = np.hypot(g[:, 0], g[:, 1])
             step = np.hypot(self.last_update[:, 0], self.last_update[:, 1])
         still = self.active & (self.steps_taken > 0) & (gnorm <= CONVERGED_GRAD_REL * sc.grad) & \
@@ -222,9 +244,13 @@ class Engine:
         if still.any():
             still[still] = _newton_distance(self.surface, self.p[still], g[still]) <= \
                 CONVERGED_DIST_REL * sc.span
-        status = np.where(~self.active, "diverged", np.where(still, "converged", "moving"))
+        # Filled as objects directly: strings made by np.where and converted cost more than
+        # the stepping of a cheap surface.
+        status = np.full(len(self.p), "moving", dtype=object)
+        status[still] = "converged"
+        status[~self.active] = "diverged"
         # A gradient that overflows at a finite point still must not leave the core as inf.
-        return status.astype(object), np.where(np.isfinite(gnorm), gnorm, np.finfo(float).max)
+        return status, np.where(np.isfinite(gnorm), gnorm, np.finfo(float).max)
 
 
 def _newton_distance(surf: Surface, p: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ class BasinsWorker(QtCore.QThread):
             for k, opt in enumerate(self.optimizers):
                 results.append(basins(
                     self.surface, opt, resolution=self.resolution, steps=self.steps,
-                    bounds=self.bounds, seed=self.seed,
+                    bounds=self.bounds, seed=self.seed, fast=True,
                     progress=lambda f, k=k: self.progress.emit((k + f) / n),
                     cancel=self._cancel.is_set))
         except Cancelled:
