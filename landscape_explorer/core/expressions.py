@@ -39,11 +39,21 @@ DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
 # name -> (number of arguments, how to build it from sympy arguments)
 FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {}
 RESERVED = {"x", "y", "pi", "e"}
+_SIGNATURES = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2(y, x)", "sinh", "cosh", "tanh",
+               "asinh", "acosh", "atanh", "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs",
+               "sign", "min(a, b)", "max(a, b)")
 GRAMMAR = ("numbers, x, y, named parameters, + - * / ** (^ also means power), unary minus, "
-           "parentheses, pi, e, and the functions " + ", ".join(
-               ["sin", "cos", "tan", "asin", "acos", "atan", "atan2(y, x)", "sinh", "cosh", "tanh",
-                "asinh", "acosh", "atanh", "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs",
-                "sign", "min(a, b)", "max(a, b)"]))
+           "parentheses, pi, e, and the functions " + ", ".join(_SIGNATURES))
+
+
+def function_signatures() -> tuple[str, ...]:
+    """The functions a typed surface may call, as a user writes them ("atan2(y, x)")."""
+    return _SIGNATURES
+
+
+def function_names() -> tuple[str, ...]:
+    """The names of the functions the parser accepts (what ``function_signatures`` shows)."""
+    return tuple(_functions())
 
 
 class ExpressionError(ValueError):
