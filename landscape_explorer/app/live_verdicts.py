@@ -147,15 +147,16 @@ class LiveVerdicts(QtCore.QObject):
                 continue
             groups.setdefault(state.step, []).append((rid, key))
         for step, members in groups.items():
-            xy, status, taken, starts = [], [], [], []
+            xy, status, taken, starts, left = [], [], [], [], []
             for rid, _key in members:
                 st = self.engine.stepper(rid)
                 xy.append(st.positions[0])
                 status.append(str(st.status[0]))
                 taken.append(int(st.steps_taken[0]))
                 starts.append(st.starts[0])
+                left.append(bool(st.left_domain[0]))
             vs = verdicts_at(surf, np.array(xy), status=status, steps_taken=taken, steps=step,
-                             starts=np.array(starts), locator=self._locator)
+                             starts=np.array(starts), locator=self._locator, left_domain=left)
             for (rid, key), v in zip(members, vs):
                 if self._verdicts.get(rid) != v:
                     changed = True

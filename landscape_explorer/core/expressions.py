@@ -403,11 +403,30 @@ def expression_surface(text: str, params: Mapping[str, float] | None = None,
         f_value=f_value, f_grad=f_grad, f_hessian=f_hessian,
         params=tuple(sorted(params_.items())),
         expression=name,
+        domain_limited=has_undefined_region(expr),
     )
     _CACHE[key] = surf
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return surf
+
+
+def has_undefined_region(expr) -> bool:
+    """Whether f may be undefined somewhere in the real plane: it takes a log, a root or an
+    inverse function (asin, acos, acosh, atanh) of something that can be out of that function's
+    domain. Poles (1/x) are single lines where f is infinite, not regions: they are left out, so
+    such surfaces keep the fused engine."""
+    import sympy as sp
+
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.log) and not node.args[0].is_positive:
+            return True
+        if isinstance(node, (sp.asin, sp.acos, sp.acosh, sp.atanh)):
+            return True
+        if isinstance(node, sp.Pow) and not node.exp.is_integer and \
+                not node.base.is_nonnegative:
+            return True
+    return False
 
 
 def pretty(expr) -> str:
