@@ -7,8 +7,13 @@
   already imported, as in the app after the first formula), then values and normals' gradients
   over the grid; target (with drawing, in the app): under 150 ms. sympy's first import is
   reported separately: the app pays it once, in the background.
+- In the app (``--app``; needs a display: ``xvfb-run -a -s "-screen 0 1600x1000x24"``): from the
+  typed text being taken (the editor's parse_now(), which its 200 ms typing debounce calls) to
+  the redrawn 200x200 3D mesh on screen (the GL widget's frameSwapped after the new surface is
+  set), with Qt's events processed as the app does; target: under 150 ms. The debounce itself
+  is not counted: it waits for the typing to pause, by design.
 
-    python benchmarks/custom_surface.py [--particles 100000] [--steps 200] [--repeat 3]
+    python benchmarks/custom_surface.py [--particles 100000] [--steps 200] [--repeat 3] [--app]
 """
 from __future__ import annotations
 
@@ -36,10 +41,12 @@ def main():
     ap.add_argument("--particles", type=int, default=100_000)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--app", action="store_true",
+                    help="also time the app's redraw from typed text to the mesh on screen")
     a = ap.parse_args()
 
     t0 = time.perf_counter()
-    import sympy  # noqa: F401
+    import sympy  # noqa: F401  (timed: the first import)
     t_import = time.perf_counter() - t0
 
     typed = le.surface(TYPED, bounds=((-3, 3), (-2, 2)))
@@ -74,6 +81,63 @@ def main():
     t_mesh, _ = best_of(max(a.repeat, 5), to_mesh)
     print(f"text -> 200x200 mesh numbers: {1e3 * t_mesh:.1f} ms (best of {max(a.repeat, 5)}); "
           f"sympy's first import: {1e3 * t_import:.0f} ms")
+    if a.app:
+        app_redraw(max(a.repeat, 5))
+
+
+def app_redraw(repeat: int) -> None:
+    """Time, in the real window, a new typed formula to the redrawn 200x200 mesh on screen."""
+    import tempfile
+
+    from PyQt6 import QtCore, QtWidgets
+
+    from landscape_explorer.app import prepare_qt
+
+    prepare_qt()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    from landscape_explorer.app.main_window import MainWindow
+    from landscape_explorer.app.model import AppModel
+    from landscape_explorer.app.panels.controls import CUSTOM
+
+    state = {"schema": "landscape-explorer/scenario", "version": 1,
+             "surface": {"name": TYPED, "bounds": [[-3, 3], [-2, 2]], "resolution": 200},
+             "runs": [{"optimizer": "adam", "hyperparams": {"lr": 0.05}}], "steps": 0}
+    settings = QtCore.QSettings(tempfile.mktemp(suffix=".ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(model=AppModel.from_dict(state), settings=settings, restore=False)
+    w.resize(1400, 900)
+    w.show()
+    view = w.view3d
+    frames = [0]
+    view.frameSwapped.connect(lambda: frames.__setitem__(0, frames[0] + 1))
+
+    def spin(until, limit=30.0):
+        t_end = time.perf_counter() + limit
+        while not until():
+            if time.perf_counter() > t_end:
+                raise RuntimeError("the app did not redraw within 30 s")
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+    spin(lambda: frames[0] > 0)
+    c = w.controls
+    c.surface_combo.setCurrentIndex(c.surface_combo.findData(CUSTOM))
+    ed = c.custom_editor
+    times = []
+    for k in range(repeat + 1):  # the first one warms caches (GL buffers, numba): not kept
+        text = f"sin(3*x) + 0.5*x**2 + y**2 + {k + 1}e-6*x*y"
+        ed.field.setText(text)
+        t0 = time.perf_counter()
+        ed.parse_now()
+        spin(lambda: w.model.surface.expression == text)
+        seen = frames[0]
+        spin(lambda: frames[0] > seen)
+        if k:
+            times.append(time.perf_counter() - t0)
+    assert w.model.resolution == 200
+    times.sort()
+    print(f"app: typed text -> redrawn 200x200 3D mesh on screen: median "
+          f"{1e3 * times[len(times) // 2]:.0f} ms, best {1e3 * times[0]:.0f} ms of {repeat} "
+          "(target < 150 ms; the 200 ms typing debounce before it not counted)")
+    w.close()
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ import weakref
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from landscape_explorer.core.critical import PointLocator, critical_points, \
-    has_cached_critical_points
+from landscape_explorer.core.critical import PointLocator, ResolutionError, check_resolvable, \
+    critical_points, has_cached_critical_points
 from landscape_explorer.core.verdicts import Verdict, verdicts_at
 
 from .verdict_style import verdict_label, verdict_style
@@ -96,15 +96,18 @@ class LiveVerdicts(QtCore.QObject):
         self._verdicts.clear()
         self._keys.clear()
         surf = self.model.surface
-        if has_cached_critical_points(surf):
-            self._locator = PointLocator(surf)
-        elif surf not in self._searching:
+        if has_cached_critical_points(surf) and surf not in self._failed:
+            self._locator = self._make_locator(surf)
+        elif surf not in self._searching and surf not in self._failed:
             # Keyed by the surface itself: a typed formula's parameter change keeps its name.
             self._searching.add(surf)
 
             def search(s=surf):
                 try:
                     critical_points(s)  # fills the core's cache; polled below
+                    check_resolvable(s)  # bounds it cannot resolve: say so, no wrong kinds
+                except ResolutionError as e:
+                    self._failed[s] = str(e)
                 except Exception as e:  # a surface the search cannot handle: no verdicts
                     self._failed[s] = f"{type(e).__name__}: {e}"
                 finally:
@@ -113,11 +116,25 @@ class LiveVerdicts(QtCore.QObject):
             threading.Thread(target=search, name=f"critical-{surf.name}", daemon=True).start()
         self.refresh()
 
+    def _make_locator(self, surf) -> PointLocator | None:
+        """The surface's PointLocator, or None (the reason kept for failure()) where its bounds
+        are outside what the critical-point search can resolve."""
+        try:
+            return PointLocator(surf)
+        except ResolutionError as e:
+            self._failed[surf] = str(e)
+            return None
+
     # ------------------------------------------------------------------ computing
     def refresh(self):
         """Recompute the verdicts of runs that moved since their last verdict."""
         surf = self.model.surface
         if self._locator is None or self._locator.surf != surf:
+            if surf in self._failed:
+                self._verdicts.clear()
+                self._keys.clear()
+                self.changed.emit()
+                return
             if not has_cached_critical_points(surf):
                 self._verdicts.clear()
                 self._keys.clear()
@@ -125,7 +142,10 @@ class LiveVerdicts(QtCore.QObject):
                     self.timer.start(POLL_MS)
                 self.changed.emit()
                 return
-            self._locator = PointLocator(surf)
+            self._locator = self._make_locator(surf)
+            if self._locator is None:
+                self.changed.emit()
+                return
         ids = set(self.engine.run_ids())
         changed = False
         for rid in list(self._verdicts):
@@ -147,15 +167,16 @@ class LiveVerdicts(QtCore.QObject):
                 continue
             groups.setdefault(state.step, []).append((rid, key))
         for step, members in groups.items():
-            xy, status, taken, starts = [], [], [], []
+            xy, status, taken, starts, left = [], [], [], [], []
             for rid, _key in members:
                 st = self.engine.stepper(rid)
                 xy.append(st.positions[0])
                 status.append(str(st.status[0]))
                 taken.append(int(st.steps_taken[0]))
                 starts.append(st.starts[0])
+                left.append(bool(st.left_domain[0]))
             vs = verdicts_at(surf, np.array(xy), status=status, steps_taken=taken, steps=step,
-                             starts=np.array(starts), locator=self._locator)
+                             starts=np.array(starts), locator=self._locator, left_domain=left)
             for (rid, key), v in zip(members, vs):
                 if self._verdicts.get(rid) != v:
                     changed = True

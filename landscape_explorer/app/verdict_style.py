@@ -21,6 +21,7 @@ VERDICT_STYLES = {
     "saddle": VerdictStyle("⋈", "#e377c2", "stalled at saddle", "saddle"),
     "plateau": VerdictStyle("≈", "#b8860b", "on a plateau", "plateau"),
     "diverged": VerdictStyle("↯", "#ff7f0e", "diverged", "diverged"),
+    "left_domain": VerdictStyle("⊘", "#8c564b", "left the domain", "off domain"),
     "moving": VerdictStyle("→", "#1f77b4", "moving", "moving"),
     "stationary_start": VerdictStyle("■", "#9467bd", "stationary start", "stationary"),
     "not_started": VerdictStyle("○", "#7f7f7f", "not started", "not started"),

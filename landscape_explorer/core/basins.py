@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .cancel import CancelCheck, Cancelled, check_cancel  # noqa: F401  Cancelled: what basins raises
-from .critical import CriticalPoint, PointLocator, format_xy, resolve_bounds
+from .critical import CriticalPoint, PointLocator, check_resolvable, format_xy, resolve_bounds
 from .optimizers import Optimizer, optimizer as make_optimizer
 from .surfaces import Surface, surface as get_surface
 from .verdicts import Verdict, verdicts_at
@@ -164,6 +164,7 @@ def basins(surface: Surface | str, optimizer: Optimizer | str, resolution: int =
     _check_callable("cancel", cancel)
     res, steps = int(resolution), int(steps)
     b = resolve_bounds(surf, bounds)
+    check_resolvable(surf, b)  # before the work: no map labelled with wrong kinds
     (x0, x1), (y0, y1) = b
     xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
     ys = y0 + (np.arange(res) + 0.5) * (y1 - y0) / res

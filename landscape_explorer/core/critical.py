@@ -373,6 +373,7 @@ class PointLocator:
     def __init__(self, surf: Surface, bounds=None):
         self.surf = surf
         self.bounds = resolve_bounds(surf, bounds)
+        check_resolvable(surf, self.bounds)  # ResolutionError rather than wrong kinds
         own = self.bounds == resolve_bounds(surf, None)
         self.sc = scales_of(surf) if own else surface_scales(surf, self.bounds)
         self.points = list(critical_points(surf, self.bounds))
@@ -433,6 +434,23 @@ _MIN_SPAN_ULPS = 1e6
 _MIN_SEPARATION = 2e-3
 
 
+class ResolutionError(ValueError):
+    """Bounds on which critical points, verdicts and basin labels cannot be trusted (see
+    ``resolution_problem``); the message is one line that says why and what to do."""
+
+
+def check_resolvable(surface: Surface | str, bounds: Any = None) -> None:
+    """Raise ResolutionError where ``resolution_problem`` finds one. Verdicts (PointLocator) and
+    basin maps call it before answering: a wrong kind is worse than none."""
+    surf = get_surface(surface)
+    b = resolve_bounds(surf, bounds)
+    problem = resolution_problem(surf, b)
+    if problem:
+        (x0, x1), (y0, y1) = b
+        raise ResolutionError(f"bounds x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g} are outside "
+                              f"what the critical-point search can resolve: {problem}")
+
+
 def resolution_problem(surface: Surface | str, bounds: Any = None) -> str | None:
     """Why ``critical_points(surface, bounds)`` cannot be trusted on these bounds, in one
     sentence, or None where it can: bounds too narrow for float64, a surface that overflows
@@ -448,6 +466,8 @@ def resolution_problem(surface: Surface | str, bounds: Any = None) -> str | None
                     "too narrow to resolve in double precision; widen them")
     pts = grid_points(b, 64)
     with np.errstate(all="ignore"):
+        if surf.domain_limited:  # where f is undefined (log(x) left of 0) the search looks not
+            pts = pts[np.isfinite(surf.value(pts))]
         finite = (np.isfinite(surf.value(pts)).all() and np.isfinite(surf.grad(pts)).all()
                   and np.isfinite(surf.hessian(pts)).all())
     if not finite:

@@ -39,11 +39,21 @@ DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
 # name -> (number of arguments, how to build it from sympy arguments)
 FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {}
 RESERVED = {"x", "y", "pi", "e"}
+_SIGNATURES = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2(y, x)", "sinh", "cosh", "tanh",
+               "asinh", "acosh", "atanh", "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs",
+               "sign", "min(a, b)", "max(a, b)")
 GRAMMAR = ("numbers, x, y, named parameters, + - * / ** (^ also means power), unary minus, "
-           "parentheses, pi, e, and the functions " + ", ".join(
-               ["sin", "cos", "tan", "asin", "acos", "atan", "atan2(y, x)", "sinh", "cosh", "tanh",
-                "asinh", "acosh", "atanh", "exp", "log", "log10", "log2", "sqrt", "cbrt", "abs",
-                "sign", "min(a, b)", "max(a, b)"]))
+           "parentheses, pi, e, and the functions " + ", ".join(_SIGNATURES))
+
+
+def function_signatures() -> tuple[str, ...]:
+    """The functions a typed surface may call, as a user writes them ("atan2(y, x)")."""
+    return _SIGNATURES
+
+
+def function_names() -> tuple[str, ...]:
+    """The names of the functions the parser accepts (what ``function_signatures`` shows)."""
+    return tuple(_functions())
 
 
 class ExpressionError(ValueError):
@@ -393,11 +403,30 @@ def expression_surface(text: str, params: Mapping[str, float] | None = None,
         f_value=f_value, f_grad=f_grad, f_hessian=f_hessian,
         params=tuple(sorted(params_.items())),
         expression=name,
+        domain_limited=has_undefined_region(expr),
     )
     _CACHE[key] = surf
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return surf
+
+
+def has_undefined_region(expr) -> bool:
+    """Whether f may be undefined somewhere in the real plane: it takes a log, a root or an
+    inverse function (asin, acos, acosh, atanh) of something that can be out of that function's
+    domain. Poles (1/x) are single lines where f is infinite, not regions: they are left out, so
+    such surfaces keep the fused engine."""
+    import sympy as sp
+
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.log) and not node.args[0].is_positive:
+            return True
+        if isinstance(node, (sp.asin, sp.acos, sp.acosh, sp.atanh)):
+            return True
+        if isinstance(node, sp.Pow) and not node.exp.is_integer and \
+                not node.base.is_nonnegative:
+            return True
+    return False
 
 
 def pretty(expr) -> str:

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from .assets import asset_path
-from .validation import as_finite_float, shown
+from .validation import as_finite_float, shown, text_problem
 from .atomic import atomic_write_text
 
 SCHEMA = "landscape-explorer/scenario"
@@ -438,6 +438,8 @@ def _bool(v, path) -> bool:
 
 def _str(v, path) -> str:
     _need(isinstance(v, str), path, f"expected a string, got {_type_name(v)} {_short(v)}")
+    problem = text_problem(v)  # a lone surrogate would break every export of this field
+    _need(problem is None, path, str(problem))
     return v
 
 

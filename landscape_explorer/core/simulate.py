@@ -2,7 +2,10 @@
 
 Every particle takes exactly the requested number of steps unless a step would take it to a
 non-finite point or beyond ``DIVERGENCE_LIMIT``: then it stays at its last finite point and is
-marked diverged. Nothing non-finite ever leaves this module and no numpy warning is printed.
+marked diverged. On a surface with an undefined region (``Surface.domain_limited``: a typed
+log(x) left of zero) a step that lands where f is undefined is refused the same way, and the
+particle is also marked as having left the domain (``left_domain``); such surfaces run on the
+numpy engine, which checks every new point's value. Nothing non-finite ever leaves this module and no numpy warning is printed.
 
 Two engines compute the same thing, around one step driver (driver.py: clipping, the divergence
 check):
@@ -78,6 +81,8 @@ class SimulationResult:
     status: np.ndarray  # (N,) str
     grad_norm: np.ndarray  # (N,) at the final point
     steps_taken: np.ndarray  # (N,) steps each particle took (< steps only if it diverged)
+    # (N,) bool: of the diverged, those stopped because the next step left f's domain
+    left_domain: np.ndarray | None = None
 
     @property
     def final(self) -> np.ndarray:
@@ -134,6 +139,11 @@ class Engine:
         self.count = 0  # optimizer steps taken by every non-diverged particle
         self.active = np.ones(len(self.p), dtype=bool)
         self.steps_taken = np.zeros(len(self.p), dtype=np.int64)
+        self.left_domain = np.zeros(len(self.p), dtype=bool)
+        if surface.domain_limited:  # a start where f is undefined never moves
+            with np.errstate(all="ignore"):
+                self.left_domain = ~np.isfinite(surface.value(self.p))
+            self.active &= ~self.left_domain
         self.last_update = np.zeros_like(self.p)
         self.rng = np.random.default_rng(seed)
         compiled = fused.gradient(surface.f_grad) if surface.compilable else None
@@ -162,7 +172,8 @@ class Engine:
         """Whether ``run(k)`` goes to the fused engine: noise-free elementwise work big enough
         to repay a compile."""
         return self.fusable and self.batches is None and self.opt.noise == 0 and \
-            self.opt.elementwise and len(self.p) * k >= FUSED_MIN_WORK
+            self.opt.elementwise and not self.surface.domain_limited and \
+            len(self.p) * k >= FUSED_MIN_WORK
 
     def run(self, k: int, record_at: Any = None, out: np.ndarray | None = None) -> None:
         """Take k steps. After the j-th of them (1-based), if record_at[j-1] >= 0, positions go
@@ -224,6 +235,10 @@ class Engine:
                 g *= clip_factor(g[:, 0], g[:, 1], opt.clip)[:, None]
             new, self.buffers = opt.apply(self.p, g, self.buffers, sc, self.ctx)
             ok = self.active & accepted(new[:, 0], new[:, 1], DIVERGENCE_LIMIT)
+            if self.surface.domain_limited:
+                inside = np.isfinite(self.surface.value(np.where(ok[:, None], new, self.p)))
+                self.left_domain |= ok & ~inside
+                ok &= inside
         self.active &= ok
         self.last_update = np.where(ok[:, None], new - self.p, 0.0)
         self.p = np.where(ok[:, None], new, self.p)
@@ -311,7 +326,7 @@ def simulate(surface: Surface | str, optimizer: Optimizer | str, starts: Any, st
     status, gnorm = eng.status()
     loss = _finite_loss(surf, path)
     return SimulationResult(surf, opt, steps, record_every, rec_steps, path, loss,
-                            status, gnorm, eng.steps_taken.copy())
+                            status, gnorm, eng.steps_taken.copy(), eng.left_domain.copy())
 
 
 def _finite_loss(surf: Surface, xy: Any) -> np.ndarray:
@@ -465,6 +480,11 @@ class Stepper:
         step uses, whose loss surface (``surface.batch_surface(rows)``) has the gradient that
         step follows from where the particle is."""
         return self.batch_at(particle, self.step + 1)
+
+    @property
+    def left_domain(self) -> np.ndarray:
+        """(N,) bool: particles stopped because their next step left f's domain."""
+        return self._eng.left_domain.copy()
 
     @property
     def buffers(self) -> np.ndarray:

@@ -44,6 +44,9 @@ class Surface:
     params: tuple[tuple[str, float], ...] = ()  # its named parameters' values
     exact_derivatives: bool = True  # False: gradient and Hessian are numerical approximations
     compilable: bool = True  # whether the fused (numba) engine can compile f_grad
+    # f is undefined (non-finite) in part of the plane, as a typed log(x) left of zero: the
+    # engines then check every new point and stop a particle before it steps out of the domain.
+    domain_limited: bool = False
     # Where the app starts runs when the surface is picked: a point from which the default runs
     # move and show what the surface teaches. Default: upper-left of the bounds.
     default_start: tuple[float, float] | None = None

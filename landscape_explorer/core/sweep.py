@@ -187,11 +187,14 @@ def run_cell(task: dict) -> SweepCell:
         # verdicts, without a sentence per start).
         kinds += list(classify_arrays(surf, res.final, status=res.status,
                                       steps_taken=res.steps_taken, steps=steps,
-                                      locator=locator))
+                                      locator=locator, left_domain=res.left_domain))
         hit = res.loss <= task["target"]
         first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
         reached += [float(res.step_index[i]) if i >= 0 else math.nan for i in first]
-        diverged += list(np.asarray(res.status) == "diverged")
+        # A particle stopped at the edge of f's domain is "diverged" to the engine but not
+        # to the reader: it is counted by its own verdict, not as a divergence.
+        left = np.zeros(len(starts), dtype=bool) if res.left_domain is None else res.left_domain
+        diverged += list((np.asarray(res.status) == "diverged") & ~left)
         finals += list(res.final_loss)
     n = len(kinds)
     wins = sum(k == "global_min" for k in kinds)

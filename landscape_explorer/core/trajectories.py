@@ -13,6 +13,7 @@ import json
 import numpy as np
 
 from .atomic import Cancelled, atomic_write_text
+from .validation import check_text
 
 CSV_COLUMNS = ("run", "label", "optimizer", "color", "particle", "step", "x", "y", "loss")
 JSON_SCHEMA = "landscape-explorer/trajectories"
@@ -39,13 +40,21 @@ def simulate_all(scenario, progress=None):
     return out
 
 
+def _labels(results) -> list[str]:
+    """Each run's label, checked: a lone surrogate (possible only in a RunConfig built by hand;
+    loading and the app refuse one) cannot be encoded, so the export is refused before anything
+    is written, naming the run, rather than ending in a UnicodeEncodeError or a changed label."""
+    return [check_text(f"label of run {k}", r.display_name) for k, (r, _) in enumerate(results)]
+
+
 def trajectories_csv(scenario, results=None) -> str:
     results = simulate_all(scenario) if results is None else results
+    labels = _labels(results)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for k, (r, res) in enumerate(results):
-        name = r.display_name
+        name = labels[k]
         for row, step in enumerate(res.step_index):
             for p in range(res.path.shape[1]):
                 x, y = res.path[row, p]
@@ -57,9 +66,9 @@ def trajectories_csv(scenario, results=None) -> str:
 def trajectories_dict(scenario, results=None) -> dict:
     results = simulate_all(scenario) if results is None else results
     runs = []
-    for r, res in results:
+    for label, (r, res) in zip(_labels(results), results):
         runs.append({
-            "label": r.display_name, "optimizer": r.optimizer, "color": r.color,
+            "label": label, "optimizer": r.optimizer, "color": r.color,
             "steps": [int(s) for s in res.step_index],
             "path": np.asarray(res.path).tolist(),  # [row][particle] = [x, y]
             "loss": np.asarray(res.loss).tolist(),  # [row][particle]

@@ -45,6 +45,27 @@ def is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be written as UTF-8 (a file, a CSV cell, a picture's label), or None.
+    Any valid Unicode is fine (accents, CJK, emoji, right-to-left); a lone surrogate (U+D800 to
+    U+DFFF on its own, which JSON's \\ud800 escape and some clipboards produce) is no character at
+    all, and no encoder can write it."""
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            return f"not valid Unicode: a lone surrogate U+{ord(ch):04X} at character {i + 1}"
+    return None
+
+
+def check_text(name: str, text: Any) -> str:
+    """``text`` if it is a str of valid Unicode; else ParameterError naming ``name``."""
+    if not isinstance(text, str):
+        raise ParameterError(name, f"invalid {name}: {shown(text)} (must be text)")
+    problem = text_problem(text)
+    if problem is not None:
+        raise ParameterError(name, f"invalid {name}: {problem}")
+    return text
+
+
 MAX_SHOWN = 40  # characters of a bad value that a message repeats
 
 

@@ -1,8 +1,18 @@
 """Verdicts: for every particle, where it ended up and what that means.
 
 Reached the global minimum, stuck in a local one (and how far above the global it is), stalled
-near a saddle, crawling on a plateau, diverged, still moving, started on a stationary point (the
-gradient at the start is zero, so no step ever moves it) or not started (no step taken yet).
+near a saddle, crawling on a plateau, diverged, left the domain of f, still moving, started on a
+stationary point (the gradient at the start is zero, so no step ever moves it) or not started (no
+step taken yet).
+
+The kinds (VERDICT_KINDS) are defined here and nowhere else; every other module (the app's
+styles, sweeps, lessons) takes them from this module.
+
+``left_domain``: on a surface with an undefined region (a typed ``log(x)`` left of zero,
+``sqrt(x)``), the particle's next step would have landed where f is undefined, so it stopped at
+its last point inside the domain (or it started outside it and never moved). Distinct from
+``diverged``, which is a step to a non-finite or far-away point: there f is defined, the step size
+is what went wrong; here the function is.
 """
 from __future__ import annotations
 
@@ -15,8 +25,8 @@ import numpy as np
 from .critical import NEAR, CriticalPoint, PointLocator, format_number, format_xy
 from .surfaces import surface as get_surface
 
-VERDICT_KINDS = ("global_min", "local_min", "saddle", "plateau", "diverged", "moving",
-                 "stationary_start", "not_started")
+VERDICT_KINDS = ("global_min", "local_min", "saddle", "plateau", "diverged", "left_domain",
+                 "moving", "stationary_start", "not_started")
 
 _AT_POINT_GRAD = 1e-2  # x largest gradient: above this a particle near a point is still moving
 _AT_MIN_LOSS = 1e-2  # x value range: a particle this close to a minimum's value is at it
@@ -65,15 +75,16 @@ def verdicts(result: Any, locator: PointLocator | None = None) -> list[Verdict]:
         steps = int(result.step)
     return verdicts_at(result.surface, xy, status=np.asarray(result.status),
                        steps_taken=np.asarray(result.steps_taken), steps=steps, starts=starts,
-                       locator=locator)
+                       locator=locator, left_domain=getattr(result, "left_domain", None))
 
 
 def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=None,
-                locator: PointLocator | None = None) -> list[Verdict]:
+                locator: PointLocator | None = None, left_domain=None) -> list[Verdict]:
     """Verdicts for particles at xy (N, 2). Optional: status ('diverged', ...) and step counts
     (steps_taken per particle, steps overall) let the verdict say that a particle diverged and
     after how many steps, or has not taken a step yet; starts (N, 2) let it say that a particle
-    never left its start. ``locator`` (a PointLocator of the surface, reused between calls)
+    never left its start; left_domain (N,) bool, which of the stopped ones stopped at the edge
+    of f's domain (simulate's ``left_domain``). ``locator`` (a PointLocator of the surface, reused between calls)
     saves building one, and the critical point search behind it, on every call."""
     surf = get_surface(surface)
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
@@ -81,6 +92,8 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=N
     status = np.asarray(["moving"] * n if status is None else status, dtype=object).reshape(n)
     taken = None if steps_taken is None else np.asarray(steps_taken).reshape(n)
     starts = None if starts is None else np.asarray(starts, dtype=np.float64).reshape(n, 2)
+    left = np.zeros(n, dtype=bool) if left_domain is None else \
+        np.asarray(left_domain, dtype=bool).reshape(n)
     loc = locator if locator is not None and locator.surf == surf else PointLocator(surf)
     sc = loc.sc
     vr = sc.value_range  # values below 1e-12 of it are round-off and read 0
@@ -110,6 +123,18 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=N
         L = float(loss[i])
         where = format_xy(pos)
         c = loc.points[idx[i]] if idx[i] >= 0 else None
+        if left[i]:
+            if not math.isfinite(L):  # it is where f is undefined: it started there
+                detail = (f"left the domain of f at {where}: it started where f is undefined, "
+                          "so no step moves it; pick another start")
+                L = math.nan
+            else:
+                after = (f" after {int(taken[i])} of {steps} steps"
+                         if taken is not None and steps is not None else "")
+                detail = (f"left the domain of f at {where}: the next step lands where f is "
+                          f"undefined, so it stopped there{after} (loss {num(L)})")
+            out.append(Verdict("left_domain", detail, None, pos, L))
+            continue
         if status[i] == "diverged":
             after = (f" after {int(taken[i])} of {steps} steps"
                      if taken is not None and steps is not None else "")
@@ -168,7 +193,7 @@ def verdicts_at(surface, xy, status=None, steps_taken=None, steps=None, starts=N
 
 
 def classify_arrays(surface, xy, status=None, steps_taken=None, steps=None, starts=None,
-                    locator: PointLocator | None = None) -> np.ndarray:
+                    locator: PointLocator | None = None, left_domain=None) -> np.ndarray:
     """The verdict kinds alone, for many particles at once (sweeps): (N,) array of strings,
     element for element ``[v.kind for v in verdicts_at(same arguments)]`` without building a
     sentence per particle (the sentences are most of verdicts_at's cost over thousands of
@@ -218,4 +243,6 @@ def classify_arrays(surface, xy, status=None, steps_taken=None, steps=None, star
     out[stationary] = "stationary_start"
     out[unstarted] = "not_started"
     out[diverged] = "diverged"
+    if left_domain is not None:  # first of verdicts_at's rules, so applied last here
+        out[np.asarray(left_domain, dtype=bool).reshape(n)] = "left_domain"
     return out

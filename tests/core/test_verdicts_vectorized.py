@@ -57,3 +57,17 @@ def test_every_kind_path_is_covered():
     steps0 = dict(kw, steps=0)
     assert list(classify_arrays(surf, xy, **steps0)) == \
         [v.kind for v in verdicts_at(surf, xy, **steps0)]
+
+
+def test_left_domain_agrees_with_the_per_run_verdicts():
+    """A typed surface with an undefined region: particles that stop at its edge read
+    left_domain in both, the others as before."""
+    surf = le.surface("log(x) + (x - 2)**2 + y**2", bounds=((0.05, 4), (-2, 2)))
+    starts = sweep_starts(surf, 300, seed=3)
+    res = le.simulate(surf, le.optimizer("gd", lr=0.4), starts, 60)
+    assert res.left_domain.any() and not res.left_domain.all()
+    kw = dict(status=res.status, steps_taken=res.steps_taken, steps=60, starts=res.path[0],
+              left_domain=res.left_domain)
+    vector = list(classify_arrays(surf, res.final, **kw))
+    assert vector == [v.kind for v in verdicts_at(surf, res.final, **kw)]
+    assert vector.count("left_domain") == int(res.left_domain.sum())

@@ -8,6 +8,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from landscape_explorer.core.critical import format_xy
 
+from ..panels.widgets import IntSpinBox, refusal_label
 from .workers import BasinsWorker, keep_alive
 
 THUMB_PX = 140
@@ -39,18 +40,20 @@ class BasinsTab(QtWidgets.QWidget):
         form = QtWidgets.QFormLayout()
         self.basins_run = panel.run_combo("The run whose optimizer is mapped")
         self.basins_compare = panel.run_combo("A second run to map side by side (optional)")
-        self.basins_res = QtWidgets.QSpinBox()
-        self.basins_res.setRange(8, 512)
+        self.basins_res = IntSpinBox(8, 512)
         self.basins_res.setValue(128)
         self.basins_res.setToolTip("Starts per axis: the map has resolution² starts")
-        self.basins_steps = QtWidgets.QSpinBox()
-        self.basins_steps.setRange(1, 100_000)
+        self.basins_steps = IntSpinBox(1, 100_000)
         self.basins_steps.setValue(300)
         self.basins_steps.setToolTip("Steps each start runs before it is classified")
         form.addRow("Optimizer", self.basins_run)
         form.addRow("Compare with", self.basins_compare)
         form.addRow("Resolution", self.basins_res)
         form.addRow("Steps", self.basins_steps)
+        # A number typed out of range (or not a number) is refused here, in one red line.
+        self.error_label = refusal_label(
+            {"Resolution": self.basins_res, "Steps": self.basins_steps})
+        form.addRow(self.error_label)
         lay.addLayout(form)
         row = QtWidgets.QHBoxLayout()
         self.basins_go = QtWidgets.QPushButton("Compute basins")

@@ -7,6 +7,7 @@ from PyQt6 import QtCore, QtWidgets
 from landscape_explorer.core.basins import gaussian_starts, random_restarts, uniform_starts
 
 from ..verdict_style import verdict_style
+from ..panels.widgets import IntSpinBox, SciSpinBox, refusal_label
 from .workers import CallWorker, CloudRunner, keep_alive
 
 CLOUD_FRAME_MS = 33
@@ -31,16 +32,13 @@ class CloudTab(QtWidgets.QWidget):
         box = QtWidgets.QGroupBox("Particle cloud")
         form = QtWidgets.QFormLayout(box)
         self.cloud_run = panel.run_combo("The run whose optimizer steps the cloud")
-        self.cloud_n = QtWidgets.QSpinBox()
-        self.cloud_n.setRange(1, 200_000)
+        self.cloud_n = IntSpinBox(1, 200_000)
         self.cloud_n.setValue(2000)
         self.cloud_n.setToolTip("Number of particles (100,000 stay interactive)")
         self.cloud_dist = QtWidgets.QComboBox()
         self.cloud_dist.addItems(["Gaussian around the start", "Uniform over the bounds"])
-        self.cloud_sigma = QtWidgets.QDoubleSpinBox()
-        self.cloud_sigma.setRange(0.001, 1.0)
+        self.cloud_sigma = SciSpinBox(0.001, 1.0)
         self.cloud_sigma.setSingleStep(0.01)
-        self.cloud_sigma.setDecimals(3)
         self.cloud_sigma.setValue(0.05)
         self.cloud_sigma.setToolTip("Standard deviation of the Gaussian, as a fraction of the "
                                     "plotting area's width")
@@ -60,15 +58,18 @@ class CloudTab(QtWidgets.QWidget):
         self.cloud_label = QtWidgets.QLabel()
         self.cloud_label.setWordWrap(True)
         form.addRow(self.cloud_label)
+        self.error_label = refusal_label({"Particles": self.cloud_n, "Spread": self.cloud_sigma})
+        form.addRow(self.error_label)
         lay.addWidget(box)
 
         box = QtWidgets.QGroupBox("Random restarts")
         form = QtWidgets.QFormLayout(box)
-        self.restarts_k = QtWidgets.QSpinBox()
-        self.restarts_k.setRange(1, 10_000)
+        self.restarts_k = IntSpinBox(1, 10_000)
         self.restarts_k.setValue(20)
         self.restarts_k.setToolTip("Starts drawn uniformly over the bounds; the best end is kept")
         form.addRow("Restarts", self.restarts_k)
+        self.restarts_error = refusal_label({"Restarts": self.restarts_k})
+        form.addRow(self.restarts_error)
         self.restarts_go = QtWidgets.QPushButton("Run restarts")
         self.restarts_go.clicked.connect(self.run_restarts)
         form.addRow(self.restarts_go)

@@ -13,7 +13,8 @@ import functools
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from landscape_explorer.core.critical import critical_points, has_cached_critical_points
+from landscape_explorer.core.critical import check_resolvable, critical_points, \
+    has_cached_critical_points
 from landscape_explorer.core.verdicts import verdicts
 
 from .basins_tab import BasinsTab
@@ -273,7 +274,10 @@ class AnalysisPanel(QtWidgets.QTabWidget):
 
         def find():
             critical_points(surf)  # the verdicts' reference (the surface's own bounds)
-            return critical_points(surf, bounds)
+            found = critical_points(surf, bounds)
+            # Bounds far too wide or narrow for the search: say so, rather than mark wrong kinds.
+            check_resolvable(surf, bounds)
+            return found
 
         w = CallWorker(("critical", surf, bounds), find)
         w.done.connect(self._on_critical)

@@ -365,6 +365,8 @@ class ControlPanel(QtWidgets.QScrollArea):
             for j in range(2):
                 sp = SciSpinBox(-1e6, 1e6)
                 sp.setToolTip(f"{label} {'min' if j == 0 else 'max'} of the plotted area")
+                sp.refused.connect(lambda msg, w=f"{label} {'min' if j == 0 else 'max'}":
+                                   self.show_error(f"Bounds {w}: {msg}"))
                 sp.valueChanged.connect(self._bounds_edited)
                 g.addWidget(sp, i, 1 + j)
                 self.bound_spins.append(sp)

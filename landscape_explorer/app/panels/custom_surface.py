@@ -297,6 +297,7 @@ class CustomSurfaceEditor(QtWidgets.QWidget):
         for n in names:
             row = ParamRow(n, self.params[n])
             row.valueChanged.connect(self._param_changed)
+            row.spin.refused.connect(lambda msg, n=n: self._show_error(f"{n}: {msg}"))
             self.params_box.addWidget(row)
             self.rows[n] = row
 

@@ -15,15 +15,30 @@ class _SaysOutOfRange:
         raise NotImplementedError
 
     def _typed_out_of_range(self):
-        v = self._typed_number(self.cleanText())
-        if v is None or self.minimum() <= v <= self.maximum():
+        """Why the typed text cannot be the value (one line), or None where it can."""
+        text = self.cleanText().strip()
+        if text == "":
+            return "empty: type a number"
+        v = self._typed_number(text)
+        if v is None:
+            shown = text if len(text) <= 20 else f"{text[:12]}… ({len(text)} characters)"
+            return f"{shown!r} is not a number"
+        if isinstance(v, float) and not math.isfinite(v):
+            # 1e400 reads as inf, "nan" as nan: neither may reach a run or a surface.
+            return f"{text[:20]!r} is not a finite number"
+        if self.minimum() <= v <= self.maximum():
             return None
-        return (f"{v:g} is out of range: {self._fmt(self.minimum())} to "
+        return (f"{self._fmt(v)} is out of range: {self._fmt(self.minimum())} to "
                 f"{self._fmt(self.maximum())}")
 
     @staticmethod
     def _fmt(v) -> str:
-        return f"{v:,}" if isinstance(v, int) else f"{v:g}"
+        if isinstance(v, int):
+            if abs(v).bit_length() > 64:  # a 400-digit integer: no float, no long message
+                return f"a number of {len(str(abs(v)))} digits" if abs(v).bit_length() < 14000 \
+                    else "a number of thousands of digits"
+            return f"{v:,}"
+        return f"{v:g}"
 
     def _refuse_if_out_of_range(self) -> bool:
         msg = self._typed_out_of_range()
@@ -60,7 +75,7 @@ class IntSpinBox(_SaysOutOfRange, QtWidgets.QSpinBox):
     def _typed_number(self, text):
         try:
             return int(text.replace(",", "").replace(self.locale().groupSeparator(), "").strip())
-        except ValueError:
+        except ValueError:  # not an integer (also Python's limit on very long digit strings)
             return None
 
     def validate(self, text, pos):
@@ -99,16 +114,17 @@ class SciSpinBox(_SaysOutOfRange, QtWidgets.QDoubleSpinBox):
 
     def _typed_number(self, text):
         try:
-            v = float(text.replace(",", ".").strip())
+            return float(text.replace(",", ".").strip())  # inf or nan: refused by the caller
         except ValueError:
             return None
-        return v if math.isfinite(v) else None
 
     def valueFromText(self, text: str) -> float:
         try:
-            return float(text.replace(",", "."))
+            v = float(text.replace(",", "."))
         except ValueError:
             return self.value()
+        # A non-finite number never becomes the value; -0 is 0 (it would read "-0" back).
+        return v + 0.0 if math.isfinite(v) else self.value()
 
     def validate(self, text, pos):
         if any(c.isspace() for c in text):
@@ -131,6 +147,21 @@ class SciSpinBox(_SaysOutOfRange, QtWidgets.QDoubleSpinBox):
             return super().stepBy(steps)
         v = self.value() or self.minimum() or 1e-6
         self.setValue(min(max(v * self.factor ** steps, self.minimum()), self.maximum()))
+
+
+REFUSAL_COLOR = "#ff6b5a"  # the control panel's error red, legible on light and dark
+
+
+def refusal_label(fields: dict) -> QtWidgets.QLabel:
+    """A red one-line label that says why a number typed into one of ``fields`` ({name: an
+    IntSpinBox or SciSpinBox}) was refused ("Steps: 1e400 is ..."), and is empty otherwise:
+    it clears when any of them takes a value."""
+    label = QtWidgets.QLabel("")
+    label.setStyleSheet(f"color: {REFUSAL_COLOR};")
+    for name, box in fields.items():
+        box.refused.connect(lambda msg, name=name: label.setText(f"{name}: {msg}"))
+        box.valueChanged.connect(lambda _v: label.setText(""))
+    return label
 
 
 class FloatSlider(QtWidgets.QSlider):

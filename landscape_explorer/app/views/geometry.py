@@ -29,6 +29,9 @@ class Geometry:
         if not finite.any():
             v = np.zeros_like(v)
             finite = np.ones_like(v, dtype=bool)
+        # Where f is defined (a typed log(x) is not left of zero): the views leave a gap
+        # elsewhere. The values there are set to vmax below only so that no array holds a NaN.
+        self.defined = finite
         self.vmin = float(v[finite].min())
         self.vmax = float(v[finite].max())
         if not self.vmax > self.vmin:

@@ -83,16 +83,21 @@ class GridSurfaceItem(gl.GLMeshItem):
                 [np.stack([a, b, c], 1), np.stack([c, b, d], 1)])}
         return self._faces_cache[(nx, ny)]
 
-    def set_grid(self, xs, ys, z, colors):
-        """xs (nx,), ys (ny,), z (nx, ny) heights, colors (nx, ny, 4) floats."""
+    def set_grid(self, xs, ys, z, colors, defined=None):
+        """xs (nx,), ys (ny,), z (nx, ny) finite heights, colors (nx, ny, 4) floats; defined
+        (nx, ny) bool: where the surface exists. A triangle with a corner where it does not is
+        left out, so the mesh has a gap there (its vertices stay, finite, used by no face)."""
         nx, ny = z.shape
+        faces = self._faces(nx, ny)
+        if defined is not None and not np.all(defined):
+            faces = faces[np.asarray(defined).ravel()[faces].all(axis=1)]
         gx, gy = np.meshgrid(xs, ys, indexing="ij")
         verts = np.stack([gx, gy, z], axis=-1).reshape(-1, 3).astype(np.float32)
         zx = np.gradient(z.astype(np.float64), xs, axis=0)
         zy = np.gradient(z.astype(np.float64), ys, axis=1)
         n = np.stack([-zx, -zy, np.ones_like(zx)], axis=-1)
         n /= np.linalg.norm(n, axis=-1, keepdims=True)
-        self._md = GridMeshData(verts, self._faces(nx, ny),
+        self._md = GridMeshData(verts, faces,
                                  np.ascontiguousarray(colors, dtype=np.float32).reshape(-1, 4),
                                  n.reshape(-1, 3).astype(np.float32))
         self.setMeshData(meshdata=self._md)

@@ -81,8 +81,14 @@ class SurfaceView2D(pg.PlotWidget):
         # A coarser grid is plenty for an image; the 3D mesh uses the full resolution.
         self.geometry_ = geo = Geometry(m.surface, m.bounds, min(m.resolution, 300), m.z_mode)
         cmap = colormap(m.colormap)
-        self.image.setImage(geo.t_grid, levels=(0.0, 1.0),
-                            lut=cmap.getLookupTable(0.0, 1.0, 256))
+        if geo.defined.all():
+            self.image.setImage(geo.t_grid, levels=(0.0, 1.0),
+                                lut=cmap.getLookupTable(0.0, 1.0, 256))
+        else:  # colored by hand, transparent where the surface does not exist (a gap)
+            lut = cmap.getLookupTable(0.0, 1.0, 256, alpha=True)
+            rgba = lut[np.clip((geo.t_grid * 255).round(), 0, 255).astype(np.intp)]
+            rgba[..., 3] = np.where(geo.defined, 255, 0)
+            self.image.setImage(rgba, levels=None, lut=None, autoLevels=False)
         (x0, x1), (y0, y1) = geo.bounds
         n = len(geo.xs)
         # Image pixels are centered on the samples.

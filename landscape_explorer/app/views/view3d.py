@@ -156,7 +156,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         m = self.model
         self.geometry_ = geo = Geometry(m.surface, m.bounds, m.resolution, m.z_mode)
         colors = geo.colors(m.colormap)
-        self.mesh.set_grid(geo.xs, geo.ys, geo.z_grid, colors)
+        self.mesh.set_grid(geo.xs, geo.ys, geo.z_grid, colors, geo.defined)
         self._set_lod_mesh(colors)
         self._update_wire()
         self.frame_camera()
@@ -197,7 +197,8 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         n = len(geo.xs)
         idx = np.unique(np.linspace(0, n - 1, min(n, LOD_RESOLUTION)).astype(np.intp))
         colors = full_colors[np.ix_(idx, idx)]
-        self.lod_mesh.set_grid(geo.xs[idx], geo.ys[idx], geo.z_grid[np.ix_(idx, idx)], colors)
+        self.lod_mesh.set_grid(geo.xs[idx], geo.ys[idx], geo.z_grid[np.ix_(idx, idx)], colors,
+                               geo.defined[np.ix_(idx, idx)])
         self._scene_version += 1
 
     def _update_wire(self):
@@ -210,11 +211,17 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
         idx = np.unique(np.linspace(0, n - 1, min(n, 33)).astype(int))
         z = geo.z_grid + geo.lift * 0.5
         segs = []
+
+        def pairs(pts, ok):
+            # Segments (point k, point k+1), those with both ends where the surface exists.
+            keep = np.repeat(ok[:-1] & ok[1:], 2)
+            return np.repeat(pts, 2, axis=0)[1:-1][keep]
+
         for i in idx:  # lines of constant x, then of constant y
             pts = np.column_stack([np.full(n, geo.xs[i]), geo.ys, z[i, :]])
-            segs.append(np.repeat(pts, 2, axis=0)[1:-1])
+            segs.append(pairs(pts, geo.defined[i, :]))
             pts = np.column_stack([geo.xs, np.full(n, geo.ys[i]), z[:, i]])
-            segs.append(np.repeat(pts, 2, axis=0)[1:-1])
+            segs.append(pairs(pts, geo.defined[:, i]))
         self.wire.setData(pos=np.concatenate(segs).astype(np.float32))
 
     def resizeEvent(self, ev):
