@@ -9,7 +9,8 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from landscape_explorer.core.critical import format_xy
 
 from ..panels.widgets import IntSpinBox, refusal_label
-from .workers import BasinsWorker, keep_alive
+from ..threads import keep_alive
+from .workers import BasinsWorker
 
 THUMB_PX = 140
 PROGRESS_STEPS = 1000

@@ -8,7 +8,8 @@ from landscape_explorer.core.basins import gaussian_starts, random_restarts, uni
 
 from ..verdict_style import verdict_style
 from ..panels.widgets import IntSpinBox, SciSpinBox, refusal_label
-from .workers import CallWorker, CloudRunner, keep_alive
+from ..threads import keep_alive
+from .workers import CallWorker, CloudRunner
 
 CLOUD_FRAME_MS = 33
 RESTART_PATH_POINTS = 500  # rows kept per restart's path: enough for a smooth line

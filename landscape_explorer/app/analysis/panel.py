@@ -24,7 +24,8 @@ from .overlays import (KIND_STYLE, BasinsOverlay, CloudOverlay, CriticalMarkers2
                        CriticalMarkers3D, RestartsOverlay, StepArrows)
 from .step_tab import StepTab
 from .sweep_tab import SweepTab
-from .workers import CallWorker, keep_alive
+from ..threads import keep_alive
+from .workers import CallWorker
 
 MAX_CRITICAL_SHOWN = 40  # more markers than this bury the surface (Rastrigin has 441)
 NEAREST_PER_KIND = 4  # beyond it: the global minima and this many of each kind near the start

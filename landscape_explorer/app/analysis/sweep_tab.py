@@ -14,7 +14,8 @@ from landscape_explorer.core.optimizers import optimizer as make_optimizer, opti
 from landscape_explorer.core.sweep import heatmap_picture, row_name, sweep_starts
 
 from ..panels.widgets import IntSpinBox, SciSpinBox, WheelGuard
-from .workers import SweepWorker, keep_alive
+from ..threads import keep_alive
+from .workers import SweepWorker
 
 PROGRESS_STEPS = 1000
 START_KINDS = (("uniform", "Uniform over the bounds"), ("grid", "Grid over the bounds"),

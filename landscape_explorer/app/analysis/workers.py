@@ -6,7 +6,6 @@ queued on the UI thread. Nothing here touches a widget.
 """
 from __future__ import annotations
 
-import functools
 import threading
 import time
 
@@ -169,13 +168,3 @@ class CloudRunner(QtCore.QThread):
             kinds = [v.kind for v in vs]
             summary = {k: kinds.count(k) / len(kinds) for k in VERDICT_KINDS if k in kinds}
             self.finished_steps.emit({"step": st.step, "fractions": summary})
-
-
-_LIVE_THREADS: set = set()
-
-
-def keep_alive(thread: QtCore.QThread):
-    """Hold a worker until it finishes, whatever happens to the panel that started it: a QThread
-    destroyed while running takes the process down. Workers have no Qt parent for that reason."""
-    _LIVE_THREADS.add(thread)
-    thread.finished.connect(functools.partial(_LIVE_THREADS.discard, thread))

@@ -509,7 +509,7 @@ class DataPanel(QtWidgets.QWidget):
     def _start_worker(self, specs):
         if self.worker is not None:
             return
-        from ..analysis.workers import keep_alive
+        from ..threads import keep_alive
 
         self.worker = w = SliceWorker(specs, self.model.resolution)
         w.progress.connect(self._on_progress)
