@@ -466,8 +466,9 @@ def resolution_problem(surface: Surface | str, bounds: Any = None) -> str | None
                     "too narrow to resolve in double precision; widen them")
     pts = grid_points(b, 64)
     with np.errstate(all="ignore"):
-        if surf.domain_limited:  # where f is undefined (log(x) left of 0) the search looks not
-            pts = pts[np.isfinite(surf.value(pts))]
+        if surf.domain_limited:  # where f is undefined (log(x) left of 0) the search looks not,
+            # nor on the domain's edge, where f is defined but its slope is not (acos at x = 1)
+            pts = pts[np.isfinite(surf.value(pts)) & np.isfinite(surf.grad(pts)).all(axis=-1)]
         finite = (np.isfinite(surf.value(pts)).all() and np.isfinite(surf.grad(pts)).all()
                   and np.isfinite(surf.hessian(pts)).all())
     if not finite:
