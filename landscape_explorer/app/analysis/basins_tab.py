@@ -8,7 +8,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from landscape_explorer.core.critical import format_xy
 
-from ..panels.widgets import IntSpinBox, refusal_label
+from ..panels.widgets import IntSpinBox, refusal_label, start_cancel_row
 from ..threads import keep_alive
 from .workers import BasinsWorker
 
@@ -56,14 +56,8 @@ class BasinsTab(QtWidgets.QWidget):
             {"Resolution": self.basins_res, "Steps": self.basins_steps})
         form.addRow(self.error_label)
         lay.addLayout(form)
-        row = QtWidgets.QHBoxLayout()
-        self.basins_go = QtWidgets.QPushButton("Compute basins")
-        self.basins_go.clicked.connect(self.compute_basins)
-        self.basins_cancel = QtWidgets.QPushButton("Cancel")
-        self.basins_cancel.setEnabled(False)
-        self.basins_cancel.clicked.connect(self.cancel_basins)
-        row.addWidget(self.basins_go)
-        row.addWidget(self.basins_cancel)
+        row, self.basins_go, self.basins_cancel = start_cancel_row(
+            "Compute basins", self.compute_basins, self.cancel_basins)
         lay.addLayout(row)
         self.basins_progress = QtWidgets.QProgressBar()
         self.basins_progress.setRange(0, PROGRESS_STEPS)

@@ -7,7 +7,7 @@ from PyQt6 import QtCore, QtWidgets
 from landscape_explorer.core.basins import gaussian_starts, random_restarts, uniform_starts
 
 from ..verdict_style import verdict_style
-from ..panels.widgets import IntSpinBox, SciSpinBox, refusal_label
+from ..panels.widgets import IntSpinBox, SciSpinBox, refusal_label, start_cancel_row
 from ..threads import keep_alive
 from .workers import CallWorker, CloudRunner
 
@@ -47,14 +47,8 @@ class CloudTab(QtWidgets.QWidget):
         form.addRow("Particles", self.cloud_n)
         form.addRow("Starts", self.cloud_dist)
         form.addRow("Spread", self.cloud_sigma)
-        row = QtWidgets.QHBoxLayout()
-        self.cloud_go = QtWidgets.QPushButton("Release cloud")
-        self.cloud_go.clicked.connect(self.start_cloud)
-        self.cloud_stop = QtWidgets.QPushButton("Stop")
-        self.cloud_stop.setEnabled(False)
-        self.cloud_stop.clicked.connect(self.stop_cloud)
-        row.addWidget(self.cloud_go)
-        row.addWidget(self.cloud_stop)
+        row, self.cloud_go, self.cloud_stop = start_cancel_row(
+            "Release cloud", self.start_cloud, self.stop_cloud, cancel_text="Stop")
         form.addRow(row)
         self.cloud_label = QtWidgets.QLabel()
         self.cloud_label.setWordWrap(True)

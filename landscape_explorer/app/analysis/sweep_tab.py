@@ -13,7 +13,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from landscape_explorer.core.optimizers import optimizer as make_optimizer, optimizer_names
 from landscape_explorer.core.sweep import heatmap_picture, row_name, sweep_starts
 
-from ..panels.widgets import IntSpinBox, SciSpinBox, WheelGuard
+from ..panels.widgets import IntSpinBox, SciSpinBox, WheelGuard, start_cancel_row
 from ..threads import keep_alive
 from .workers import SweepWorker
 
@@ -122,14 +122,8 @@ class SweepTab(QtWidgets.QScrollArea):
         form.addRow("Seeds", self.seeds)
         lay.addLayout(form)
 
-        row = QtWidgets.QHBoxLayout()
-        self.go = QtWidgets.QPushButton("Run sweep")
-        self.go.clicked.connect(self.run_sweep)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        row.addWidget(self.go)
-        row.addWidget(self.cancel_button)
+        row, self.go, self.cancel_button = start_cancel_row("Run sweep", self.run_sweep,
+                                                            self.cancel)
         lay.addLayout(row)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)

@@ -16,13 +16,13 @@ import landscape_explorer as le
 from landscape_explorer.core.basins import basins
 from landscape_explorer.core.cancel import Cancelled
 from landscape_explorer.core.verdicts import VERDICT_KINDS, verdicts
-class BasinsWorker(QtCore.QThread):
-    """Computes one basins map per optimizer; cancel() stops it at the next chunk of rows."""
+
+from ..threads import CancellableWorker
+class BasinsWorker(CancellableWorker):
+    """Computes one basins map per optimizer; cancel() stops it at the next chunk of rows.
+    done: the list of BasinsResult."""
 
     progress = QtCore.pyqtSignal(float)  # 0..1 over all maps
-    done = QtCore.pyqtSignal(object)  # list of BasinsResult
-    failed = QtCore.pyqtSignal(str)
-    cancelled = QtCore.pyqtSignal()
 
     def __init__(self, surface, optimizers, resolution=128, steps=300, bounds=None, seed=0,
                  parent=None):
@@ -30,61 +30,33 @@ class BasinsWorker(QtCore.QThread):
         self.surface = surface
         self.optimizers = list(optimizers)
         self.resolution, self.steps, self.bounds, self.seed = resolution, steps, bounds, seed
-        self._cancel = threading.Event()
 
-    def cancel(self):
-        self._cancel.set()
-
-    def run(self):
-        results = []
+    def compute(self):
         n = len(self.optimizers)
-        try:
-            for k, opt in enumerate(self.optimizers):
-                results.append(basins(
-                    self.surface, opt, resolution=self.resolution, steps=self.steps,
-                    bounds=self.bounds, seed=self.seed, fast=True,
-                    progress=lambda f, k=k: self.progress.emit((k + f) / n),
-                    cancel=self._cancel.is_set))
-        except Cancelled:
-            self.cancelled.emit()
-            return
-        except Exception as e:  # shown in the panel; the app goes on
-            self.failed.emit(str(e))
-            return
-        self.done.emit(results)
+        return [basins(self.surface, opt, resolution=self.resolution, steps=self.steps,
+                       bounds=self.bounds, seed=self.seed, fast=True,
+                       progress=lambda f, k=k: self.progress.emit((k + f) / n),
+                       cancel=self.is_cancelled)
+                for k, opt in enumerate(self.optimizers)]
 
 
-class SweepWorker(QtCore.QThread):
-    """Runs one le.sweep; cancel() stops it before its next cell (optimizer x learning rate)."""
+class SweepWorker(CancellableWorker):
+    """Runs one le.sweep; cancel() stops it before its next cell (optimizer x learning rate).
+    done: the SweepResult."""
 
     progress = QtCore.pyqtSignal(float)  # 0..1 over the cells
-    done = QtCore.pyqtSignal(object)  # SweepResult
-    failed = QtCore.pyqtSignal(str)
-    cancelled = QtCore.pyqtSignal()
 
     def __init__(self, surface, optimizers, lrs, starts, steps, seeds=1, parent=None):
         super().__init__(parent)
         self.args = (surface, list(optimizers), list(lrs), np.asarray(starts), int(steps))
         self.seeds = int(seeds)
-        self._cancel = threading.Event()
 
-    def cancel(self):
-        self._cancel.set()
-
-    def run(self):
-        try:
-            result = le.sweep(*self.args, seeds=self.seeds, progress=self.progress.emit,
-                              cancel=self._cancel.is_set)
-        except Cancelled:
-            self.cancelled.emit()
-            return
-        except Exception as e:  # shown in the panel; the app goes on
-            self.failed.emit(str(e))
-            return
-        if self._cancel.is_set():
-            self.cancelled.emit()  # cancelled during the last cell: its result is not wanted
-            return
-        self.done.emit(result)
+    def compute(self):
+        result = le.sweep(*self.args, seeds=self.seeds, progress=self.progress.emit,
+                          cancel=self.is_cancelled)
+        if self.is_cancelled():
+            raise Cancelled  # cancelled during the last cell: its result is not wanted
+        return result
 
 
 class CallWorker(QtCore.QThread):

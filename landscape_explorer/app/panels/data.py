@@ -12,19 +12,19 @@ computed in a worker thread with a progress bar and Cancel; the window never wai
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
-from landscape_explorer.core.cancel import Cancelled
+from landscape_explorer.core.cancel import check_cancel
 from landscape_explorer.core.data_surfaces import MODELS, DataSurface, data_surface
 from landscape_explorer.core.datasets import dataset, dataset_names
 from landscape_explorer.core.nn_slice import MAX_DEPTH, SliceSurface, grid_minima, nn_slice, \
     nonconvexity
 
-from .widgets import IntSpinBox, SciSpinBox
+from ..threads import CancellableWorker
+from .widgets import IntSpinBox, SciSpinBox, start_cancel_row
 
 NN_SLICE = "nn_slice"  # the surface picker's "Network slice…" entry: the name slices carry
 MAX_ROWS = 2000  # data rows the panel offers: every step's gradient is a pass over all of them
@@ -95,27 +95,20 @@ def grid_cached(surface, bounds, resolution: int):
     return dataclasses.replace(surface, f_value=f_value)
 
 
-class SliceWorker(QtCore.QThread):
+class SliceWorker(CancellableWorker):
     """Trains each network of ``specs`` and computes its slice (and the slice's numbers) off the
-    UI thread. ``cancel()`` stops it at the next training chunk or between stages."""
+    UI thread. ``cancel()`` stops it at the next training chunk or between stages.
+    done: [(SliceSurface, {"nonconvexity": .., "minima": ..}), ..]."""
 
     progress = QtCore.pyqtSignal(float, str)  # fraction of the whole job, what it is doing
-    done = QtCore.pyqtSignal(object)  # [(SliceSurface, {"nonconvexity": .., "minima": ..}), ..]
-    failed = QtCore.pyqtSignal(str)
-    cancelled = QtCore.pyqtSignal()
 
     def __init__(self, specs, resolution: int):
         super().__init__()
         self.specs = [dict(s) for s in specs]
         self.resolution = int(resolution)
-        self._cancel = threading.Event()
-
-    def cancel(self):
-        self._cancel.set()
 
     def _check(self):
-        if self._cancel.is_set():
-            raise Cancelled("cancelled")
+        check_cancel(self.is_cancelled, "network slice")
 
     def build(self, s: dict, k: int):
         m = len(self.specs)
@@ -128,7 +121,7 @@ class SliceWorker(QtCore.QThread):
         surf = nn_slice(data, hidden=(s["width"],), depth=s["depth"],
                         activation=s["activation"], skip=s["skip"],
                         directions=s["directions"], seed=s["seed"], epochs=s["epochs"],
-                        progress=lambda f: say(0.3 * f, "training"), cancel=self._cancel.is_set)
+                        progress=lambda f: say(0.3 * f, "training"), cancel=self.is_cancelled)
         self._check()
         say(0.3, "computing the slice")
         surf = grid_cached(surf, surf.bounds, self.resolution)
@@ -140,18 +133,14 @@ class SliceWorker(QtCore.QThread):
         numbers["minima"] = grid_minima(surf)
         return surf, numbers
 
-    def run(self):
-        try:
-            results = [self.build(s, k) for k, s in enumerate(self.specs)]
-            self._check()
-        except Cancelled:
-            self.cancelled.emit()
-            return
-        except Exception as e:  # shown in the panel; the app goes on
-            self.failed.emit(str(e).splitlines()[0] if str(e) else type(e).__name__)
-            return
+    def compute(self):
+        results = [self.build(s, k) for k, s in enumerate(self.specs)]
+        self._check()
         self.progress.emit(1.0, "done")
-        self.done.emit(results)
+        return results
+
+    def failure_text(self, e: Exception) -> str:
+        return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
 def slice_numbers_text(numbers: dict) -> str:
@@ -336,14 +325,8 @@ class DataPanel(QtWidgets.QWidget):
         r4.addWidget(QtWidgets.QLabel("epochs"))
         r4.addWidget(self.epochs_spin)
         nf.addRow(r4)
-        r5 = QtWidgets.QHBoxLayout()
-        self.build_button = QtWidgets.QPushButton("Train and slice")
-        self.build_button.clicked.connect(self.build_slice)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_slice)
-        r5.addWidget(self.build_button, 1)
-        r5.addWidget(self.cancel_button)
+        r5, self.build_button, self.cancel_button = start_cancel_row(
+            "Train and slice", self.build_slice, self.cancel_slice, start_stretch=1)
         nf.addRow(r5)
         self.progress_bar = QtWidgets.QProgressBar()
         self.progress_bar.setRange(0, 1000)

@@ -164,6 +164,21 @@ def refusal_label(fields: dict) -> QtWidgets.QLabel:
     return label
 
 
+def start_cancel_row(start_text: str, on_start, on_cancel, cancel_text: str = "Cancel",
+                     start_stretch: int = 0):
+    """A button that starts a job beside one that stops it, disabled until a job runs (the
+    caller enables it while one does): (the row's layout, start button, cancel button)."""
+    row = QtWidgets.QHBoxLayout()
+    start = QtWidgets.QPushButton(start_text)
+    start.clicked.connect(on_start)
+    cancel = QtWidgets.QPushButton(cancel_text)
+    cancel.setEnabled(False)
+    cancel.clicked.connect(on_cancel)
+    row.addWidget(start, start_stretch)
+    row.addWidget(cancel)
+    return row, start, cancel
+
+
 class FloatSlider(QtWidgets.QSlider):
     """A horizontal slider over [lo, hi], on a log or a linear scale; ``floatChanged`` carries
     the value."""
