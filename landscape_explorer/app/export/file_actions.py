@@ -20,6 +20,7 @@ from landscape_explorer.core.scenario import (
 from . import render
 from .dialog import ExportDialog, last_dir, remember_dir, remember_options, remembered_options
 from .from_window import KINDS, run_export, views3d, window_scenario
+from .progress import cancellable_progress
 from ..scenario_io import advance_to, apply_scenario, camera_dict
 
 log = logging.getLogger(__name__)
@@ -191,17 +192,10 @@ class FileActions(QtCore.QObject):
         w = self.window
         was_playing = w.model.playing
         w.model.set_playing(False)  # the frames replay the runs; the live ones wait
-        prog = QtWidgets.QProgressDialog("Exporting…", "Cancel", 0, 100, w)
-        prog.setWindowTitle("Export")
-        prog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-        prog.setMinimumDuration(300)
-
-        def progress(done, total):
-            prog.setMaximum(max(total, 1))
-            prog.setValue(done)
-            prog.setLabelText(f"Exporting {os.path.basename(opts['path'])}: {done} of {total}")
-            QtWidgets.QApplication.processEvents()
-            return not prog.wasCanceled()
+        name = os.path.basename(opts["path"])
+        prog, progress = cancellable_progress(
+            w, "Export", "Exporting…",
+            label=lambda done, total: f"Exporting {name}: {done} of {total}")
 
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:

@@ -39,6 +39,7 @@ from landscape_explorer.core.lessons import (
 )
 
 from ..export import handout, render
+from ..export.progress import cancellable_progress
 from ..live_verdicts import live_verdicts_for
 
 POLL_MS = 50  # while the lesson's own simulation runs in its thread
@@ -344,17 +345,8 @@ class LessonPanel(QtWidgets.QWidget):
 
     def _write_handout(self, lesson, path, material):
         self._set_export_status(f"Rendering the pictures of {os.path.basename(path)}…")
-        prog = QtWidgets.QProgressDialog("Rendering the handout's pictures…", "Cancel", 0, 100,
-                                         self)
-        prog.setWindowTitle("Export handout")
-        prog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-        prog.setMinimumDuration(300)
-
-        def progress(done, total):
-            prog.setMaximum(max(total, 1))
-            prog.setValue(done)
-            QtWidgets.QApplication.processEvents()
-            return not prog.wasCanceled()
+        prog, progress = cancellable_progress(self, "Export handout",
+                                              "Rendering the handout's pictures…")
 
         try:
             handout.write_handout(lesson, path, progress=progress, material=material)
