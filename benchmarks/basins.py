@@ -20,19 +20,11 @@ import time
 import numpy as np
 
 import landscape_explorer as le
+from timing import best_of
 from landscape_explorer.core.basins import basins
 from landscape_explorer.core import fused
 from landscape_explorer.core.critical import PointLocator, critical_points
 from landscape_explorer.core.simulate import Engine
-def best_of(repeat, fn):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resolution", type=int, default=256)

@@ -23,17 +23,9 @@ import time
 import numpy as np
 
 import landscape_explorer as le
+from timing import best_of
 
 TYPED = "sin(3*x) + 0.5*x**2 + y**2"
-
-
-def best_of(repeat, fn):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main():

@@ -18,24 +18,15 @@ the cluster too, with its figure and overhead against the in-process core.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import landscape_explorer as le
+from timing import best_of
 from landscape_explorer.core.sweep import sweep_starts
 
 SURFACE = "rastrigin"
 OPTIMIZERS = ("adam", "sgd(momentum=0.9)")
-
-
-def best_of(repeat, fn):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main(argv=None):
