@@ -39,3 +39,21 @@ def color_pixels(bgra: np.ndarray, color: str, tol: int = 6) -> np.ndarray:
     r, g, b = (int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
     px = bgra[..., :3].astype(int)
     return (abs(px[..., 2] - r) <= tol) & (abs(px[..., 1] - g) <= tol) & (abs(px[..., 0] - b) <= tol)
+
+
+def active_control_panel(qtbot, model, width: int, height: int):
+    """A ControlPanel of ``model`` with its own RunEngine (kept as ``engine_ref``), shown at
+    width x height and made the active window: keyboard focus, so typing, needs that."""
+    from landscape_explorer.app.panels.controls import ControlPanel
+    from landscape_explorer.app.runs import RunEngine
+
+    engine = RunEngine(model)
+    p = ControlPanel(model, engine)
+    p.engine_ref = engine
+    qtbot.addWidget(p)
+    p.resize(width, height)
+    p.show()
+    qtbot.waitExposed(p)
+    with qtbot.waitActive(p):
+        p.activateWindow()
+    return p

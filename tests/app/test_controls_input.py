@@ -7,11 +7,10 @@ import pytest
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from landscape_explorer.app.model import AppModel
-from landscape_explorer.app.panels.controls import ControlPanel, HyperParamField, hyperparam_kind
-from landscape_explorer.app.runs import RunEngine
+from landscape_explorer.app.panels.controls import HyperParamField, hyperparam_kind
 from landscape_explorer.core.optimizers import HyperParam, optimizer_def
 
-from app_helpers import bowl_state, scenario_dict
+from app_helpers import active_control_panel, bowl_state, scenario_dict
 
 EDITABLE = (QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox, QtWidgets.QAbstractSlider)
 
@@ -23,16 +22,8 @@ def model():
 
 @pytest.fixture
 def panel(qtbot, model):
-    engine = RunEngine(model)
-    p = ControlPanel(model, engine)
-    p.engine_ref = engine
-    qtbot.addWidget(p)
-    p.resize(360, 420)  # smaller than its content: the panel scrolls
-    p.show()
-    qtbot.waitExposed(p)
-    with qtbot.waitActive(p):  # keyboard focus needs the active window
-        p.activateWindow()
-    return p
+    # Smaller than its content: the panel scrolls.
+    return active_control_panel(qtbot, model, 360, 420)
 
 
 def _value(w):

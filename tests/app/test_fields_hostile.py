@@ -10,11 +10,10 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 
 from landscape_explorer.app.model import AppModel
-from landscape_explorer.app.panels.controls import CUSTOM, ControlPanel
+from landscape_explorer.app.panels.controls import CUSTOM
 from landscape_explorer.app.panels.widgets import IntSpinBox, SciSpinBox
-from landscape_explorer.app.runs import RunEngine
 
-from app_helpers import bowl_state, scenario_dict
+from app_helpers import active_control_panel, bowl_state, scenario_dict
 
 HOSTILE_FLOAT = ["1e400", "-1e400", "1" * 400, "", "1e", "-"]
 # An integer field takes no letter or point at all (its keys are ignored): these can be typed.
@@ -28,16 +27,7 @@ def model():
 
 @pytest.fixture
 def panel(qtbot, model):
-    engine = RunEngine(model)
-    p = ControlPanel(model, engine)
-    p.engine_ref = engine
-    qtbot.addWidget(p)
-    p.resize(380, 900)
-    p.show()
-    qtbot.waitExposed(p)
-    with qtbot.waitActive(p):
-        p.activateWindow()
-    return p
+    return active_control_panel(qtbot, model, 380, 900)
 
 
 def type_into(qtbot, sp, text):
