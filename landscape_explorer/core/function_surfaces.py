@@ -15,7 +15,6 @@ Python callables are not compiled by numba: such a surface always runs on the nu
 """
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
