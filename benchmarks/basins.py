@@ -33,7 +33,7 @@ def main():
     ap.add_argument("--optimizer", default="adam(lr=0.05)")
     ap.add_argument("--surface", default="rastrigin")
     args = ap.parse_args()
-    from landscape_explorer.cli import parse_optimizer
+    from landscape_explorer.cli.common import parse_optimizer
 
     opt = parse_optimizer(args.optimizer)
     surf = le.surface(args.surface)
