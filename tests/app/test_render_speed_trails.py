@@ -121,3 +121,43 @@ def test_pictures_reuse_the_mesh_layer_until_the_scene_changes(window):
     # Drawn over the layer, the same as drawn whole.
     tiles = view.renderToArray((400, 250))
     assert (np.abs(d.astype(int) - tiles.astype(int)).max(axis=-1) > 8).mean() < 0.002
+
+
+def distance_to_polyline(points, line):
+    """Each point's distance to the nearest segment of polyline ``line`` (both (n, 2))."""
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    L2 = np.maximum((ab ** 2).sum(axis=1), 1e-300)
+    t = np.clip(((points[:, None, :] - a[None]) * ab[None]).sum(axis=2) / L2[None], 0, 1)
+    near = a[None] + t[..., None] * ab[None]
+    return np.sqrt(((points[:, None, :] - near) ** 2).sum(axis=2)).min(axis=1)
+
+
+def test_a_crawling_trail_is_thinned_to_what_can_be_seen(window):
+    """A run of 3,000 steps a hundredth of a grid cell long each (a crawl, or a run that has
+    settled) is drawn with about one vertex per quarter cell, its first and last point kept,
+    and every step it took lies within a quarter cell of the line drawn."""
+    geo = window.view3d.geometry_
+    (x0, x1), (y0, y1) = geo.bounds
+    t = np.linspace(0, 1, 3000)
+    path = np.column_stack([x0 + (x1 - x0) * (0.3 + 0.3 * t),
+                            y0 + (y1 - y0) * (0.5 + 0.05 * np.sin(12 * t))])
+    pts = geo.trail_points(path, TRAIL_CAPACITY)
+    length = np.hypot(*np.diff(path, axis=0).T).sum()
+    assert len(pts) <= length / (0.25 * geo.cell) + 2
+    assert len(pts) < len(path) / 4
+    np.testing.assert_array_equal(pts[0, :2], path[0].astype(np.float32))
+    np.testing.assert_array_equal(pts[-1, :2], path[-1].astype(np.float32))
+    assert distance_to_polyline(path, pts[:, :2].astype(np.float64)).max() <= 0.25 * geo.cell + 1e-6
+
+
+def test_long_steps_keep_every_point(window):
+    """Steps longer than a quarter cell (an oscillating or diverging run) lose nothing."""
+    geo = window.view3d.geometry_
+    (x0, x1), (y0, y1) = geo.bounds
+    xs = np.linspace(x0, x1, 40)
+    path = np.column_stack([xs, np.where(np.arange(40) % 2, y0 + 0.4 * (y1 - y0),
+                                         y0 + 0.6 * (y1 - y0))])
+    pts = geo.trail_points(path, TRAIL_CAPACITY)
+    kept = {tuple(p) for p in np.round(pts[:, :2].astype(np.float64), 4)}
+    assert all(tuple(p) in kept for p in np.round(path.astype(np.float32).astype(np.float64), 4))
