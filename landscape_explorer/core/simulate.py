@@ -60,9 +60,11 @@ CONVERGED_DIST_REL = 1e-3
 # Steps run in one piece: learning rates, scalar tables and recording plans are made per chunk,
 # so the memory of a run does not grow with its length.
 RUN_CHUNK = 65_536
-# Below this many particle-steps a compile (about a second, once per surface x optimizer and
-# process) costs more than it saves.
-FUSED_MIN_WORK = 2_000_000
+# Below this many particle-steps in one call the numpy engine is as quick as the fused loop's
+# call overhead. Nobody waits for the compile (it runs in the background while the numpy
+# engine steps), so work just above this (a sweep cell of 1,000 starts x 500 steps, a
+# 100,000-particle cloud stepped one step per frame) takes the fused loop as soon as it exists.
+FUSED_MIN_WORK = 100_000
 
 STATUSES = ("converged", "moving", "diverged")
 
@@ -420,8 +422,31 @@ class Stepper:
         self._stride *= 2
 
     def _refresh(self) -> None:
-        self.status, self.grad_norms = self._eng.status()
-        self.losses = _finite_loss(self.surface, self._eng.p)
+        # The read-outs are computed when first read after a step, not by every step: a
+        # 100,000-particle cloud stepped each frame read none of them, and paid more for them
+        # (a gradient, a Hessian where still, a string per particle) than for the step.
+        self._status = self._losses = None
+
+    @property
+    def status(self) -> np.ndarray:
+        """('converged' | 'moving' | 'diverged') per particle, now."""
+        if self._status is None:
+            self._status = self._eng.status()
+        return self._status[0]
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        """(N,) the full-batch gradient's norm per particle, now (finite)."""
+        if self._status is None:
+            self._status = self._eng.status()
+        return self._status[1]
+
+    @property
+    def losses(self) -> np.ndarray:
+        """(N,) the full-batch loss per particle, now (finite)."""
+        if self._losses is None:
+            self._losses = _finite_loss(self.surface, self._eng.p)
+        return self._losses
 
     # -- state -----------------------------------------------------------------------------------
     @property
