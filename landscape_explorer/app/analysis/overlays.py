@@ -24,6 +24,8 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from landscape_explorer.core.basins import BasinsResult
 from landscape_explorer.core.critical import CriticalPoint
 
+from ..views.point_cloud import PointCloudItem
+
 KIND_STYLE = {
     # kind: (color, 2D symbol, label)
     "global_min": ("#00E676", "star", "global minimum"),
@@ -328,8 +330,7 @@ class CloudOverlay:
         self._lifted: list = []
         self._trail_colors = (None, None)  # ((k, m, color), (k-1)*m*2 x 4 colors)
         # A dark rim keeps particles visible over a basins map of similar colors.
-        self.scatter2d = pg.ScatterPlotItem(size=4, pen=pg.mkPen(17, 17, 17, 200, width=0.6),
-                                            brush=pg.mkBrush(color), symbol="o")
+        self.scatter2d = PointCloudItem(size=4, color=color, rim=(17, 17, 17, 200), rim_px=0.6)
         self.scatter2d.setZValue(30)
         view2d.addItem(self.scatter2d)
         self.points3d = self.trails3d = None
@@ -347,7 +348,7 @@ class CloudOverlay:
 
     def set_color(self, color: str):
         self.color = color
-        self.scatter2d.setBrush(pg.mkBrush(color))
+        self.scatter2d.set_color(color)
 
     def clear(self):
         self._frames = []
