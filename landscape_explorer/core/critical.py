@@ -451,13 +451,26 @@ def check_resolvable(surface: Surface | str, bounds: Any = None) -> None:
                               f"what the critical-point search can resolve: {problem}")
 
 
+_RESOLUTION_CACHE: dict = {}
+
+
 def resolution_problem(surface: Surface | str, bounds: Any = None) -> str | None:
     """Why ``critical_points(surface, bounds)`` cannot be trusted on these bounds, in one
     sentence, or None where it can: bounds too narrow for float64, a surface that overflows
     float64 inside them, or critical points closer together than the search's scale (bounds
-    far wider than the surface's features). Verdicts and basin maps lean on the same search."""
+    far wider than the surface's features). Verdicts and basin maps lean on the same search.
+    The answer is kept per (surface, bounds), as the critical points are: every verdict asks
+    (a sweep: once per cell), and on a surface with hundreds of critical points the pairwise
+    distances took longer than classifying a thousand end points."""
     surf = get_surface(surface)
     b = resolve_bounds(surf, bounds)
+    key = (surf, b)
+    if key not in _RESOLUTION_CACHE:
+        _RESOLUTION_CACHE[key] = _resolution_problem(surf, b)
+    return _RESOLUTION_CACHE[key]
+
+
+def _resolution_problem(surf: Surface, b: tuple) -> str | None:
     (x0, x1), (y0, y1) = b
     for axis, lo, hi in (("x", x0, x1), ("y", y0, y1)):
         big = max(abs(lo), abs(hi), np.finfo(float).tiny)
