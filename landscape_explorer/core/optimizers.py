@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NamedTuple
 
@@ -190,7 +191,10 @@ class Optimizer:
     def scalar_table(self, start: int, count: int) -> np.ndarray:
         """(count, S) float64: the scalars of steps start+1 .. start+count, one row per step."""
         lrs = self.lrs(start, count)
-        rows = [self.scalars(start + j + 1, lrs[j]) for j in range(count)]
+        # scalars() row by row, under one errstate (entering it per row cost as much as the row)
+        with np.errstate(all="ignore"):
+            rows = [self.defn.scalars(start + j + 1, lrs[j], self.hyperparams)
+                    for j in range(count)]
         width = len(self.scalars(start + 1, self.lr)) if not rows else len(rows[0])
         return np.array(rows, dtype=np.float64).reshape(count, width)
 
@@ -432,11 +436,23 @@ def fma_emulated(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Any:
 
 _fma = fma_emulated  # kernels call this name; prepare_numba() swaps in the compiled ufunc
 _NUMBA_FMA = None
+_NUMBA_FMA_LOCK = threading.Lock()
 
 
 def prepare_numba() -> Callable[..., Any]:
     """Make the kernels compilable by numba (imports numba). Optimizer.kernel calls this itself
     whenever numba is already loaded; call it before ``numba.njit(defn.kernel)`` otherwise."""
+    global _fma
+    if _NUMBA_FMA is not None:
+        _fma = _NUMBA_FMA
+        return _NUMBA_FMA
+    # The app warms this up in a background thread while the window opens; a caller that
+    # comes meanwhile waits for that compile instead of compiling a second one.
+    with _NUMBA_FMA_LOCK:
+        return _compile_numba_fma()
+
+
+def _compile_numba_fma() -> Callable[..., Any]:
     global _fma, _NUMBA_FMA
     if _NUMBA_FMA is not None:
         _fma = _NUMBA_FMA
