@@ -398,7 +398,7 @@ class RunEngine(QtCore.QObject):
                 lag_cap = self._max_reachable() + max(1.0, m.speed * 0.25)
                 self._target = min(self._target + m.speed * dt, lag_cap, float(m.max_steps))
         before = {id(r): [st.step for st in r.steppers()] for r in self._active_runs()}
-        self._advance_all(STEP_BUDGET_S)
+        self._advance_all(STEP_BUDGET_S, wait_for_compiler=False)
         moved = any([st.step for st in r.steppers()] != before.get(id(r))
                     for r in self._active_runs())
         self._pending_draw |= moved
@@ -413,11 +413,16 @@ class RunEngine(QtCore.QObject):
         if not m.playing and caught_up and not self._pending_draw:
             self.timer.stop()
 
-    def _advance_all(self, budget: float):
+    def _advance_all(self, budget: float, wait_for_compiler: bool = True):
+        """Step the runs toward the target for about ``budget`` seconds. The playing timer
+        passes wait_for_compiler=False: a run whose surface gradient numba is still compiling
+        in the background (a newly typed formula) waits at its step, and the window keeps
+        drawing, until it is ready (the timer keeps polling). Step and run_until_done wait."""
         t_end = time.perf_counter() + budget
         target = min(int(self._target), self.model.max_steps)
         while True:
-            behind = [r for r in self._active_runs() if self._behind(r, target)]
+            behind = [r for r in self._active_runs() if self._behind(r, target)
+                      and (wait_for_compiler or all(st.ready() for st in r.steppers()))]
             if not behind:
                 return
             left = t_end - time.perf_counter()

@@ -277,9 +277,34 @@ def gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:
     loop computes it; None if numba is not available or cannot compile the formula."""
     if not available():
         return None
+    build = _GRADIENT_BUILDS.get(f_grad)
+    if build is not None and f_grad not in _GRADIENTS:
+        build.join()  # compiling in the background already (gradient_ready): not twice
     if f_grad not in _GRADIENTS:
         _GRADIENTS[f_grad] = _compiled_gradient(f_grad)
     return _GRADIENTS[f_grad]
+
+
+_GRADIENT_BUILDS: dict = {}
+
+
+def gradient_ready(f_grad: Callable) -> bool:
+    """Whether ``gradient(f_grad)`` returns at once (compiled, or nothing to compile). If not,
+    its compilation is started in a background thread, once, and this says False until it is
+    done: the app's live runs wait for it without freezing the window (a typed formula's
+    first compile takes about half a second). LANDSCAPE_EXPLORER_WAIT_FOR_COMPILER: True."""
+    if f_grad in _GRADIENTS or not available() or \
+            os.environ.get("LANDSCAPE_EXPLORER_WAIT_FOR_COMPILER"):
+        return True
+    with _BUILD_LOCK:
+        if f_grad not in _GRADIENT_BUILDS:
+            def build():
+                _GRADIENTS[f_grad] = _compiled_gradient(f_grad)
+
+            _GRADIENT_BUILDS[f_grad] = t = threading.Thread(
+                target=build, name="landscape-explorer gradient compile", daemon=True)
+            t.start()
+    return f_grad in _GRADIENTS
 
 
 def _compiled_gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:

@@ -148,14 +148,12 @@ class Engine:
             self.active &= ~self.left_domain
         self.last_update = np.zeros_like(self.p)
         self.rng = np.random.default_rng(seed)
-        compiled = fused.gradient(surface.f_grad) if surface.compilable else None
-        # The fused engine's gradient, so that the two engines agree bit for bit; numpy's own
-        # where numba is not there or cannot compile the surface (a Python callable, a network
-        # slice): then there is no fused engine to agree with.
-        self.fusable = compiled is not None
-        self.grad: Callable[[np.ndarray], np.ndarray] = \
-            compiled if compiled is not None else surface.grad
-        self.ctx = SimpleNamespace(value=surface.value, grad=self.grad, rng=self.rng)
+        # The gradient is taken when the first step needs it (see ``grad``), not here: a
+        # typed surface's first compile takes about half a second, and the app builds its
+        # runs' engines as soon as the surface changes, before it has drawn the new mesh.
+        self._grad: Callable[[np.ndarray], np.ndarray] | None = None
+        self._fusable = False
+        self.ctx = SimpleNamespace(value=surface.value, grad=None, rng=self.rng)
         # --- minibatches (minibatch.py): batch_size is checked by the caller. A batch of all
         # n rows is the full dataset, and the full gradient computes it: the same code, so
         # batch_size = n is full-batch descent to the bit on either engine.
@@ -163,6 +161,31 @@ class Engine:
         if batch_size is not None and batch_size < surface.dataset.n:  # type: ignore[attr-defined]
             self.batches = Minibatches(surface.dataset.n, batch_size,  # type: ignore[attr-defined]
                                        len(self.p), seed)
+
+    @property
+    def grad(self) -> Callable[[np.ndarray], np.ndarray]:
+        """The gradient both engines step with: the fused engine's compiled formula, so that
+        the two agree bit for bit; numpy's own where numba is not there or cannot compile the
+        surface (a Python callable, a network slice): then there is no fused engine to agree
+        with. Compiled (or loaded from the disk cache) on first use."""
+        if self._grad is None:
+            compiled = fused.gradient(self.surface.f_grad) if self.surface.compilable else None
+            self._fusable = compiled is not None
+            self._grad = compiled if compiled is not None else self.surface.grad
+            self.ctx.grad = self._grad
+        return self._grad
+
+    def gradient_ready(self) -> bool:
+        """Whether the first step can start without waiting for numba to compile the surface's
+        gradient; if not, that compile is started in the background (fused.gradient_ready)."""
+        return self._grad is not None or not self.surface.compilable or \
+            fused.gradient_ready(self.surface.f_grad)
+
+    @property
+    def fusable(self) -> bool:
+        """Whether the fused engine can step this surface (numba compiled its gradient)."""
+        self.grad  # noqa: B018  (resolves it)
+        return self._fusable
 
     def set_optimizer(self, opt: Optimizer) -> None:
         """Step with ``opt`` from now on; the state is kept if it is the same kind."""
@@ -385,6 +408,12 @@ class Stepper:
         self._h_len = 1
         self._stride = 1
         self._refresh()
+
+    def ready(self) -> bool:
+        """Whether ``advance`` can start at once, without waiting for numba to compile the
+        surface's gradient (a typed formula's first compile takes about half a second); if not,
+        the compile is started in the background. A live view polls this rather than freeze."""
+        return self._eng.gradient_ready()
 
     def set_optimizer(self, optimizer: Optimizer) -> None:
         """Applies from the next step; optimizer state is kept when the kind is the same."""
