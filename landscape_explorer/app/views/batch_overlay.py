@@ -13,6 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
+from .contours import ContourItem
 from .lifetime import Subscriptions
 
 BATCH_COLOR = (255, 150, 40)
@@ -54,7 +55,7 @@ class BatchOverlay(QtCore.QObject):
         self.run_id: int | None = None
         self.values: np.ndarray | None = None  # its loss on the grid
         self._key = None
-        self.curves: list[pg.IsocurveItem] = []
+        self.curves: list[ContourItem] = []
         self.label = pg.TextItem(anchor=(0, 0), color=(235, 235, 235),
                                  fill=pg.mkBrush(20, 20, 24, 200))
         self.label.setZValue(20)
@@ -119,11 +120,11 @@ class BatchOverlay(QtCore.QObject):
         levels = np.linspace(0.0, 1.0, N_LEVELS + 2)[1:-1]
         if not self.curves:
             for _ in levels:
-                c = pg.IsocurveItem(pen=pg.mkPen(BATCH_COLOR + (210,), width=1.2))
+                c = ContourItem(pen=pg.mkPen(BATCH_COLOR + (210,), width=1.2))
                 c.setZValue(5)
                 self.view.addItem(c, ignoreBounds=True)
                 self.curves.append(c)
-        # Isocurves trace in sample units: map them onto the plane.
+        # Contours are in sample units (sample (i, j) at (i, j)): map them onto the plane.
         tr = QtGui.QTransform()
         tr.translate(x0, y0)
         tr.scale((x1 - x0) / (len(xs) - 1), (y1 - y0) / (len(ys) - 1))

@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
+from .contours import ContourItem
 from .geometry import Geometry, global_minima_in, path_to_exit
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, colormap
@@ -41,7 +42,7 @@ class SurfaceView2D(pg.PlotWidget):
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setZValue(-10)
         self.addItem(self.image)
-        self._contours: list[pg.IsocurveItem] = []
+        self._contours: list[ContourItem] = []
         self._paths: dict[int, tuple] = {}
         self._drawn: dict[int, tuple] = {}
         self.start_target = pg.TargetItem(pos=model.start, size=START_PX, movable=True,
@@ -96,18 +97,21 @@ class SurfaceView2D(pg.PlotWidget):
         self.image.setRect(QtCore.QRectF(x0 - hx, y0 - hy, x1 - x0 + 2 * hx, y1 - y0 + 2 * hy))
         # The contour items are made once and fed new data: dropping an item that is still in
         # the scene (as a child of the image) would leave Qt a dangling pointer.
-        # Contours are traced on every k-th sample (pyqtgraph traces them in Python) and scaled
-        # back up to image pixels: at most ~90 samples a side look the same and cost a quarter.
+        # Contours are traced on every k-th sample and scaled back up to image pixels (sample
+        # k*i is the center of pixel k*i): at most ~90 samples a side look the same.
         levels = np.linspace(0.0, 1.0, N_CONTOURS + 2)[1:-1]
         k = max(1, -(-len(geo.xs) // CONTOUR_SAMPLES))
         coarse = geo.t_grid[::k, ::k]
         if not self._contours:
             for level in levels:
-                c = pg.IsocurveItem(level=float(level), pen=pg.mkPen((255, 255, 255, 70), width=1))
+                c = ContourItem(level=float(level), pen=pg.mkPen((255, 255, 255, 70), width=1))
                 c.setParentItem(self.image)
                 self._contours.append(c)
+        to_pixels = QtGui.QTransform()
+        to_pixels.translate(0.5, 0.5)
+        to_pixels.scale(k, k)
         for c, level in zip(self._contours, levels):
-            c.setTransform(QtGui.QTransform.fromScale(k, k))
+            c.setTransform(to_pixels)
             c.setData(coarse, float(level))
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         minima = global_minima_in(m.surface, geo.bounds)
