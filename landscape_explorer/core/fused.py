@@ -307,6 +307,15 @@ def gradient_ready(f_grad: Callable) -> bool:
     return f_grad in _GRADIENTS
 
 
+def wait_gradient_ready(f_grad: Callable, timeout: float | None = None) -> bool:
+    """Wait for a background gradient compile started by ``gradient_ready`` (tests,
+    benchmarks); True if it is done."""
+    build = _GRADIENT_BUILDS.get(f_grad)
+    if build is not None:
+        build.join(timeout)
+    return gradient_ready(f_grad)
+
+
 def _compiled_gradient(f_grad: Callable) -> Callable[[np.ndarray], np.ndarray] | None:
     try:
         kernel = _build(_GRAD_TEMPLATE, "gradients", f_grad, None, None)

@@ -171,3 +171,24 @@ def test_recent_formulas_are_remembered_most_recent_first_and_capped_at_ten(
     # The menu offers them.
     ed.recent_menu.aboutToShow.emit()
     assert [a.text() for a in ed.recent_menu.actions()] == again
+
+
+def test_a_new_formula_plays_without_freezing_for_the_compiler(window, qtbot, monkeypatch):
+    """Typing a formula never seen before: the runs are rebuilt at once (nothing compiled on the
+    UI thread), a timer tick while numba compiles the gradient in the background leaves them
+    at their step instead of waiting, and they move once it is ready."""
+    from landscape_explorer.core import fused
+
+    if not fused.available():
+        pytest.skip("numba is not installed: nothing is compiled")
+    monkeypatch.delenv("LANDSCAPE_EXPLORER_WAIT_FOR_COMPILER", raising=False)
+    m, engine = window.model, window.engine
+    m.set_surface("sin(3*x) + 0.5*x**2 + 0.5*y**2 + 0.000321*x*y")
+    rid = engine.run_ids()[0]
+    st = engine.stepper(rid)
+    assert st.step == 0 and not st.ready()  # the compile has only just started
+    m.set_playing(True)
+    engine.tick()  # returns without waiting for it
+    assert st.step == 0
+    qtbot.waitUntil(lambda: engine.stepper(rid).step > 0, timeout=120_000)
+    m.set_playing(False)

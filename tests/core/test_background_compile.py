@@ -103,3 +103,26 @@ def test_with_an_empty_compile_cache_the_run_starts_at_once_on_numpy(tmp_path):
     assert int(first) < 3000  # the run did not wait for the compiler before its first step
     assert int(after) == 3000  # once ready, the whole run is the fused loop's
     assert same_first == "True" and same_fused == "True"
+
+
+def test_a_new_formulas_gradient_compiles_in_the_background(monkeypatch):
+    """A Stepper on a typed formula is built without compiling anything; ``ready`` starts the
+    gradient's compile in a background thread and says False until it is done, then the run
+    steps exactly as one that waited for the compiler."""
+    monkeypatch.delenv("LANDSCAPE_EXPLORER_WAIT_FOR_COMPILER", raising=False)
+    # A formula no other test types: its gradient has never been compiled in this process.
+    text = "sin(3*x) + 0.5*x**2 + 0.5*y**2 + 0.000123*x*y"
+    surf = le.surface(text)
+    st = le.Stepper(surf, le.optimizer("adam", lr=0.05), [[-2.0, 1.0]])
+    assert st.status[0] == "moving" and st.step == 0  # read-outs need no compiled gradient
+    if not fused.available():
+        assert st.ready()
+        return
+    first = st.ready()
+    assert not first  # compiling now, in another thread
+    assert fused.wait_gradient_ready(surf.f_grad, timeout=120)
+    assert st.ready()
+    st.advance(25)
+    monkeypatch.setenv("LANDSCAPE_EXPLORER_WAIT_FOR_COMPILER", "1")
+    ref = le.simulate(surf, le.optimizer("adam", lr=0.05), [[-2.0, 1.0]], steps=25)
+    np.testing.assert_array_equal(st.positions, ref.final)
