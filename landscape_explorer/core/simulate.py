@@ -454,28 +454,32 @@ class Stepper:
         # The read-outs are computed when first read after a step, not by every step: a
         # 100,000-particle cloud stepped each frame read none of them, and paid more for them
         # (a gradient, a Hessian where still, a string per particle) than for the step.
-        self._status = self._losses = None
+        self._status: tuple[np.ndarray, np.ndarray] | None = None
+        self._losses: np.ndarray | None = None
 
     @property
     def status(self) -> np.ndarray:
         """('converged' | 'moving' | 'diverged') per particle, now."""
-        if self._status is None:
-            self._status = self._eng.status()
-        return self._status[0]
+        return self._read_status()[0]
 
     @property
     def grad_norms(self) -> np.ndarray:
         """(N,) the full-batch gradient's norm per particle, now (finite)."""
-        if self._status is None:
-            self._status = self._eng.status()
-        return self._status[1]
+        return self._read_status()[1]
 
     @property
     def losses(self) -> np.ndarray:
         """(N,) the full-batch loss per particle, now (finite)."""
-        if self._losses is None:
-            self._losses = _finite_loss(self.surface, self._eng.p)
-        return self._losses
+        losses = self._losses
+        if losses is None:
+            losses = self._losses = _finite_loss(self.surface, self._eng.p)
+        return losses
+
+    def _read_status(self) -> tuple[np.ndarray, np.ndarray]:
+        status = self._status
+        if status is None:
+            status = self._status = self._eng.status()
+        return status
 
     # -- state -----------------------------------------------------------------------------------
     @property
