@@ -128,8 +128,12 @@ class AppModel(QtCore.QObject):
         sc = sc.validated()
         runs = [Run.checked(rc, i + 1) for i, rc in enumerate(sc.runs)]
         self.set_playing(False)
-        self.set_surface(sc.surface, bounds=sc.bounds, start=tuple(sc.start_points()[0]),
-                         params=sc.surface_params)
+        if sc.surface_dataset:  # a data model over the dataset the file names
+            self._install_surface(sc.build_surface(), None, sc.bounds,
+                                  tuple(sc.start_points()[0]))
+        else:
+            self.set_surface(sc.surface, bounds=sc.bounds, start=tuple(sc.start_points()[0]),
+                             params=sc.surface_params)
         self.set_resolution(sc.resolution)
         self._sc.view.colormap = sc.view.colormap
         self._sc.view.wireframe = sc.view.wireframe
@@ -199,14 +203,17 @@ class AppModel(QtCore.QObject):
 
     def scenario_problem(self) -> str | None:
         """Why the current surface cannot be written into a scenario file, or None if it can.
-        A scenario names its surface; a network slice (trained weights and random directions)
-        and a data model over any dataset but its default one are more than a name."""
+        A scenario names its surface, and a data model's built-in dataset by le.dataset's
+        arguments; a network slice (trained weights and random directions) and a model over a
+        CSV file are more than that."""
         from landscape_explorer.core.data_surfaces import DataSurface, data_surface
 
         s = self._surface
         if s.name in le.surface_names() or s.expression:
             return None
         if isinstance(s, DataSurface):
+            if s.dataset is not None and s.dataset.recipe is not None:
+                return None
             default = data_surface(s.model)
             same = (s.dataset is not None and default.dataset is not None
                     and s.dataset.name == default.dataset.name
@@ -215,8 +222,8 @@ class AppModel(QtCore.QObject):
                     and bool((s.dataset.y == default.dataset.y).all()))
             if same:
                 return None
-            return (f"a scenario file holds {s.model} on its default dataset only, not on "
-                    f"{s.dataset.name if s.dataset is not None else 'this dataset'} as chosen")
+            return (f"a scenario file names a built-in dataset by how it is made, not rows "
+                    f"loaded from a file ({s.dataset.name if s.dataset is not None else s.model})")
         return "a network slice cannot be saved in a scenario file (it is trained weights)"
 
     def _install_surface(self, s, params, bounds, start):
@@ -238,6 +245,9 @@ class AppModel(QtCore.QObject):
         old_bounds = self.bounds
         self._sc.surface = s.name
         self._sc.surface_params = params
+        ds = getattr(s, "dataset", None)
+        self._sc.surface_dataset = dict(ds.recipe) if ds is not None and \
+            ds.recipe is not None and s.name in le.data_surface_names() else None
         self._surface = s
         fitted = self._fit_batch_sizes(s)
         self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds

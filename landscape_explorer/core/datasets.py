@@ -34,6 +34,9 @@ class Dataset:
     description: str = ""
     feature_names: tuple[str, ...] = ()
     target_name: str = "y"
+    # How dataset() made it ({"name", "n", "noise", "seed"}): what a scenario file writes to
+    # make it again. None for a CSV or a minibatch, which no such call makes.
+    recipe: dict | None = field(default=None, compare=False)
 
     @property
     def n(self) -> int:
@@ -143,7 +146,8 @@ def dataset(name: str, n: int = 200, noise: float | None = None, seed: int = 0) 
     X, y, task, text = make(n, noise, rng)
     names = ("x",) if X.shape[1] == 1 else ("x1", "x2")
     return Dataset(name, np.ascontiguousarray(X, dtype=np.float64),
-                   np.ascontiguousarray(y, dtype=np.float64), task, text, names)
+                   np.ascontiguousarray(y, dtype=np.float64), task, text, names,
+                   recipe={"name": name, "n": n, "noise": noise, "seed": seed})
 
 
 def load_csv(path: "str | os.PathLike[str]", target: str | None = None, features: list[str] | None = None,

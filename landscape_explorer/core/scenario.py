@@ -186,6 +186,9 @@ class Scenario:
     surface: str = "bowl"
     # Values of a typed surface's named parameters ({"a": 1.5}); None for every other surface.
     surface_params: dict | None = None
+    # A data model's dataset, as le.dataset's arguments ({"name", "n", "noise", "seed"});
+    # None: the model's default dataset (or a surface that is no data model).
+    surface_dataset: dict | None = None
     runs: list = field(default_factory=list)  # [RunConfig]
     bounds: tuple | None = None  # ((xmin, xmax), (ymin, ymax)); None: the surface's own
     resolution: int = 150
@@ -209,6 +212,8 @@ class Scenario:
                          "resolution": self.resolution}
         if self.surface_params:
             surface["params"] = dict(self.surface_params)
+        if self.surface_dataset:
+            surface["dataset"] = dict(self.surface_dataset)
         d["surface"] = surface
         d["starts"] = [list(p) for p in self.starts]
         d["steps"] = self.steps
@@ -244,7 +249,16 @@ class Scenario:
     def build_surface(self):
         from .surfaces import surface
 
-        return surface(self.surface, params=self.surface_params or None)
+        return surface(self.surface, params=self.surface_params or None,
+                       dataset=self.build_dataset())
+
+    def build_dataset(self):
+        """The data model's dataset the scenario names, or None (its default, or no model)."""
+        if not self.surface_dataset:
+            return None
+        from .datasets import dataset
+
+        return dataset(**self.surface_dataset)
 
     @property
     def plot_bounds(self) -> tuple:
@@ -484,20 +498,28 @@ def _parse(d) -> Scenario:
     if isinstance(sd, str):  # shorthand: "surface": "rosenbrock"
         sd = {"name": sd}
     sd = _obj(sd, "surface")
-    _check_keys(sd, "surface", ("name", "bounds", "resolution", "params"), required=("name",))
+    _check_keys(sd, "surface", ("name", "bounds", "resolution", "params", "dataset"),
+                required=("name",))
     sparams = None
     if sd.get("params"):
         sparams = {}
         for k, v in _obj(sd["params"], "surface.params").items():
             sparams[str(k)] = _number(v, f"surface.params.{k}")
+    sdata = None
+    if sd.get("dataset") is not None:
+        sdata = _parse_dataset(sd["dataset"], _str(sd["name"], "surface.name"))
     try:
-        sc.surface = get_surface(_str(sd["name"], "surface.name"), params=sparams).name
+        from .datasets import dataset as make_dataset
+
+        sc.surface = get_surface(_str(sd["name"], "surface.name"), params=sparams,
+                                 dataset=make_dataset(**sdata) if sdata else None).name
     except ValueError as e:
         if isinstance(e, ScenarioError):
             raise
         raise ScenarioError("surface.params" if sparams and "param" in str(e) else "surface.name",
                             _strip_invalid(str(e))) from None
     sc.surface_params = sparams
+    sc.surface_dataset = sdata
     b = sd.get("bounds")
     if b is not None:
         _need(isinstance(b, list) and len(b) == 2, "surface.bounds",
@@ -529,7 +551,7 @@ def _parse(d) -> Scenario:
         if rc.batch_size is not None:
             from .minibatch import check_batch_size
 
-            surf = surf or get_surface(sc.surface, params=sparams)
+            surf = surf or sc.build_surface()  # its dataset's rows, when it names one
             try:
                 check_batch_size(surf, rc.batch_size)
             except ValueError as e:
@@ -585,6 +607,34 @@ def _parse(d) -> Scenario:
 
 _RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "seed",
              "batch_size", "color", "enabled")
+
+
+def _parse_dataset(v, model: str) -> dict:
+    """surface.dataset: le.dataset's arguments, for a data model (data_surfaces.py)."""
+    from .data_surfaces import data_surface_names
+    from .datasets import dataset, dataset_names
+
+    path = "surface.dataset"
+    if model not in data_surface_names():
+        raise ScenarioError(path, f"{_short(model)} takes no dataset: only a data model does "
+                                  f"({', '.join(data_surface_names())})")
+    d = _obj(v, path)
+    _check_keys(d, path, ("name", "n", "noise", "seed"), required=("name",))
+    name = _str(d["name"], f"{path}.name")
+    _need(name in dataset_names(), f"{path}.name",
+          f"unknown dataset {_short(name)}; valid datasets: {', '.join(dataset_names())}")
+    out: dict = {"name": name}
+    if "n" in d:
+        out["n"] = _int(d["n"], f"{path}.n", 4, 2 ** 31 - 1)
+    if d.get("noise") is not None:
+        out["noise"] = _number(d["noise"], f"{path}.noise", 0.0, 10.0)
+    if "seed" in d:
+        out["seed"] = _int(d["seed"], f"{path}.seed", 0, 2 ** 63 - 1)
+    try:
+        dataset(**out)
+    except ValueError as e:  # n above what a dataset may hold, ...
+        raise ScenarioError(path, _strip_invalid(str(e))) from None
+    return out
 
 
 def _parse_run(r, i, path=None) -> RunConfig:

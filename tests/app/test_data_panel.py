@@ -165,12 +165,34 @@ def test_scroll_over_the_dataset_combo_changes_nothing(panel, qtbot):
     assert panel.model.surface is surface
 
 
-def test_scenario_of_a_chosen_dataset_is_refused_with_a_reason(panel):
+def test_a_chosen_dataset_is_saved_and_loaded_with_the_scenario(panel, qtbot, tmp_path):
+    """The dataset picked in the Data group goes into the scenario file (le.dataset's
+    arguments) and comes back: the same rows, the same surface, shown in the panel."""
     choose(panel, "linear_regression")
-    assert panel.model.scenario_problem() is None
-    assert panel.model.to_dict()["surface"]["name"] == "linear_regression"
     panel.data_panel.n_spin.setValue(90)
-    with pytest.raises(ScenarioError, match="default dataset only"):
+    ds = panel.model.surface.dataset
+    assert ds.n == 90 and panel.model.scenario_problem() is None
+    d = panel.model.to_dict()
+    assert d["surface"]["name"] == "linear_regression"
+    assert d["surface"]["dataset"] == ds.recipe and ds.recipe["n"] == 90
+    loaded = AppModel.from_dict(d)
+    np.testing.assert_array_equal(loaded.surface.dataset.X, ds.X)
+    np.testing.assert_array_equal(loaded.surface.dataset.y, ds.y)
+    pts = np.random.default_rng(0).uniform(-2, 2, (50, 2))
+    np.testing.assert_array_equal(loaded.surface.value(pts), panel.model.surface.value(pts))
+    other = ControlPanel(loaded, RunEngine(loaded))
+    qtbot.addWidget(other)
+    assert other.data_panel.n_spin.value() == 90
+    assert other.data_panel.dataset_combo.currentText() == ds.name
+
+
+def test_a_csv_dataset_is_refused_with_a_reason(panel, tmp_path):
+    from landscape_explorer.core.datasets import load_csv
+
+    path = tmp_path / "points.csv"
+    path.write_text("x,y\n" + "".join(f"{i / 10},{2 * i / 10 + 1}\n" for i in range(20)))
+    panel.model.set_surface_object(data_surface("linear_regression", dataset=load_csv(path)))
+    with pytest.raises(ScenarioError, match="not rows loaded from a file"):
         panel.model.to_dict()
 
 

@@ -372,3 +372,43 @@ def test_trajectories_cancel_writes_nothing(tmp_path):
     with pytest.raises(atomic.Cancelled):
         trajectories.simulate_all(sc, progress=lambda done, total: False)
     assert os.listdir(tmp_path) == []
+
+
+def _data_scenario(dataset, **run):
+    return {"schema": "landscape-explorer/scenario", "version": 1,
+            "surface": {"name": "sinusoid_fit", "dataset": dataset},
+            "runs": [{"optimizer": "sgd", "hyperparams": {"lr": 0.1}, **run}], "steps": 20}
+
+
+def test_a_data_models_dataset_round_trips():
+    import landscape_explorer as le
+
+    d = _data_scenario({"name": "regression", "n": 40, "noise": 0.3, "seed": 7}, batch_size=8)
+    sc = Scenario.from_dict(d)
+    again = Scenario.from_json(sc.to_json())
+    assert again.surface_dataset == {"name": "regression", "n": 40, "noise": 0.3, "seed": 7}
+    want = le.dataset("regression", n=40, noise=0.3, seed=7)
+    got = again.build_surface().dataset
+    np.testing.assert_array_equal(got.X, want.X)
+    np.testing.assert_array_equal(got.y, want.y)
+    # The runs step on that dataset: the same as simulate on the surface built by hand.
+    res = again.simulate()[0][1]
+    ref = le.simulate(le.surface("sinusoid_fit", dataset=want), again.runs[0].build_optimizer(),
+                      again.start_points(), 20, seed=again.runs[0].seed, batch_size=8)
+    np.testing.assert_array_equal(res.path, ref.path)
+
+
+@pytest.mark.parametrize("surface,dataset,batch,field,words", [
+    ("bowl", {"name": "regression"}, None, "surface.dataset", "takes no dataset"),
+    ("sinusoid_fit", {"name": "wavez"}, None, "surface.dataset.name", "unknown dataset"),
+    ("sinusoid_fit", {"name": "regression", "n": 2}, None, "surface.dataset.n", ""),
+    ("sinusoid_fit", {"name": "regression", "colour": 1}, None, "surface.dataset.colour", ""),
+    ("sinusoid_fit", {"name": "regression", "n": 10}, 16, "runs[0].batch_size", "10"),
+])
+def test_bad_datasets_are_named_by_field_path(surface, dataset, batch, field, words):
+    d = _data_scenario(dataset, **({"batch_size": batch} if batch else {}))
+    d["surface"]["name"] = surface
+    with pytest.raises(ScenarioError) as e:
+        Scenario.from_dict(d)
+    assert e.value.field == field
+    assert words in str(e.value) and "\n" not in str(e.value)
