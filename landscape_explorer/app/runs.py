@@ -120,7 +120,6 @@ class RunEngine(QtCore.QObject):
         super().__init__(parent)
         self.model = model
         self._runs: dict[int, _Run] = {}
-        self._repeats: dict[int, int] = {}  # run id -> seeds it is repeated over (default 1)
         self._target = 0.0
         self._last_tick = None
         self._last_emit = 0.0
@@ -162,9 +161,9 @@ class RunEngine(QtCore.QObject):
 
     # ------------------------------------------------------------------ repeats (noisy runs)
     def repeats(self, run_id: int) -> int:
-        """How many seeds the run is repeated over (1: just the run). Session state, like the
-        run ids: set with set_repeats."""
-        return self._repeats.get(run_id, 1)
+        """How many seeds the run is repeated over (1: just the run): the run's ``repeats``
+        setting, saved with the scenario; set with set_repeats."""
+        return int(self.model.run(run_id).repeats)
 
     def effective_repeats(self, run_id: int) -> int:
         """The repeats actually stepped: a run with nothing random in it (no gradient noise, no
@@ -177,21 +176,13 @@ class RunEngine(QtCore.QObject):
 
     def set_repeats(self, run_id: int, k: int):
         """Repeat run ``run_id`` over ``k`` seeds (its own and the next k-1): the repeats start
-        at step 0 and catch up with the run."""
+        at step 0 and catch up with the run. The run itself goes on where it is."""
         from landscape_explorer.core.sweep import MAX_REPEATS
 
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or \
                 not 1 <= k <= MAX_REPEATS:
             raise ValueError(f"invalid repeats: {k!r} (must be an integer in [1, {MAX_REPEATS}])")
-        self.model.run(run_id)  # KeyError for an unknown run
-        if self.repeats(run_id) == k:
-            return
-        self._repeats[run_id] = int(k)
-        if run_id in self._runs:
-            self._build_extras(self._runs[run_id])
-        self.repeatsChanged.emit(run_id)
-        self.stepped.emit()
-        self._wake()
+        self.model.update_run(run_id, repeats=int(k))  # KeyError for an unknown run
 
     def repeat_histories(self, run_id: int):
         """(steps (L,), paths (K, L, 2), losses (K, L)) of the run and its repeats, on the run's
@@ -222,15 +213,18 @@ class RunEngine(QtCore.QObject):
 
     def _build_extras(self, run: _Run):
         spec = run.spec
-        k = self._repeats.get(spec.id, 1)
+        k = int(spec.repeats)
         noisy = spec.noise > 0 or bool(getattr(spec, "batch_size", None))
         run.extras = []
         if k <= 1 or not noisy or run.error:
             return
         m = self.model
         opt = run.stepper.optimizer
+        # Seed j of a minibatch run draws its own batches: the repeats of a run whose only
+        # noise is its minibatches differ from it by those (core.sweep.repeat_runs' rows).
         run.extras = [le.Stepper(m.surface, opt, np.array([m.start], dtype=np.float64),
-                                 seed=int(spec.seed) + j, history=HISTORY_ROWS)
+                                 seed=int(spec.seed) + j, history=HISTORY_ROWS,
+                                 batch_size=spec.batch_size)
                       for j in range(1, k)]
 
     def state(self, run_id: int) -> RunState:
@@ -276,7 +270,6 @@ class RunEngine(QtCore.QObject):
         for rid in list(self._runs):
             if rid not in specs:
                 del self._runs[rid]
-                self._repeats.pop(rid, None)
         added = False
         for rid, spec in specs.items():
             if rid not in self._runs:
@@ -317,8 +310,12 @@ class RunEngine(QtCore.QObject):
         run.spec = new
         stepping = dict(old.__dict__), dict(new.__dict__)
         for d in stepping:
-            for k in ("color", "label", "enabled", "id"):
+            for k in ("color", "label", "enabled", "id", "repeats"):
                 d.pop(k, None)
+        if old.repeats != new.repeats:  # the run goes on; its repeats start from step 0
+            self._build_extras(run)
+            self.repeatsChanged.emit(rid)
+            self._wake()
         if stepping[0] == stepping[1]:
             if old.enabled != new.enabled:
                 self._wake()

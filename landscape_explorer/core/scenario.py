@@ -107,6 +107,9 @@ class RunConfig:
     # Rows per minibatch on a surface made from data (core/minibatch.py); None: the full batch.
     # The losses and verdicts of the run are the full-batch surface's.
     batch_size: int | None = None
+    # Seeds the app steps this run over (its own and the next repeats-1), for the loss band
+    # and the fan of paths of a noisy run (core.sweep.repeat_runs); 1: just the run.
+    repeats: int = 1
     color: str = DEFAULT_COLORS[0]
     enabled: bool = True
 
@@ -606,7 +609,7 @@ def _parse(d) -> Scenario:
 
 
 _RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "seed",
-             "batch_size", "color", "enabled")
+             "batch_size", "repeats", "color", "enabled")
 
 
 def _parse_dataset(v, model: str) -> dict:
@@ -664,6 +667,9 @@ def _parse_run(r, i, path=None) -> RunConfig:
     batch = r.get("batch_size")
     # at most the dataset's rows: checked against the surface by _parse
     rc.batch_size = None if batch is None else _int(batch, f"{path}.batch_size", 1, 2**31 - 1)
+    from .sweep import MAX_REPEATS
+
+    rc.repeats = _int(r.get("repeats", 1), f"{path}.repeats", 1, MAX_REPEATS)
     color = _str(r.get("color", DEFAULT_COLORS[i % len(DEFAULT_COLORS)]), f"{path}.color")
     _need(bool(_COLOR_RE.match(color)), f"{path}.color",
           f"expected a color like \"#E69F00\", got {_short(color)}")
@@ -768,4 +774,6 @@ def _run_to_dict(r: RunConfig) -> dict:
          "enabled": r.enabled}
     if r.batch_size is not None:  # written only when set: full-batch files stay as they were
         d["batch_size"] = _plain(r.batch_size)
+    if r.repeats != 1:  # likewise
+        d["repeats"] = int(r.repeats)
     return d

@@ -427,8 +427,10 @@ def loss_band(losses: np.typing.ArrayLike,
 
 
 def repeat_runs(surface: Surface | str, optimizer: Any, start: np.typing.ArrayLike, steps: int,
-                repeats: int, seed: int = 0, record_every: int = 1) -> RepeatResult:
-    """Run ``optimizer`` from ``start`` once per seed ``seed .. seed+repeats-1``. One simulate
+                repeats: int, seed: int = 0, record_every: int = 1,
+                batch_size: int | None = None) -> RepeatResult:
+    """Run ``optimizer`` from ``start`` once per seed ``seed .. seed+repeats-1`` (each on its
+    own minibatches when ``batch_size`` is given, as simulate draws them). One simulate
     call per seed: a seed's noise stream is drawn for the particles of its own call, so putting
     the seeds side by side as particles of one call would give other numbers than the run
     alone (the app's main run must stay exactly the seed-``seed`` run)."""
@@ -443,7 +445,8 @@ def repeat_runs(surface: Surface | str, optimizer: Any, start: np.typing.ArrayLi
                          f"{MAX_REPEATS}])")
     p0 = np.asarray(start, dtype=np.float64).reshape(1, 2)
     seeds = tuple(int(seed) + k for k in range(int(repeats)))
-    results = [simulate(surf, opt, p0, steps, seed=s, record_every=record_every) for s in seeds]
+    results = [simulate(surf, opt, p0, steps, seed=s, record_every=record_every,
+                        batch_size=batch_size) for s in seeds]
     kinds = tuple(verdicts(r)[0].kind for r in results)
     return RepeatResult(seeds, results[0].step_index,
                         np.stack([r.path[:, 0] for r in results]),

@@ -104,3 +104,30 @@ def test_the_3d_fan_draws_and_goes_with_the_setting(qtbot, win):
     assert eng.repeats(noisy) == 4 and eng.effective_repeats(noisy) == 1
     with pytest.raises(ValueError, match="invalid repeats"):
         eng.set_repeats(noisy, 0)
+
+
+def test_repeats_are_saved_with_the_scenario_and_come_back(win, make_window):
+    """The repeat count is the run's setting: written into the scenario file, read back, and
+    stepped again in a window opened from it; the run itself does not restart when it changes."""
+    eng = win.engine
+    noisy, plain = _ids(win)
+    eng.run_until_done()
+    eng.set_repeats(noisy, 5)
+    assert eng.stepper(noisy).step == 150  # the run goes on where it was
+    d = win.model.to_dict()
+    assert [r.get("repeats", 1) for r in d["runs"]] == [5, 1]
+    assert "repeats" not in d["runs"][1]  # 1 is not written: files without repeats stay as they were
+    from landscape_explorer.core.scenario import Scenario
+
+    sc = Scenario.from_dict(d)
+    assert [r.repeats for r in sc.runs] == [5, 1]
+    other = make_window({**NOISY, "runs": [
+        {**NOISY["runs"][0], "repeats": 5}, NOISY["runs"][1]]})
+    assert other.engine.repeats(other.model.runs[0].id) == 5
+    assert other.engine.effective_repeats(other.model.runs[0].id) == 5
+    assert other.controls.repeats_spin.value() in (1, 5)  # shows the selected run's setting
+    other.controls.select_run(other.model.runs[0].id)
+    assert other.controls.repeats_spin.value() == 5
+    with pytest.raises(ValueError, match="repeats"):
+        eng.set_repeats(noisy, 0)
+    assert eng.repeats(noisy) == 5

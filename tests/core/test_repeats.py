@@ -45,3 +45,15 @@ def test_repeats_refused_out_of_range():
     for bad in (0, 201, 2.5, True):
         with pytest.raises(ValueError, match="invalid repeats"):
             repeat_runs("bowl", "gd", (1.0, 1.0), 5, repeats=bad)
+
+
+def test_repeats_of_a_minibatch_run_draw_their_own_batches():
+    """With batch_size, seed k's row is simulate's minibatch run of seed k: the seeds differ
+    by their batches (there is no other noise)."""
+    surf = le.surface("sinusoid_fit")
+    opt = le.optimizer("sgd", lr=0.2)
+    r = repeat_runs(surf, opt, (1.2, -1.2), 30, repeats=3, seed=4, batch_size=4)
+    for k, s in enumerate(r.seeds):
+        ref = le.simulate(surf, opt, [(1.2, -1.2)], 30, seed=s, batch_size=4)
+        np.testing.assert_array_equal(r.paths[k], ref.path[:, 0, :])
+    assert not np.array_equal(r.paths[0], r.paths[1])
