@@ -161,3 +161,23 @@ def test_long_steps_keep_every_point(window):
     pts = geo.trail_points(path, TRAIL_CAPACITY)
     kept = {tuple(p) for p in np.round(pts[:, :2].astype(np.float64), 4)}
     assert all(tuple(p) in kept for p in np.round(path.astype(np.float32).astype(np.float64), 4))
+
+
+def test_round_joints_only_where_the_trail_turns(window):
+    """The joint dots fill the notch a wide smooth line leaves at a corner: every vertex where
+    the trail turns by more than 20 degrees, and its ends; none along a straight stretch."""
+    geo = window.view3d.geometry_
+    straight = np.column_stack([np.linspace(0, 1, 30), np.linspace(0, 0.5, 30), np.zeros(30)])
+    assert len(geo.trail_corners(straight.astype(np.float32))) == 2
+    zig = np.column_stack([np.arange(12.0), np.where(np.arange(12) % 2, 1.0, 0.0), np.zeros(12)])
+    np.testing.assert_array_equal(geo.trail_corners(zig), zig)  # turns of ~90 degrees
+    t = np.linspace(0, np.pi / 2, 200)  # a quarter circle in 200 pieces: under 1 degree each
+    arc = np.column_stack([np.cos(t), np.sin(t), np.zeros_like(t)])
+    assert len(geo.trail_corners(arc)) == 2
+    rid = window.view3d.run_ids()[0]
+    from landscape_explorer.app.scenario_io import advance_to
+
+    advance_to(window.model, window.engine, 120)
+    window.view3d.render_array(320, 200)
+    items = window.view3d.trail_items(rid)
+    np.testing.assert_array_equal(items["joints"].pos, geo.trail_corners(items["line"].pos))

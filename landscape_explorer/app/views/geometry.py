@@ -146,6 +146,23 @@ class Geometry:
         keep[-1] = True
         return pts[keep]
 
+    def trail_corners(self, pts: np.ndarray, min_turn_deg: float = 20.0) -> np.ndarray:
+        """The vertices of a trail (n, 3) where it turns by more than ``min_turn_deg`` (in the
+        plane), and its two ends: where a wide smooth line's pieces leave a notch that a round
+        dot must fill. Along a gentle curve the pieces overlap and need none, and drawing a dot
+        at every vertex cost software OpenGL as much as the line itself."""
+        if len(pts) < 3:
+            return pts
+        d = np.diff(pts[:, :2].astype(np.float64), axis=0)
+        a, b = d[:-1], d[1:]
+        dot = (a * b).sum(axis=1)
+        norms = np.hypot(*a.T) * np.hypot(*b.T)
+        with np.errstate(all="ignore"):
+            cos_turn = np.where(norms > 0, dot / norms, 1.0)
+        keep = np.ones(len(pts), dtype=bool)
+        keep[1:-1] = cos_turn < np.cos(np.radians(min_turn_deg))
+        return pts[keep]
+
     def trail_vertices(self, path, capacity: int) -> np.ndarray:
         """trail_points padded to exactly (capacity, 3): unused vertices repeat the last one
         (zero-length, invisible), for a buffer that always has the same size."""

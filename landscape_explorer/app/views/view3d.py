@@ -350,8 +350,9 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
             if self._run_diverged(rid):
                 path = path_to_exit(path, geo.bounds)  # drawn to the edge, its ball there
             verts = geo.trail_points(path, TRAIL_CAPACITY)
-            for item in (under, line, ghost, joints):
+            for item in (under, line, ghost):
                 item.setData(pos=verts)
+            joints.setData(pos=geo.trail_corners(verts))
             head = verts[-1:].copy()
             ball_under.setData(pos=head)
             ball.setData(pos=head)
