@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .cancel import CancelCheck, check_cancel
 from .surfaces import Surface, surface as get_surface
 from .validation import check_bounds
 
@@ -29,6 +30,24 @@ _RING = 1e-2  # x span: radius of the ring that tells an isolated point from a f
 _MERGE = 1e-6  # x span: points closer than this are the same critical point
 NEAR = 1e-2  # x span: a particle within this distance of a critical point is "at" it
 _VALUE_TOL = 1e-9  # x value range: minima within this of the lowest are all global
+
+
+# Points per evaluation of the derivatives in a cancellable search: a network slice's Hessian
+# at 4,096 seeds takes ~10 s here, and cancel must answer within a fraction of that.
+_CANCEL_CHUNK = 256
+
+
+def _derivatives(surf: Surface, q: np.ndarray, cancel: CancelCheck):
+    """Gradient and Hessian at points q; in chunks, checking ``cancel`` between them, when
+    there is a cancel to check."""
+    if cancel is None or len(q) <= _CANCEL_CHUNK:
+        return surf.grad(q), surf.hessian(q)
+    gs, hs = [], []
+    for i in range(0, len(q), _CANCEL_CHUNK):
+        check_cancel(cancel, "critical-point search")
+        gs.append(surf.grad(q[i:i + _CANCEL_CHUNK]))
+        hs.append(surf.hessian(q[i:i + _CANCEL_CHUNK]))
+    return np.concatenate(gs), np.concatenate(hs)
 
 
 @dataclass(frozen=True)
@@ -112,7 +131,7 @@ def eigenvalues(surface, xy) -> np.ndarray:
 
 
 def newton(surf: Surface, p: np.ndarray, iters: int, max_step: float, damping: float,
-            box=None, merge: float = 0.0):
+            box=None, merge: float = 0.0, cancel: CancelCheck = None):
     """Newton's method on the gradient (finds minima, saddles and maxima alike), with the step
     length capped at max_step and eigenvalues below ``damping`` damped so a singular Hessian
     gives a short step, not an infinite one. Points whose step has become negligible stop.
@@ -120,11 +139,12 @@ def newton(surf: Surface, p: np.ndarray, iters: int, max_step: float, damping: f
     For the seed search: ``box`` ((x0, x1), (y0, y1)) drops seeds that wander out of it, and
     ``merge`` > 0 stops all but one of the seeds that have come within ``merge`` of each other
     (slow, linear convergence to a degenerate point otherwise iterates every seed). Dropped and
-    merged seeds come back as NaN."""
+    merged seeds come back as NaN. ``cancel``: checked every iteration (core.cancel)."""
     p = p.copy()
     live = np.arange(len(p))
     d2 = damping * damping
     for it in range(iters):
+        check_cancel(cancel, "critical-point search")
         if live.size == 0:
             break
         if box is not None and it % 5 == 4:
@@ -142,8 +162,8 @@ def newton(surf: Surface, p: np.ndarray, iters: int, max_step: float, damping: f
                 live = live[keep]
         q = p[live]
         with np.errstate(all="ignore"):
-            g = surf.grad(q)
-            lo, hi, v_lo, v_hi = sym_eig(surf.hessian(q))
+            g, H = _derivatives(surf, q, cancel)
+            lo, hi, v_lo, v_hi = sym_eig(H)
             c_lo = (g * v_lo).sum(-1)
             c_hi = (g * v_hi).sum(-1)
             s = (c_lo * lo / (lo * lo + d2))[..., None] * v_lo + \
@@ -219,13 +239,15 @@ _CACHE: dict = {}
 
 
 def critical_points(surface: Surface | str, bounds: Any = None,
-                    grid: int = _SEED_GRID) -> list[CriticalPoint]:
+                    grid: int = _SEED_GRID, cancel: CancelCheck = None) -> list[CriticalPoint]:
     """Every minimum, saddle and maximum of ``surface`` inside ``bounds`` (default: the surface's
     plotting bounds), each with .xy, .value, .kind in CRITICAL_KINDS and .eigenvalues; sorted by
     kind, then value. Points where the Hessian is singular are classified by the values on a
     small ring around them: lower all round is a (degenerate) minimum, higher all round a
     maximum, mixed (a monkey saddle) is 'degenerate'. Flat regions, where the gradient vanishes
     over an area rather than at a point, are not critical points and are not listed.
+    ``cancel`` (core.cancel): a search on an expensive surface (a network slice) can
+    be stopped; it raises Cancelled and keeps nothing.
     """
     surf = get_surface(surface)
     b = resolve_bounds(surf, bounds)
@@ -233,7 +255,7 @@ def critical_points(surface: Surface | str, bounds: Any = None,
         raise ValueError(f"invalid grid: {grid!r} (must be an integer >= 2)")
     key = (surf, b, int(grid))
     if key not in _CACHE:
-        _CACHE[key] = tuple(_find_critical_points(surf, b, int(grid)))
+        _CACHE[key] = tuple(_find_critical_points(surf, b, int(grid), cancel))
     return list(_CACHE[key])
 
 
@@ -244,14 +266,17 @@ def has_cached_critical_points(surface, bounds=None, grid: int = _SEED_GRID) -> 
     return (surf, resolve_bounds(surf, bounds), int(grid)) in _CACHE
 
 
-def _find_critical_points(surf: Surface, b, grid: int) -> list[CriticalPoint]:
+def _find_critical_points(surf: Surface, b, grid: int,
+                          cancel: CancelCheck = None) -> list[CriticalPoint]:
     sc = surface_scales(surf, b)
     (x0, x1), (y0, y1) = b
     known = np.array([p.xy for p in surf.known_points], dtype=np.float64).reshape(-1, 2)
     seeds = np.concatenate([grid_points(b, grid), known])
     pad = 0.1 * sc.span
     p = newton(surf, seeds, _NEWTON_ITERS, 0.05 * sc.span, 1e-12 * sc.eig,
-                box=((x0 - pad, x1 + pad), (y0 - pad, y1 + pad)), merge=1e-7 * sc.span)
+                box=((x0 - pad, x1 + pad), (y0 - pad, y1 + pad)), merge=1e-7 * sc.span,
+                cancel=cancel)
+    check_cancel(cancel, "critical-point search")
     p = p[np.isfinite(p).all(-1)]
     margin = 1e-9 * sc.span
     inside = (p[:, 0] >= x0 - margin) & (p[:, 0] <= x1 + margin) & \

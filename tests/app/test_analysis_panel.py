@@ -348,3 +348,28 @@ def test_basins_legend_marks_the_global_minimum_and_labels_each_map(qtbot, make_
     run_rgb = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in RUN_COLORS}
     assert not run_rgb & {tuple(int(v) for v in c) for c in r.colors()}
     assert "Basins: gd lr=0.01" in w.analysis.basins_overlay.caption.textItem.toPlainText()
+
+
+def test_closing_during_a_long_critical_point_search_stops_it(qtbot, make_window):
+    """A surface whose critical-point search takes minutes (a slow Python function here, as a
+    network slice is): closing the window cancels the search, whose worker then ends, and
+    nothing half-found is kept."""
+    from landscape_explorer.core.critical import has_cached_critical_points
+
+    calls = {"n": 0}
+
+    def slow(x, y):
+        calls["n"] += 1
+        time.sleep(0.02)
+        return np.sin(3 * x) + 0.5 * x ** 2 + 0.5 * y ** 2
+
+    surf = le.surface_from_function(slow, bounds=((-3, 3), (-3, 3)), name="slow_bowl")
+    w = make_window()
+    panel = w.analysis
+    w.model.set_surface_object(surf)
+    workers = list(panel._workers)
+    assert workers and not any(x.isFinished() for x in workers)
+    qtbot.waitUntil(lambda: calls["n"] > 5, timeout=20000)  # the search is under way
+    w.close()
+    qtbot.waitUntil(lambda: all(x.isFinished() for x in workers), timeout=20000)
+    assert not has_cached_critical_points(surf)

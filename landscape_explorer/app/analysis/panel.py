@@ -9,6 +9,7 @@ restarts' paths and redraws the step arrows; closing the dock takes its pictures
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -98,6 +99,9 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.dock = None
         self.critical: list = []
         self._workers: set = set()
+        # Set when the window closes: a critical-point search still running (minutes on a
+        # network slice) stops at its next check instead of holding the window open.
+        self._closing = threading.Event()
         self._stoppers: list = []  # cancel/stop callables of running workers
         self._compare_chosen = False
         self._combos: list = []
@@ -273,9 +277,12 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.critical_label.setText("Finding critical points…")
         surf, bounds = self.model.surface, self.model.bounds
 
+        closing = self._closing
+
         def find():
-            critical_points(surf)  # the verdicts' reference (the surface's own bounds)
-            found = critical_points(surf, bounds)
+            # the verdicts' reference (the surface's own bounds), then the bounds shown
+            critical_points(surf, cancel=closing.is_set)
+            found = critical_points(surf, bounds, cancel=closing.is_set)
             # Bounds far too wide or narrow for the search: say so, rather than mark wrong kinds.
             check_resolvable(surf, bounds)
             return found
@@ -393,6 +400,7 @@ class AnalysisPanel(QtWidgets.QTabWidget):
 
     # ================================================================== shutdown
     def shutdown(self):
+        self._closing.set()
         self.cloud_tab.stop_cloud()
         self.basins_tab.shutdown()
         self.sweep_tab.shutdown()
