@@ -128,3 +128,30 @@ def test_split_tiles_fill_with_the_surface(make_window, qtbot):
     qtbot.waitUntil(lambda: all(t.verdict is not None and t.verdict[0] != "not_started"
                                 for t in w.split_view.tiles), timeout=20000)
     assert all("global minimum" in t.header.text() for t in w.split_view.tiles)
+
+
+def test_loss_legend_fits_a_narrow_plot(qtbot, make_window):
+    """Seven runs: on a narrow loss plot the legend takes fewer columns and more rows, and
+    every entry lies inside the plot (with four fixed columns the last ones were cut off)."""
+    from landscape_explorer.app.views.loss_plot import LossPlot
+
+    state = {"surface": "bowl", "runs": [
+        {"id": i + 1, "optimizer": o, "hyperparams": {"lr": 0.05}, "label": f"{o} run {i + 1}"}
+        for i, o in enumerate(["gd", "sgd", "adam", "rmsprop", "adagrad", "nadam", "adamax"])]}
+    w = make_window(state)
+    for width in (330, 520, 1200):
+        plot = LossPlot(w.model, w.engine)
+        qtbot.addWidget(plot)
+        plot.resize(width, 260)
+        plot.show()
+        qtbot.waitExposed(plot)
+        labels = [label for _, label in plot.legend.items]
+        assert len(labels) == 7
+        for label in labels:
+            r = plot.mapFromScene(label.mapRectToScene(label.item.boundingRect())).boundingRect()
+            assert r.left() >= 0 and r.right() <= width, (width, label.text, r)
+        assert plot.legend.columnCount == plot._legend_columns()
+        if width == 1200:
+            assert plot.legend.columnCount == 4
+        if width == 330:
+            assert plot.legend.columnCount < 4

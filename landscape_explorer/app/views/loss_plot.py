@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore
+from PyQt6 import QtCore, sip
 
 from landscape_explorer.core.sweep import loss_band
 
@@ -25,7 +25,9 @@ from .lifetime import Subscriptions
 GAP_FLOOR = 1e-16
 MAX_POINTS = 2000  # per curve: more than the plot has pixels across
 CURVE_PX = 2.0
-LEGEND_COLUMNS = 4
+LEGEND_COLUMNS = 4  # at most; fewer where the plot is narrow
+LEGEND_SPACING_PX = 14
+LEGEND_OFFSET_PX = 40  # from the plot's left edge
 LEGEND_FONT_PX = 11
 
 
@@ -41,9 +43,10 @@ class LossPlot(pg.PlotWidget):
         pi.showGrid(x=True, y=True, alpha=0.2)
         pi.setMenuEnabled(False)
         # Above the plot, in the title row: a legend inside the axes would cover curves.
-        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, horSpacing=14, verSpacing=-4)
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, horSpacing=LEGEND_SPACING_PX,
+                                    verSpacing=-4)
         self.legend.setParentItem(pi)
-        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(40, 0))
+        self.legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(LEGEND_OFFSET_PX, 0))
         self._curves: dict[int, pg.PlotDataItem] = {}
         self._ends: dict[int, pg.ScatterPlotItem] = {}
         self._drawn: dict[int, tuple] = {}
@@ -129,11 +132,42 @@ class LossPlot(pg.PlotWidget):
                 if median is not None:
                     self.legend.addItem(median[0], median[1])
                     n += 1
-        rows = max(1, math.ceil(n / LEGEND_COLUMNS))
+        self.legend.setVisible(n > 0)
+        self._fit_legend()
+
+    def _fit_legend(self):
+        """As many legend columns as fit the plot's width (a narrow plot cut off the last
+        ones), and the title row as tall as the rows that makes."""
+        items = self.legend.items
+        n = len(items)
+        columns = self._legend_columns()
+        self.legend.setColumnCount(columns)
+        rows = max(1, math.ceil(n / columns))
         row_px = (LEGEND_FONT_PX + 9) * self.print_scale
         self.getPlotItem().layout.setRowFixedHeight(0, rows * row_px + 4 * self.print_scale
                                                     if n else 0)
-        self.legend.setVisible(n > 0)
+
+    def _legend_columns(self) -> int:
+        """The most columns (at most LEGEND_COLUMNS) whose widest entries fit side by side;
+        entries fill the rows left to right, so column j holds entries j, j + c, ..."""
+        items = self.legend.items
+        if not items:
+            return LEGEND_COLUMNS
+        widths = [sample.boundingRect().width() + label.item.boundingRect().width()
+                  + LEGEND_SPACING_PX * self.print_scale + 8 for sample, label in items]
+        room = self.width() - LEGEND_OFFSET_PX - 8
+        for c in range(min(LEGEND_COLUMNS, len(items)), 1, -1):
+            if sum(max(widths[j::c]) for j in range(c)) <= room:
+                return c
+        return 1
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        legend = getattr(self, "legend", None)  # None while PlotWidget's constructor runs
+        if legend is None or not legend.items or sip.isdeleted(legend) or \
+                any(sip.isdeleted(label.item) for _, label in legend.items):
+            return  # (a resize while Qt destroys the plot: nothing left to lay out)
+        self._fit_legend()
 
     def set_print_scale(self, k: float):
         """Text, curves and markers ``k`` times their screen size (for a large picture)."""
