@@ -131,3 +131,24 @@ def test_repeats_are_saved_with_the_scenario_and_come_back(win, make_window):
     with pytest.raises(ValueError, match="repeats"):
         eng.set_repeats(noisy, 0)
     assert eng.repeats(noisy) == 5
+
+
+def test_the_run_table_says_how_the_seeds_did(qtbot, win):
+    """The table's verdict is the run's own seed's; for a repeated run it adds how many of the
+    seeds reached the global minimum, the same count as the core's runs of those seeds."""
+    eng = win.engine
+    noisy, plain = _ids(win)
+    eng.set_repeats(noisy, K)
+    eng.run_until_done()
+    core = repeat_runs("himmelblau", win.model.run(noisy).build_optimizer(), (-0.3, 0.4), 150,
+                       repeats=K, seed=3)
+    table = win.run_table
+    row = [r.id for r in win.model.runs].index(noisy)
+    from landscape_explorer.app.panels.run_table import VERDICT
+
+    qtbot.waitUntil(lambda: "seeds" in table.item(row, VERDICT).text(), timeout=30000)
+    table.refresh()
+    item = table.item(row, VERDICT)
+    assert f"{core.count('global_min')}/{K} seeds" in item.text()
+    assert f"{core.count('global_min')} of {K} reached the global minimum" in item.toolTip()
+    assert "seeds" not in table.item(1 - row, VERDICT).text()  # the plain run: no count

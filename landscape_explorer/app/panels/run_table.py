@@ -38,6 +38,7 @@ class RunTable(QtWidgets.QTableWidget):
         self._trailing = QtCore.QTimer(self)
         self._trailing.setSingleShot(True)
         self._trailing.timeout.connect(self.refresh)
+        self._seed_counts: dict = {}  # run id -> (draw key, when, (label, sentence))
         self._short = False  # short verdict labels: the table is too narrow for the long ones
         self.setHorizontalHeaderLabels(COLUMNS)
         self.horizontalHeaderItem(GRAD).setToolTip("Gradient norm at the run's current point")
@@ -120,6 +121,10 @@ class RunTable(QtWidgets.QTableWidget):
                 label, tip = style.label, "Finding the surface's critical points…"
             else:
                 style, label, tip = verdict_style(v.kind), verdict_label(v, self._short), v.detail
+                seeds = self._seeds_line(rid)
+                if seeds is not None:  # the verdict is the run's own seed's; say how all did
+                    label = f"{label} · {seeds[0]}"
+                    tip = f"{tip}\n{seeds[1]}"
             texts = {STEP: f"{s.step:,}", LOSS: format_number(s.loss, value_scale),
                      GRAD: format_number(s.grad_norm), VERDICT: f"{style.icon} {label}"}
             for c, text in texts.items():
@@ -133,6 +138,29 @@ class RunTable(QtWidgets.QTableWidget):
                 if item.foreground().color().name() != style.color:
                     item.setForeground(QtGui.QBrush(QtGui.QColor(style.color)))
         self._fit_columns()
+
+    def _seeds_line(self, rid) -> tuple[str, str] | None:
+        """For a run repeated over k seeds: ("w/k seeds", a sentence) on how many of them
+        reached the global minimum; None for a run stepped once. Recounted whenever a seed
+        moved (the table refreshes at most ten times a second)."""
+        k = self.engine.effective_repeats(rid)
+        if k <= 1:
+            return None
+        key = self.engine.repeat_draw_key(rid)
+        now = time.perf_counter()
+        cached = self._seed_counts.get(rid)
+        if cached is None or cached[0] != key:
+            kinds = self.engine.repeat_verdict_kinds(rid)
+            wins = kinds.count("global_min")
+            moving = sum(x in ("moving", "not_started") for x in kinds)
+            seed = int(self.model.run(rid).seed)
+            more = f", {moving} still moving" if moving else ""
+            cached = (key, now, (f"{wins}/{k} seeds",
+                                 f"Repeated over seeds {seed}–{seed + k - 1}: {wins} of {k} "
+                                 f"reached the global minimum{more}. The verdict is the "
+                                 f"seed-{seed} run's."))
+            self._seed_counts[rid] = cached
+        return cached[2]
 
     # ------------------------------------------------------------------ layout
     def _text_width(self, col: int) -> int:
