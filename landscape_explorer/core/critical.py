@@ -9,6 +9,7 @@ maps use it). numpy only, like the rest of ``core``.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,6 +221,8 @@ def surface_scales(surf: Surface, bounds) -> Scales:
 
 
 _SCALES_CACHE: dict = {}
+_SEARCH_LOCKS: dict = {}
+_SEARCH_LOCKS_GUARD = threading.Lock()
 
 
 def scales_of(surface) -> Scales:
@@ -255,7 +258,18 @@ def critical_points(surface: Surface | str, bounds: Any = None,
         raise ValueError(f"invalid grid: {grid!r} (must be an integer >= 2)")
     key = (surf, b, int(grid))
     if key not in _CACHE:
-        _CACHE[key] = tuple(_find_critical_points(surf, b, int(grid), cancel))
+        # One search per key at a time: the app's verdicts and its Analyze panel both ask for a
+        # new surface's points from their own threads; the second waits for the first's
+        # answer instead of doing the same work beside it (on a network slice, minutes).
+        with _SEARCH_LOCKS_GUARD:
+            lock = _SEARCH_LOCKS.setdefault(key, threading.Lock())
+        while not lock.acquire(timeout=0.1):
+            check_cancel(cancel, "critical-point search")  # cancel answers while waiting too
+        try:
+            if key not in _CACHE:
+                _CACHE[key] = tuple(_find_critical_points(surf, b, int(grid), cancel))
+        finally:
+            lock.release()
     return list(_CACHE[key])
 
 
