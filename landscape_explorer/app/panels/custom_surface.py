@@ -200,8 +200,13 @@ class CustomSurfaceEditor(QtWidgets.QWidget):
         self.field.editingFinished.connect(self._remember_current)
         model.surfaceChanged.connect(lambda _name: self.sync_from_model())
         model.scenarioLoaded.connect(self._remember_current)
-        warm_up_formulas()
         self.sync_from_model()
+
+    def showEvent(self, ev):
+        # sympy is imported (in the formula thread) when the field first shows, not when the
+        # window opens: at start-up that import competed with drawing the first frame.
+        warm_up_formulas()
+        super().showEvent(ev)
 
     # ------------------------------------------------------------------ model -> field
     def sync_from_model(self):
