@@ -186,7 +186,7 @@ def run_cell(task: dict) -> SweepCell:
         # The kinds alone (core.verdicts.classify_arrays: the same kinds as the per-run
         # verdicts, without a sentence per start).
         kinds += list(classify_arrays(surf, res.final, status=res.status,
-                                      steps_taken=res.steps_taken, steps=steps,
+                                      steps_taken=res.steps_taken, steps=steps, starts=starts,
                                       locator=locator, left_domain=res.left_domain))
         hit = res.loss <= task["target"]
         first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)

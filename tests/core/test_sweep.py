@@ -102,3 +102,18 @@ def test_dask_local_cluster_gives_exactly_the_in_process_table():
             here = le.sweep(surf, ["gd", "adam"], [0.01, 0.05], starts, 100)
             there = le.sweep(surf, ["gd", "adam"], [0.01, 0.05], starts, 100, client=client)
             assert here.cells == there.cells
+
+
+def test_a_start_that_never_moves_is_no_success():
+    """A start exactly at the global minimum (the gradient there is zero, so nothing moves)
+    gets the per-run verdict "stationary_start", not a win: the sweep counts it the same way."""
+    import landscape_explorer as le
+    from landscape_explorer.core.verdicts import verdicts
+
+    starts = np.array([[0.0, 0.0], [1.2, -0.7]])
+    res = le.sweep("rastrigin", ["adam"], [0.05], starts, 50)
+    per_run = [v.kind for v in verdicts(le.simulate("rastrigin", le.optimizer("adam", lr=0.05),
+                                                    starts, 50))]
+    assert per_run[0] == "stationary_start"
+    cell = res.cells[0]
+    assert cell.success_rate == sum(k == "global_min" for k in per_run) / 2
