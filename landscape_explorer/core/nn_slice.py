@@ -105,8 +105,16 @@ class MLP:
         return self.skip and 0 < layer < n_layers - 1 and \
             self.sizes[layer] == self.sizes[layer + 1]
 
+    def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """The network's output (n,) for one parameter vector theta (P,) at the rows X (n, d):
+        the logit (classification) or the value (regression), as loss_and_grad computes it."""
+        out = self.loss_and_grad(np.asarray(theta, dtype=np.float64).reshape(1, -1),
+                                 np.asarray(X, dtype=np.float64), np.zeros(len(X)),
+                                 need_grad=False, output=True)
+        return out[0]
+
     def loss_and_grad(self, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
-                      need_grad: bool = True):
+                      need_grad: bool = True, output: bool = False):
         """Mean loss (G,) and its gradient (G, P) for G parameter vectors theta (G, P), over
         the rows X (n, d), y (n,) for all of them, or X (G, n, d), y (G, n): each its own."""
         params = self.unflatten(theta)
@@ -125,6 +133,8 @@ class MLP:
             cache.append((h, z, a))
             h = h + a if self.residual(layer) else a
         out = h[..., 0]  # (G, n)
+        if output:  # the outputs themselves (forward)
+            return out
         with np.errstate(over="ignore"):
             if self.task == "classification":
                 loss = np.mean(np.maximum(out, 0) + np.log1p(np.exp(-np.abs(out))) - y * out,
@@ -303,6 +313,18 @@ class SliceSurface(Surface):
     train_loss: float = math.nan
     # (ab (N, 2), rows (N, B)) -> (N, 2): the slice gradient of the loss over each point's rows
     f_batch_grad: Callable | None = field(default=None, repr=False)
+
+    def network_output(self, point: "np.typing.ArrayLike", X: "np.typing.ArrayLike"
+                       ) -> np.ndarray:
+        """The network at the slice's point (α, β), θ* + α·d₁ + β·d₂, applied to the rows X
+        (n, d): its logits (classification) or values (regression), (n,). What a point of the
+        slice stands for, as a model of the data."""
+        if self.network is None or self.center is None or self.directions is None:
+            raise ValueError("this slice has no network to evaluate")
+        a, b = (float(v) for v in np.asarray(point, dtype=np.float64).reshape(2))
+        theta = self.center + a * self.directions[0] + b * self.directions[1]
+        rows = np.asarray(X, dtype=np.float64)
+        return self.network.forward(theta, rows.reshape(len(rows), -1))
 
     def batch_gradient(self, xy: "np.typing.ArrayLike", rows: "np.typing.ArrayLike"
                        ) -> np.ndarray:

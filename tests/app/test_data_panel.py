@@ -263,3 +263,39 @@ def test_cancel_stops_training_promptly_and_keeps_the_surface(panel, qtbot):
     assert panel.model.surface.name == "bowl"
     assert "Cancelled" in dp.slice_label.text()
     assert dp.build_button.isEnabled()
+
+
+def test_a_network_slices_point_draws_that_networks_decision_boundary(qtbot):
+    """On a network slice the Data panel draws the network a point of the slice stands for:
+    its decision boundary, where its logit changes sign on the data's plane, and a different
+    boundary at another point."""
+    from landscape_explorer.app.panels.data import FitPlot
+
+    ds = dataset("moons", n=60, seed=0)
+    s = nn_slice(ds, hidden=(8,), depth=2, epochs=60, seed=0)
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+    plot.set_surface(s)
+    plot.show_params((0.0, 0.0))
+    xs, ys = plot.curve()
+    assert len(xs) > 10 and len(xs) % 2 == 0  # segments, drawn as pairs
+    pts = np.column_stack([xs, ys])
+    # On the line the network's logit is ~0 (a tenth of its size over the data at most).
+    z = s.network_output((0.0, 0.0), pts)
+    scale = np.abs(s.network_output((0.0, 0.0), ds.X)).max()
+    assert np.abs(z).max() < 0.1 * scale
+    plot.show_params((0.3, 0.0))
+    xs2, ys2 = plot.curve()
+    assert len(xs2) and not (len(xs2) == len(xs) and np.allclose(xs2, xs))
+    z2 = s.network_output((0.3, 0.0), np.column_stack([xs2, ys2]))
+    assert np.abs(z2).max() < 0.1 * np.abs(s.network_output((0.3, 0.0), ds.X)).max()
+
+
+def test_network_output_is_what_the_slice_loss_is_made_of():
+    """The network at a slice point, applied to the data, gives exactly the slice's loss."""
+    ds = dataset("circles", n=50, seed=2)
+    s = nn_slice(ds, hidden=(8,), depth=3, epochs=40, seed=1)
+    for point in [(0.0, 0.0), (0.4, -0.3), (-1.0, 0.7)]:
+        z = s.network_output(point, ds.X)
+        loss = np.mean(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - ds.y * z)
+        assert loss == pytest.approx(float(s.value(np.array(point))), rel=1e-12)

@@ -23,12 +23,14 @@ from landscape_explorer.core.datasets import dataset, dataset_names
 from landscape_explorer.core.nn_slice import MAX_DEPTH, SliceSurface, grid_minima, nn_slice, \
     nonconvexity
 
+from ..views.contours import contour_segments
 from ..threads import CancellableWorker
 from .widgets import IntSpinBox, SciSpinBox, start_cancel_row
 
 NN_SLICE = "nn_slice"  # the surface picker's "Network slice…" entry: the name slices carry
 MAX_ROWS = 2000  # data rows the panel offers: every step's gradient is a pass over all of them
 FIT_SAMPLES = 200  # points along a drawn regression curve
+BOUNDARY_SAMPLES = 64  # grid samples a side where a network's decision boundary is traced
 CLASS_COLORS = ("#4da3ff", "#ff8c42")
 
 
@@ -206,20 +208,56 @@ class FitPlot(pg.PlotWidget):
         """Draw the fit for the surface point ``params`` (None: no run to show)."""
         s = self.surface
         self.params = None if params is None else tuple(float(v) for v in params)
-        if params is None or not isinstance(s, DataSurface) or self._box is None or \
-                not np.all(np.isfinite(params)):
+        if params is None or not isinstance(s, (DataSurface, SliceSurface)) or \
+                self._box is None or not np.all(np.isfinite(params)):
             self.fit.setData([], [])
+            return
+        if isinstance(s, SliceSurface):
+            self._show_network(s, params)
             return
         if MODELS[s.model].task == "regression":
             (x0, x1), _ = self._box
             xs = np.linspace(x0, x1, FIT_SAMPLES)
-            self.fit.setData(xs, fit_curve(s.model, params, xs))
+            self.fit.setData(xs, fit_curve(s.model, params, xs), connect="all")
         else:
             seg = decision_boundary(params, self._box)
             if seg is None:
                 self.fit.setData([], [])
             else:
-                self.fit.setData(seg[:, 0], seg[:, 1])
+                self.fit.setData(seg[:, 0], seg[:, 1], connect="all")
+
+    def _show_network(self, s, params):
+        """The network the slice's point stands for: its curve over a 1-D dataset, or its
+        decision boundary (logit 0, p = ½) over a 2-D one, traced on a grid over the data."""
+        ds = s.dataset
+        if s.network is None or ds is None:
+            self.fit.setData([], [])
+            return
+        (x0, x1), (y0, y1) = self._box
+        if ds.dims == 1:
+            xs = np.linspace(x0, x1, FIT_SAMPLES)
+            with np.errstate(all="ignore"):
+                out = s.network_output(params, xs[:, None])
+            if s.network.task == "classification":
+                out = 0.5 * (1.0 + np.tanh(0.5 * out))  # the probability of class 1
+            ok = np.isfinite(out)
+            self.fit.setData(xs[ok], out[ok], connect="all")
+            return
+        if s.network.task != "classification":  # a value over the plane: no line to draw
+            self.fit.setData([], [])
+            return
+        gx, gy = np.linspace(x0, x1, BOUNDARY_SAMPLES), np.linspace(y0, y1, BOUNDARY_SAMPLES)
+        X, Y = np.meshgrid(gx, gy, indexing="ij")
+        with np.errstate(all="ignore"):
+            z = s.network_output(params, np.column_stack([X.ravel(), Y.ravel()]))
+        seg = contour_segments(z.reshape(X.shape), 0.0)  # logit 0, in grid units
+        if not len(seg):
+            self.fit.setData([], [])
+            return
+        pts = seg.reshape(-1, 2)
+        xs = x0 + pts[:, 0] * (x1 - x0) / (BOUNDARY_SAMPLES - 1)
+        ys = y0 + pts[:, 1] * (y1 - y0) / (BOUNDARY_SAMPLES - 1)
+        self.fit.setData(xs, ys, connect="pairs")
 
     def curve(self):
         """(xs, ys) drawn now (empty arrays when nothing is)."""
@@ -384,8 +422,16 @@ class DataPanel(QtWidgets.QWidget):
         self.batch_check.setEnabled(isinstance(s, (DataSurface, SliceSurface)))
         if isinstance(s, SliceSurface):
             self.plot.set_surface(s)
+            task = s.network.task if s.network is not None else None
+            dims = s.dataset.dims if s.dataset is not None else 0
+            what = {("regression", 1): "its curve",
+                    ("classification", 1): "its probability of class 1",
+                    ("classification", 2): "its decision boundary (p = ½)"}.get((task, dims))
+            drawn = (f"White: the network at the selected run's current (α, β), {what}, on "
+                     "the data it was trained on." if what else
+                     "The data it was trained on (this network's output is not drawn).")
             self.fit_label.setText(f"{s.title}.<br>Training loss at (0, 0): {s.train_loss:.4g}. "
-                                   "The data it was trained on (a network's fit is not drawn).")
+                                   f"{drawn}")
             self.slice_label.setText(slice_numbers_text(self.slice_numbers)
                                      if self.slice_numbers else "")
         elif isinstance(s, DataSurface):
