@@ -332,10 +332,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compare_view = CompareView(self.model, self.engine, other, headers)
         self.stack3d.addWidget(self.compare_view)
         self.stack3d.setCurrentWidget(self.compare_view)
+        # The 2D map, the loss plot and the table follow the left tile's surface (the model's):
+        # each says so while the two are side by side.
+        self._set_captions("the left tile's surface only")
+
+    def _set_captions(self, text: str | None):
+        self.view2d.set_caption(text)
+        self.loss_plot.set_caption("left tile's runs" if text else None)
+        self.run_table.set_caption(text)
 
     def end_comparison(self):
         cv, self.compare_view = self.compare_view, None
         if cv is not None:
+            self._set_captions(None)
             cv.close_down()
             self.stack3d.removeWidget(cv)
             cv.deleteLater()

@@ -1,4 +1,6 @@
 """Per-run batch size in the run editor and the minibatch-surface overlay, in a real window."""
+import os
+
 import numpy as np
 import pytest
 
@@ -167,6 +169,16 @@ def test_skip_connections_preset_shows_two_slices_side_by_side(data_window, qtbo
     c.select_run(m.runs[1].id)
     m.update_run(m.runs[1].id, hyperparams={"lr": 0.005})
     assert cv.mirror.runs[1].hyperparams["lr"] == 0.005
-    # Another surface ends the comparison.
+    # The 2D map, the loss plot and the table show the left tile's surface, and say so.
+    assert "left tile's surface only" in w.view2d.getPlotItem().titleLabel.text
+    assert "left tile's runs" in w.loss_plot.getPlotItem().getAxis("bottom").labelText
+    assert w.run_table.horizontalHeaderItem(1).text() == "Run (left)"
+    shots = os.environ.get("LE_SCREENSHOTS")
+    if shots:
+        w.grab().save(os.path.join(shots, "skip_comparison.png"))
+    # Another surface ends the comparison, and the captions go with it.
     c.surface_combo.setCurrentIndex(c.surface_combo.findData("bowl"))
     assert w.compare_view is None and w.stack3d.currentWidget() is w.view3d
+    assert not w.view2d.getPlotItem().titleLabel.isVisible()
+    assert w.loss_plot.getPlotItem().getAxis("bottom").labelText == "step"
+    assert w.run_table.horizontalHeaderItem(1).text() == "Run"

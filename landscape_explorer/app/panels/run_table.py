@@ -139,6 +139,14 @@ class RunTable(QtWidgets.QTableWidget):
                     item.setForeground(QtGui.QBrush(QtGui.QColor(style.color)))
         self._fit_columns()
 
+    def set_caption(self, text: str | None):
+        """The Run column's header says whose runs the rows are when a comparison shows two
+        surfaces (the rows are the left one's); None: "Run"."""
+        item = self.horizontalHeaderItem(1)
+        if item is not None:
+            item.setText("Run (left)" if text else COLUMNS[1])
+            item.setToolTip(text or "")
+
     def _seeds_line(self, rid) -> tuple[str, str] | None:
         """For a run repeated over k seeds: ("w/k seeds", a sentence) on how many of them
         reached the global minimum; None for a run stepped once. Recounted whenever a seed

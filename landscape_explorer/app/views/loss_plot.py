@@ -169,6 +169,11 @@ class LossPlot(pg.PlotWidget):
             return  # (a resize while Qt destroys the plot: nothing left to lay out)
         self._fit_legend()
 
+    def set_caption(self, text: str | None):
+        """Said after the step axis's name when the curves are not all there is (a comparison
+        of two surfaces plots the left one's runs); None: just "step"."""
+        self.getPlotItem().setLabel("bottom", f"step · {text}" if text else "step")
+
     def set_print_scale(self, k: float):
         """Text, curves and markers ``k`` times their screen size (for a large picture)."""
         self.print_scale = float(k)

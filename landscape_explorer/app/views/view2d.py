@@ -119,6 +119,14 @@ class SurfaceView2D(pg.PlotWidget):
         self._update_start()
         self._sync_runs()
 
+    def set_caption(self, text: str | None):
+        """A line above the map saying what it shows when that is not obvious (a comparison of
+        two surfaces shows the left one here); None: no line."""
+        if text:
+            self.getPlotItem().setTitle(text, size="9pt", color="#e8e8e8")
+        else:
+            self.getPlotItem().setTitle(None)
+
     def _update_start(self, *_):
         x, y = self.model.start
         self.start_target.blockSignals(True)
