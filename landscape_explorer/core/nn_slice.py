@@ -24,9 +24,12 @@ any framework's flat-parameter loss and gradient.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import os
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -313,6 +316,10 @@ class SliceSurface(Surface):
     train_loss: float = math.nan
     # (ab (N, 2), rows (N, B)) -> (N, 2): the slice gradient of the loss over each point's rows
     f_batch_grad: Callable | None = field(default=None, repr=False)
+    # nn_slice's arguments, normalized (``slice_recipe``), the dataset as le.dataset's: what a
+    # scenario file writes to make the same slice again. None: not made from a recipe (a CSV
+    # dataset, surface_from_loss).
+    recipe: dict | None = field(default=None, repr=False)
 
     def network_output(self, point: "np.typing.ArrayLike", X: "np.typing.ArrayLike"
                        ) -> np.ndarray:
@@ -346,6 +353,11 @@ class SliceSurface(Surface):
         return _make_slice(self.network, self.dataset.subset(indices), self.center,
                            self.directions, self.bounds, self.title, self.description,
                            self.trajectory, self.train_loss)
+
+    @property
+    def skip(self) -> bool:
+        """Whether the sliced network has skip connections."""
+        return bool(self.network is not None and self.network.skip)
 
 
 def _chunked(fn, xy: np.ndarray, step: int, outputs: int):
@@ -466,7 +478,11 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
     kind = "with" if skip else "without"
     arch = f"{len(widths)}×{widths[0]}" if len(set(widths)) == 1 else "-".join(map(str, widths))
     train_loss = float(model.loss_and_grad(center[None], X, y, need_grad=False)[0][0])
-    return _make_slice(
+    recipe = None if dataset.recipe is None else {
+        "dataset": dataset_recipe(dataset), "hidden": list(widths), "activation": activation,
+        "skip": bool(skip), "directions": directions, "seed": int(seed), "epochs": epochs,
+        "lr": float(lr), "span": float(span)}
+    surf = _make_slice(
         model, dataset, center, dirs, bounds,
         title=f"MLP {arch} {activation}, {kind} skip connections, on {dataset.name}: "
               f"{directions} slice",
@@ -474,6 +490,7 @@ def nn_slice(dataset: Dataset, hidden: Sequence[int] = (16, 16), depth: int | No
                     f"its parameters ({directions} directions, Li et al. 2018). Gradients on the "
                     "slice are exact; the Hessian is differences of them.",
         trajectory=proj, train_loss=train_loss)
+    return dataclasses.replace(surf, recipe=recipe) if recipe is not None else surf
 
 
 def _make_slice(model: MLP, dataset: Dataset, center: np.ndarray, dirs: np.ndarray,
@@ -564,3 +581,87 @@ def grid_minima(surface: Surface, resolution: int = 61) -> int:
             if dx or dy:
                 lower &= c < V[1 + dy:V.shape[0] - 1 + dy, 1 + dx:V.shape[1] - 1 + dx]
     return int(lower.sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Slices by recipe (scenario files name a slice by how it is made), and their measures.
+
+RECIPE_KEYS = ("dataset", "hidden", "activation", "skip", "directions", "seed", "epochs", "lr",
+               "span")
+_SLICES: dict = {}  # recipe key -> SliceSurface, the most recent few
+_SLICES_KEPT = 4
+_SLICE_LOCKS: dict = {}
+_SLICES_LOCK = threading.Lock()
+
+
+def dataset_recipe(data: Dataset) -> dict:
+    """le.dataset's arguments that make ``data`` again, every one spelled out (a None noise,
+    the dataset's default, left out): one form, however the dataset was asked for."""
+    if data.recipe is None:
+        raise ValueError(f"the dataset {data.name!r} was not made by le.dataset")
+    return {k: v for k, v in data.recipe.items() if v is not None}
+
+
+def recipe_key(recipe: dict) -> str:
+    """One text per recipe: equal texts, the same slice."""
+    return json.dumps(recipe, sort_keys=True)
+
+
+def slice_from_recipe(recipe: dict, progress: Callable[[float], None] | None = None,
+                      cancel: CancelCheck = None) -> SliceSurface:
+    """``nn_slice(le.dataset(**recipe["dataset"]), **the rest)``: the slice a scenario file
+    names (a normalized recipe, as ``SliceSurface.recipe`` holds it). Training takes seconds,
+    so the last few slices are kept, and two threads asking for the same one (the app's worker
+    and a lesson's numbers) train it once. Training is deterministic: the same recipe on the
+    same machine gives the same weights (across machines, the BLAS may differ in the last bits,
+    and the slice with it)."""
+    from .datasets import dataset
+
+    key = recipe_key(recipe)
+    with _SLICES_LOCK:
+        lock = _SLICE_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key in _SLICES:
+            return _SLICES[key]
+        r = dict(recipe)
+        data = dataset(**r.pop("dataset"))
+        surf = nn_slice(data, progress=progress, cancel=cancel, **r)
+        with _SLICES_LOCK:
+            _SLICES[key] = surf
+            while len(_SLICES) > _SLICES_KEPT:
+                _SLICES.pop(next(iter(_SLICES)))
+        return surf
+
+
+def cached_slice(recipe: dict) -> SliceSurface | None:
+    """The slice of ``recipe`` if it is already trained (no waiting), else None."""
+    return _SLICES.get(recipe_key(recipe))
+
+
+_MEASURES: dict = {}  # recipe key -> measures
+_MEASURES_BY_OBJECT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def slice_measures(surface: Surface) -> dict:
+    """What the landscape of a slice looks like, in two numbers: ``nonconvexity`` (the share
+    of the slice where the Hessian has a sizeable negative eigenvalue) and ``grid_minima``
+    (the local minima a 61 x 61 grid resolves). Seconds of work on a deep network: kept per
+    recipe (or per surface object, for a slice without one)."""
+    found = cached_slice_measures(surface)
+    if found is not None:
+        return found
+    measures = {"nonconvexity": nonconvexity(surface), "grid_minima": grid_minima(surface)}
+    recipe = getattr(surface, "recipe", None)
+    if recipe is not None:
+        _MEASURES[recipe_key(recipe)] = measures
+    else:
+        _MEASURES_BY_OBJECT[surface] = measures
+    return dict(measures)
+
+
+def cached_slice_measures(surface: Surface) -> dict | None:
+    """``slice_measures(surface)`` if already worked out, else None (never computes)."""
+    recipe = getattr(surface, "recipe", None)
+    found = _MEASURES.get(recipe_key(recipe)) if recipe is not None else \
+        _MEASURES_BY_OBJECT.get(surface)
+    return None if found is None else dict(found)

@@ -26,6 +26,13 @@ Format (``version`` 1)::
       "playback": {"speed": 60.0, "max_steps": 2000, "restart_on_edit": false}
     }
 
+A network slice (nn_slice.py: a trained MLP's loss on a 2-D slice through its weights) is named
+by how it is made: ``{"name": "nn_slice", "network": {"dataset": {"name": "spirals", "n": 100,
+"seed": 0}, "hidden": [16], "depth": 12, "activation": "relu", "skip": false, "directions":
+"filter", "seed": 0, "epochs": 300, "lr": 0.01, "span": 1.0}}`` (everything but the dataset may
+be left out and takes nn_slice's default; ``depth`` repeats the first hidden width). Opening it
+trains the network again (a second or so), with the same weights on the same machine.
+
 A typed surface's name is its formula, ``{"name": "a*x**2 + sin(b*y)", "params": {"a": 1.5,
 "b": 3}, ...}``: ``params`` (written only when there are any) holds the values of the formula's
 named parameters.
@@ -192,6 +199,8 @@ class Scenario:
     # A data model's dataset, as le.dataset's arguments ({"name", "n", "noise", "seed"});
     # None: the model's default dataset (or a surface that is no data model).
     surface_dataset: dict | None = None
+    # A network slice's recipe (nn_slice.slice_recipe's normalized arguments); None: no slice.
+    surface_network: dict | None = None
     runs: list = field(default_factory=list)  # [RunConfig]
     bounds: tuple | None = None  # ((xmin, xmax), (ymin, ymax)); None: the surface's own
     resolution: int = 150
@@ -217,6 +226,8 @@ class Scenario:
             surface["params"] = dict(self.surface_params)
         if self.surface_dataset:
             surface["dataset"] = dict(self.surface_dataset)
+        if self.surface_network:
+            surface["network"] = copy.deepcopy(self.surface_network)
         d["surface"] = surface
         d["starts"] = [list(p) for p in self.starts]
         d["steps"] = self.steps
@@ -249,9 +260,15 @@ class Scenario:
         return replace(copy.deepcopy(self), **changes)
 
     # ------------------------------------------------------------------ building the core objects
-    def build_surface(self):
+    def build_surface(self, progress=None, cancel=None):
+        """The scenario's surface. A network slice is trained (seconds, the first time: kept
+        after that; ``progress`` and ``cancel`` as in nn_slice)."""
         from .surfaces import surface
 
+        if self.surface_network:
+            from .nn_slice import slice_from_recipe
+
+            return slice_from_recipe(self.surface_network, progress=progress, cancel=cancel)
         return surface(self.surface, params=self.surface_params or None,
                        dataset=self.build_dataset())
 
@@ -267,6 +284,9 @@ class Scenario:
     def plot_bounds(self) -> tuple:
         if self.bounds is not None:
             return tuple(tuple(float(v) for v in b) for b in self.bounds)
+        net = self.surface_network
+        if net and net["directions"] == "filter":  # known without training the network
+            return ((-net["span"], net["span"]), (-net["span"], net["span"]))
         return tuple(tuple(float(v) for v in b) for b in self.build_surface().bounds)
 
     def start_points(self) -> np.ndarray:
@@ -501,7 +521,7 @@ def _parse(d) -> Scenario:
     if isinstance(sd, str):  # shorthand: "surface": "rosenbrock"
         sd = {"name": sd}
     sd = _obj(sd, "surface")
-    _check_keys(sd, "surface", ("name", "bounds", "resolution", "params", "dataset"),
+    _check_keys(sd, "surface", ("name", "bounds", "resolution", "params", "dataset", "network"),
                 required=("name",))
     sparams = None
     if sd.get("params"):
@@ -511,11 +531,15 @@ def _parse(d) -> Scenario:
     sdata = None
     if sd.get("dataset") is not None:
         sdata = _parse_dataset(sd["dataset"], _str(sd["name"], "surface.name"))
+    network = _parse_network_field(sd)
     try:
         from .datasets import dataset as make_dataset
 
-        sc.surface = get_surface(_str(sd["name"], "surface.name"), params=sparams,
-                                 dataset=make_dataset(**sdata) if sdata else None).name
+        if network is not None:
+            sc.surface = NETWORK_SLICE
+        else:
+            sc.surface = get_surface(_str(sd["name"], "surface.name"), params=sparams,
+                                     dataset=make_dataset(**sdata) if sdata else None).name
     except ValueError as e:
         if isinstance(e, ScenarioError):
             raise
@@ -523,6 +547,7 @@ def _parse(d) -> Scenario:
                             _strip_invalid(str(e))) from None
     sc.surface_params = sparams
     sc.surface_dataset = sdata
+    sc.surface_network = network
     b = sd.get("bounds")
     if b is not None:
         _need(isinstance(b, list) and len(b) == 2, "surface.bounds",
@@ -554,7 +579,9 @@ def _parse(d) -> Scenario:
         if rc.batch_size is not None:
             from .minibatch import check_batch_size
 
-            surf = surf or sc.build_surface()  # its dataset's rows, when it names one
+            # Its dataset's rows, when it names one (a network's dataset: not its training).
+            surf = surf or (_NetworkRows(sc.surface_network) if sc.surface_network
+                            else sc.build_surface())
             try:
                 check_batch_size(surf, rc.batch_size)
             except ValueError as e:
@@ -612,15 +639,93 @@ _RUN_KEYS = ("label", "optimizer", "hyperparams", "schedule", "noise", "clip", "
              "batch_size", "repeats", "color", "enabled")
 
 
+NETWORK_SLICE = "nn_slice"  # the name a network slice carries (nn_slice.py)
+
+
+def _parse_network_field(sd: dict) -> dict | None:
+    """surface.network, checked against surface.name: the slice's recipe, or None."""
+    name = sd.get("name")
+    if sd.get("network") is None:
+        _need(name != NETWORK_SLICE, "surface.network",
+              "a network slice names the network it slices: give surface.network")
+        return None
+    _need(name == NETWORK_SLICE, "surface.name",
+          f"a surface with a network is a network slice: its name is {NETWORK_SLICE!r}, not "
+          f"{_short(name)}")
+    _need(sd.get("dataset") is None, "surface.dataset",
+          "a network slice's dataset goes in surface.network.dataset")
+    return _parse_network(sd["network"])
+
+
+def _parse_network(v) -> dict:
+    """surface.network: nn_slice's arguments, normalized (hidden widths spelled out, every
+    default filled in), as SliceSurface.recipe holds them. Nothing is trained here."""
+    from .nn_slice import MAX_DEPTH, MAX_WIDTH
+
+    path = "surface.network"
+    d = _obj(v, path)
+    _check_keys(d, path, ("dataset", "hidden", "depth", "activation", "skip", "directions",
+                          "seed", "epochs", "lr", "span"), required=("dataset",))
+    from .datasets import dataset
+    from .nn_slice import dataset_recipe
+
+    args = _parse_dataset_args(d["dataset"], f"{path}.dataset")
+    out: dict = {"dataset": dataset_recipe(dataset(**args))}
+    hidden = d.get("hidden", [16, 16])
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = [hidden]
+    _need(isinstance(hidden, list) and 1 <= len(hidden) <= MAX_DEPTH, f"{path}.hidden",
+          f"expected a list of 1 to {MAX_DEPTH} layer widths, got {_short(hidden)}")
+    widths = [_int(w, f"{path}.hidden[{i}]", 1, MAX_WIDTH) for i, w in enumerate(hidden)]
+    if d.get("depth") is not None:
+        widths = [widths[0]] * _int(d["depth"], f"{path}.depth", 1, MAX_DEPTH)
+    out["hidden"] = widths
+    activation = d.get("activation", "relu")
+    _need(activation in ("relu", "tanh"), f"{path}.activation",
+          f"unknown activation {_short(activation)}; valid: relu, tanh")
+    out["activation"] = activation
+    out["skip"] = _bool(d.get("skip", False), f"{path}.skip")
+    directions = d.get("directions", "filter")
+    _need(directions in ("filter", "pca"), f"{path}.directions",
+          f"unknown directions {_short(directions)}; valid: filter, pca")
+    out["directions"] = directions
+    out["seed"] = _int(d.get("seed", 0), f"{path}.seed", 0, 2 ** 63 - 1)
+    out["epochs"] = _int(d.get("epochs", 300), f"{path}.epochs", 1, 100_000)
+    out["lr"] = _number(d.get("lr", 0.01), f"{path}.lr", lo=0, lo_open=True)
+    out["span"] = _number(d.get("span", 1.0), f"{path}.span", lo=0, lo_open=True)
+    return out
+
+
+class _NetworkRows:
+    """Enough of a network slice to check a batch size against (its dataset's rows), without
+    training the network."""
+
+    name = NETWORK_SLICE
+
+    def __init__(self, network: dict):
+        from .datasets import dataset
+
+        self.dataset = dataset(**network["dataset"])
+
+    def batch_gradient(self, *_args):  # what minibatch.supports_batches looks for
+        raise NotImplementedError("a stand-in for checking batch sizes only")
+
+
 def _parse_dataset(v, model: str) -> dict:
     """surface.dataset: le.dataset's arguments, for a data model (data_surfaces.py)."""
     from .data_surfaces import data_surface_names
-    from .datasets import dataset, dataset_names
 
     path = "surface.dataset"
     if model not in data_surface_names():
         raise ScenarioError(path, f"{_short(model)} takes no dataset: only a data model does "
                                   f"({', '.join(data_surface_names())})")
+    return _parse_dataset_args(v, path)
+
+
+def _parse_dataset_args(v, path: str) -> dict:
+    """le.dataset's arguments at ``path``, checked by making the dataset."""
+    from .datasets import dataset, dataset_names
+
     d = _obj(v, path)
     _check_keys(d, path, ("name", "n", "noise", "seed"), required=("name",))
     name = _str(d["name"], f"{path}.name")
