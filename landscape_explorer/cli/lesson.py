@@ -24,7 +24,7 @@ def add_subcommand(sub):
 
 
 def cmd_lesson(args) -> int:
-    from ..core.lessons import LessonError, lesson, lessons, render_paragraphs, simulated_state
+    from ..core.lessons import LessonError, lesson, lesson_state, lessons, render_paragraphs
 
     try:
         if args.list or not args.name:
@@ -36,7 +36,7 @@ def cmd_lesson(args) -> int:
         raise UsageError(str(e)) from None
     if args.export:
         return _export(the, args)
-    state = simulated_state(the.scenario)
+    state = lesson_state(the)
     print(f"{the.title}\n{'=' * len(the.title)}\n")
     for p in render_paragraphs(the, state):
         print(textwrap.fill(p, 88) + "\n")

@@ -27,7 +27,9 @@ Checks are data too: ``{"run": LABEL, "verdict": KIND}``, ``{"run": LABEL, "para
 ``{"run": LABEL, "batch_size_at_most" | "batch_size_at_least": N}`` (a full-batch run has no
 batch size: both fail),
 ``{"run": LABEL, "quantity": x | y | loss | gap | steps, "at_least" | "at_most": V}``,
-``{"runs_with_verdict": KIND, "at_least": N}``, combined with ``{"all": [...]}``,
+``{"runs_with_verdict": KIND, "at_least": N}``, ``{"surface": SURFACE_QUANTITY,
+"at_least" | "at_most" | "equals": V}`` (a network slice's ``skip``, ``depth``,
+``nonconvexity`` or ``grid_minima``: nn_slice.slice_measures), combined with ``{"all": [...]}``,
 ``{"any": [...]}`` and ``{"not": CHECK}``. They are evaluated on a ``LessonState`` (the runs'
 settings and current verdicts), which the app builds from its model and the tests from a
 simulation.
@@ -42,7 +44,13 @@ change and a check on it fails until it is known.
 
 A task's ``solution`` is a list of edits a user could make: ``{"run": LABEL, "set": {field:
 value}}`` (hyperparameters by name; ``optimizer``, ``noise``, ``clip``, ``schedule`` and
-``batch_size`` as run fields) or ``{"start": [x, y]}`` (where every run starts, as a click on the surface sets it).
+``batch_size`` as run fields), ``{"start": [x, y]}`` (where every run starts, as a click on the
+surface sets it) or ``{"network": {field: value}}`` (the network a slice is made from, as the
+Data panel's fields set it: ``skip``, ``hidden``, ``depth``...).
+
+A lesson whose text, claims and tasks never look at a verdict (``Lesson.uses_verdicts``) is
+simulated without them: on a network slice the critical-point search behind a verdict takes
+minutes.
 """
 from __future__ import annotations
 
@@ -63,6 +71,9 @@ MAX_FILE_BYTES = 1024 * 1024
 QUANTITIES = ("verdict", "x", "y", "loss", "gap", "steps", "success_rate")
 # Quantities of a run's settings rather than of where its ball is, worked out on demand.
 DERIVED_QUANTITIES = ("success_rate",)
+# Quantities of the surface, for a network slice (placeholders {surface.NAME}).
+SURFACE_QUANTITIES = ("skip", "depth", "nonconvexity", "grid_minima")
+SURFACE_KEY = "surface"
 SUCCESS_GRID = 48  # starts per side of the grid a success rate is measured on
 _COMPARISONS = ("at_least", "at_most", "equals")
 
@@ -108,6 +119,30 @@ class Lesson:
             used |= _check_quantities(c)
         return frozenset(used & set(DERIVED_QUANTITIES))
 
+    @property
+    def uses_verdicts(self) -> bool:
+        """Whether its text, claims or tasks look at a verdict (or at the gap to the global
+        minimum, which needs the same critical-point search)."""
+        used = set()
+        for p in self.paragraphs:
+            for _, name, _, _ in string.Formatter().parse(p):
+                if name:
+                    used.add(name.rsplit(".", 1)[-1])
+        for c in (*self.claims, *(t.check for t in self.tasks)):
+            used |= _check_quantities(c)
+            if _uses_verdict_check(c):
+                used.add("verdict")
+        return bool(used & {"verdict", "gap"})
+
+    @property
+    def uses_surface(self) -> bool:
+        """Whether its text, claims or tasks look at the surface's measures."""
+        for p in self.paragraphs:
+            for _, name, _, _ in string.Formatter().parse(p):
+                if name and name.split(".", 1)[0] == SURFACE_KEY:
+                    return True
+        return any(_uses_surface_check(c) for c in (*self.claims, *(t.check for t in self.tasks)))
+
 
 @dataclass
 class RunState:
@@ -126,6 +161,9 @@ class RunState:
 @dataclass
 class LessonState:
     runs: list[RunState]
+    # The surface's quantities (SURFACE_QUANTITIES) where known: a network slice's settings
+    # and measures; a check on one that is missing fails.
+    surface: dict = field(default_factory=dict)
 
     def run(self, label: str) -> RunState | None:
         for r in self.runs:
@@ -169,7 +207,23 @@ def _check_check(c, path, labels):
         _need(isinstance(n, int) and not isinstance(n, bool) and n >= 0, f"{path}.at_least",
               "must be an integer >= 0")
         return
-    _need("run" in c, path, "a check names a run ('run'), or combines checks (all/any/not)")
+    if SURFACE_KEY in c:
+        _need(c[SURFACE_KEY] in SURFACE_QUANTITIES, f"{path}.{SURFACE_KEY}",
+              f"must be one of {', '.join(SURFACE_QUANTITIES)}")
+        cmp = set(c) - {SURFACE_KEY}
+        _need(len(cmp) == 1 and cmp <= set(_COMPARISONS), path,
+              f"a surface check has one of {', '.join(_COMPARISONS)}")
+        key = cmp.pop()
+        if key == "equals":
+            v = c[key]
+            _need(isinstance(v, (bool, int, float)) and (isinstance(v, bool) or
+                                                       math.isfinite(v)),
+                  f"{path}.equals", "must be true, false or a finite number")
+        else:
+            _number(c[key], f"{path}.{key}")
+        return
+    _need("run" in c, path, "a check names a run ('run'), a surface quantity ('surface'), or "
+                            "combines checks (all/any/not)")
     _need(c["run"] in labels, f"{path}.run",
           f"no run labelled {c['run']!r} in the scenario (runs: {', '.join(labels)})")
     rest = set(c) - {"run"}
@@ -205,6 +259,22 @@ def _check_check(c, path, labels):
                                 "schedule, noise_at_least or batch_size_at_most/at_least with the run")
 
 
+def _uses_verdict_check(c) -> bool:
+    if "all" in c or "any" in c:
+        return any(_uses_verdict_check(x) for x in c.get("all", c.get("any")))
+    if "not" in c:
+        return _uses_verdict_check(c["not"])
+    return "verdict" in c or "runs_with_verdict" in c
+
+
+def _uses_surface_check(c) -> bool:
+    if "all" in c or "any" in c:
+        return any(_uses_surface_check(x) for x in c.get("all", c.get("any")))
+    if "not" in c:
+        return _uses_surface_check(c["not"])
+    return SURFACE_KEY in c
+
+
 def _check_quantities(c) -> set:
     if "all" in c or "any" in c:
         return set().union(*(_check_quantities(x) for x in c.get("all", c.get("any"))))
@@ -233,6 +303,11 @@ def _placeholders(text: str, path: str, labels: list[str]):
             raise LessonError(path, f"placeholder {{{name}}} must be RUN.QUANTITY, e.g. "
                                     "{gd.loss:.3g}")
         run, q = m.group(1), m.group(2)
+        if run == SURFACE_KEY:
+            _need(q in SURFACE_QUANTITIES, path, f"placeholder {{{name}}}: unknown surface "
+                                                 f"quantity {q!r} (known: "
+                                                 f"{', '.join(SURFACE_QUANTITIES)})")
+            continue
         keys = {_key(label) for label in labels}
         _need(run in keys, path, f"placeholder {{{name}}}: no run {run!r} (runs: "
                                  f"{', '.join(sorted(keys))})")
@@ -267,6 +342,8 @@ def parse_lesson(d: Any, path: str = "") -> Lesson:
                           str(e).split(": ", 1)[-1]) from None
     labels = [r.display_name for r in scenario.runs]
     _need(len(set(labels)) == len(labels), "scenario.runs", "run labels must be distinct")
+    _need(SURFACE_KEY not in {_key(label) for label in labels}, "scenario.runs",
+          f"no run may be labelled {SURFACE_KEY!r}: {{{SURFACE_KEY}.…}} is the surface's")
     paras = d.get("paragraphs")
     _need(isinstance(paras, list) and 1 <= len(paras) <= 6, "paragraphs",
           "must be a list of 1 to 6 texts")
@@ -299,6 +376,16 @@ def parse_lesson(d: Any, path: str = "") -> Lesson:
         _need(isinstance(sol, list), f"{p}.solution", "must be a list of edits")
         for j, edit in enumerate(sol):
             q = f"{p}.solution[{j}]"
+            if isinstance(edit, dict) and set(edit) == {"network"}:
+                _need(scenario.surface_network is not None, f"{q}.network",
+                      "the lesson's surface is not a network slice")
+                _need(isinstance(edit["network"], dict) and edit["network"], f"{q}.network",
+                      "must be an object of network fields")
+                try:
+                    _with_network(scenario, edit["network"])
+                except ScenarioError as e:
+                    raise LessonError(f"{q}.network", str(e)) from None
+                continue
             if isinstance(edit, dict) and set(edit) == {"start"}:
                 xy = edit["start"]
                 _need(isinstance(xy, list) and len(xy) == 2, f"{q}.start", "must be [x, y]")
@@ -306,7 +393,8 @@ def parse_lesson(d: Any, path: str = "") -> Lesson:
                     _number(v, f"{q}.start[{k}]")
                 continue
             _need(isinstance(edit, dict) and set(edit) == {"run", "set"}, q,
-                  "an edit is {'run': LABEL, 'set': {field: value}} or {'start': [x, y]}")
+                  "an edit is {'run': LABEL, 'set': {field: value}}, {'start': [x, y]} or "
+                  "{'network': {field: value}}")
             _need(edit["run"] in labels, f"{q}.run", f"no run labelled {edit['run']!r}")
             _need(isinstance(edit["set"], dict) and edit["set"], f"{q}.set", "must be an object")
         tasks.append(Task(tid, _text(t.get("prompt"), f"{p}.prompt"),
@@ -372,6 +460,15 @@ def evaluate(check: Mapping, state: LessonState) -> bool:
     if "runs_with_verdict" in check:
         n = sum(1 for r in state.runs if r.verdict == check["runs_with_verdict"])
         return n >= check["at_least"]
+    if SURFACE_KEY in check:
+        v = state.surface.get(check[SURFACE_KEY])
+        if v is None:
+            return False
+        if "equals" in check:
+            return v == check["equals"] and isinstance(v, bool) == isinstance(check["equals"], bool)
+        if isinstance(v, bool) or not math.isfinite(v):
+            return False
+        return v >= check["at_least"] if "at_least" in check else v <= check["at_most"]
     r = state.run(check["run"])
     if r is None:
         return False
@@ -413,6 +510,8 @@ def apply_edits(scenario: Scenario, edits) -> Scenario:
     for e in edits:
         if "start" in e:
             starts = [tuple(float(v) for v in e["start"])]
+        if "network" in e:
+            scenario = _with_network(scenario, e["network"])
     runs = []
     for r in scenario.runs:
         for e in edits:
@@ -431,6 +530,31 @@ def apply_edits(scenario: Scenario, edits) -> Scenario:
     return scenario.copy(runs=runs, starts=starts).validated()
 
 
+def _with_network(scenario: Scenario, changes: Mapping) -> Scenario:
+    """The scenario with its network slice's recipe changed (``depth`` respells ``hidden``);
+    ScenarioError if the result is not a valid network."""
+    net = dict(scenario.surface_network or {})
+    net.update(changes)
+    if "depth" in changes and "hidden" not in changes:
+        net["hidden"] = net["hidden"][:1]
+    d = scenario.to_dict()
+    d["surface"]["network"] = net
+    return Scenario.from_dict(d)
+
+
+def surface_state(surface, measure: bool = True) -> dict:
+    """The SURFACE_QUANTITIES of ``surface`` that can be known: none for a formula; a network
+    slice's settings, and its measures (nn_slice.slice_measures: seconds, the first time;
+    with ``measure`` False only if they are worked out already, as the app's UI thread asks)."""
+    from .nn_slice import SliceSurface, cached_slice_measures, slice_measures
+
+    if not isinstance(surface, SliceSurface) or surface.network is None:
+        return {}
+    out: dict = {"skip": surface.skip, "depth": len(surface.network.sizes) - 2}
+    out.update((slice_measures(surface) if measure else cached_slice_measures(surface)) or {})
+    return out
+
+
 def success_map(surface, bounds, steps: int, run: RunConfig, cancel=None):
     """The basin map that ``success_rate`` is read from (``.global_min_fraction``): the run's
     optimizer from every start of a SUCCESS_GRID x SUCCESS_GRID grid over ``bounds``."""
@@ -440,34 +564,45 @@ def success_map(surface, bounds, steps: int, run: RunConfig, cancel=None):
                   bounds=bounds, seed=int(run.seed or 0), cancel=cancel)
 
 
-def simulated_state(scenario: Scenario, derived=()) -> LessonState:
+def simulated_state(scenario: Scenario, derived=(), verdicts: bool = True,
+                    surface: bool = False) -> LessonState:
     """Every enabled run of the scenario simulated to its last step (from its first start),
-    with its verdict and numbers; with the ``derived`` quantities (``Lesson.derived``) too."""
+    with its verdict (unless ``verdicts`` is False: ``Lesson.uses_verdicts``) and numbers; with
+    the ``derived`` quantities (``Lesson.derived``) and, with ``surface``, the surface's
+    quantities (``surface_state``) too."""
     from .critical import global_minimum_value
 
-    g = global_minimum_value(scenario.build_surface())
+    g = global_minimum_value(scenario.build_surface()) if verdicts else None
     runs = []
     for r, res in scenario.simulate(record_every=max(1, scenario.steps)):
-        v = res.verdicts[0]
+        kind = res.verdicts[0].kind if verdicts else None
         x, y = (float(c) for c in res.final[0])
         loss = float(res.final_loss[0])
+        numbers = {"x": x, "y": y, "loss": loss, "gap": loss - g if g is not None else math.nan,
+                   "steps": int(res.steps_taken[0])}
+        if kind is not None:
+            numbers["verdict"] = kind
         runs.append(RunState(
             r.display_name, r.optimizer, dict(r.hyperparams), float(r.noise or 0.0),
-            r.schedule["name"] if r.schedule else None, r.batch_size, v.kind,
-            {"verdict": v.kind, "x": x, "y": y, "loss": loss,
-             "gap": loss - g if g is not None else math.nan,
-             "steps": int(res.steps_taken[0])}))
+            r.schedule["name"] if r.schedule else None, r.batch_size, kind, numbers))
     if "success_rate" in derived:
         surf, bounds = scenario.build_surface(), scenario.plot_bounds
         for state, r in zip(runs, scenario.enabled_runs()):
             state.numbers["success_rate"] = success_map(surf, bounds, scenario.steps,
                                                         r).global_min_fraction
-    return LessonState(runs)
+    return LessonState(runs, surface_state(scenario.build_surface()) if surface else {})
+
+
+def lesson_state(lesson_: Lesson, scenario: Scenario | None = None) -> LessonState:
+    """``simulated_state`` of the lesson's scenario (or ``scenario``: the lesson's with a
+    task's edits) with what the lesson looks at, and nothing it does not."""
+    return simulated_state(lesson_.scenario if scenario is None else scenario, lesson_.derived,
+                           verdicts=lesson_.uses_verdicts, surface=lesson_.uses_surface)
 
 
 def render_paragraphs(lesson_: Lesson, state: LessonState) -> list[str]:
     """The lesson's paragraphs with every {run.quantity} filled from ``state``."""
-    values = {}
+    values = {SURFACE_KEY: _Numbers(state.surface)}
     for r in state.runs:
         values[_key(r.label)] = _Numbers(r.numbers)
     return [p.format(**values) for p in lesson_.paragraphs]

@@ -9,7 +9,7 @@ import pytest
 from landscape_explorer.core.critical import critical_points
 from landscape_explorer.core.lessons import (SUCCESS_GRID, LessonError, apply_edits, evaluate,
                                              lesson, lessons, load_lesson, parse_lesson,
-                                             render_paragraphs, simulated_state, success_map)
+                                             lesson_state, render_paragraphs, simulated_state, success_map)
 from landscape_explorer.core.simulate import simulate
 from landscape_explorer.core.verdicts import verdicts_at
 
@@ -19,14 +19,15 @@ IDS = [x.id for x in LESSONS]
 
 @pytest.fixture(scope="module")
 def states():
-    return {x.id: simulated_state(x.scenario, x.derived) for x in LESSONS}
+    return {x.id: lesson_state(x) for x in LESSONS}
 
 
 def test_the_bundled_lessons():
     # A course: minima and the learning rate first, then what gets a run out of a dip or off a
     # saddle, then the networks themselves.
     assert IDS == ["local_minimum", "learning_rate", "momentum", "warm_restarts", "saddle_point",
-                   "plateau", "adaptive", "sgd_noise", "annealing", "random_restarts"]
+                   "plateau", "adaptive", "sgd_noise", "annealing", "random_restarts",
+                   "skip_connections"]
     assert [x.order for x in LESSONS] == sorted(x.order for x in LESSONS)
     assert len({x.order for x in LESSONS}) == len(LESSONS)
     assert lesson("plateau").title.startswith("Plateaus")
@@ -64,7 +65,7 @@ def test_tasks_are_not_done_before_and_done_after_their_solution(name, states):
     for t in x.tasks:
         assert not evaluate(t.check, states[name]), f"{name}/{t.id} is done before any edit"
         assert t.solution, f"{name}/{t.id} has no solution to test"
-        solved = simulated_state(apply_edits(x.scenario, t.solution), x.derived)
+        solved = lesson_state(x, apply_edits(x.scenario, t.solution))
         assert evaluate(t.check, solved), f"{name}/{t.id}: the solution does not complete it"
 
 

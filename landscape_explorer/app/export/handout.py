@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from landscape_explorer.core.atomic import atomic_write_text
 from landscape_explorer.core.lessons import (SUCCESS_GRID, Lesson, LessonState,
-                                             render_paragraphs, simulated_state, success_map)
+                                             render_paragraphs, lesson_state, success_map)
 
 from . import render
 
@@ -69,7 +69,7 @@ def handout_material(lesson: Lesson) -> HandoutMaterial:
     from PIL import Image
 
     sc = lesson.scenario
-    state = simulated_state(sc, lesson.derived)
+    state = lesson_state(lesson)
     maps = []
     if "success_rate" in lesson.derived:
         surf, bounds = sc.build_surface(), sc.plot_bounds
