@@ -82,6 +82,10 @@ class AppModel(QtCore.QObject):
     resetRequested = QtCore.pyqtSignal()
     # A whole scenario was put in (File › Open, an example, restored settings).
     scenarioLoaded = QtCore.pyqtSignal()
+    # A scenario names a network slice that is not trained yet: (scenario, playing). The Data
+    # panel trains it in its worker and calls set_scenario again with the surface; nothing
+    # changes until then. With no one listening, set_scenario trains it itself.
+    networkNeeded = QtCore.pyqtSignal(object, bool)
 
     def __init__(self, surface: str = "bowl", parent=None, scenario: Scenario | None = None):
         super().__init__(parent)
@@ -121,14 +125,26 @@ class AppModel(QtCore.QObject):
         sc.title, sc.description = title, description
         return sc.validated()
 
-    def set_scenario(self, sc: Scenario, playing: bool = False):
+    def set_scenario(self, sc: Scenario, playing: bool = False, surface=None):
         """Replace everything the user set up by ``sc`` (validated first: on a bad scenario
         ScenarioError, and nothing changes). The runs go back to step 0, paused unless
-        ``playing``."""
+        ``playing``. ``surface``: the scenario's network slice, trained elsewhere; without
+        it a slice that is not trained yet is asked for (networkNeeded) and the scenario waits
+        for it."""
         sc = sc.validated()
         runs = [Run.checked(rc, i + 1) for i, rc in enumerate(sc.runs)]
+        if sc.surface_network:
+            from landscape_explorer.core.nn_slice import cached_slice
+
+            surface = surface or cached_slice(sc.surface_network)
+            if surface is None and self.receivers(self.networkNeeded) > 0:
+                self.networkNeeded.emit(sc, playing)
+                return
+            surface = surface or sc.build_surface()  # no one to train it in the background
         self.set_playing(False)
-        if sc.surface_dataset:  # a data model over the dataset the file names
+        if sc.surface_network:
+            self._install_surface(surface, None, sc.bounds, tuple(sc.start_points()[0]))
+        elif sc.surface_dataset:  # a data model over the dataset the file names
             self._install_surface(sc.build_surface(), None, sc.bounds,
                                   tuple(sc.start_points()[0]))
         else:
@@ -203,14 +219,20 @@ class AppModel(QtCore.QObject):
 
     def scenario_problem(self) -> str | None:
         """Why the current surface cannot be written into a scenario file, or None if it can.
-        A scenario names its surface, and a data model's built-in dataset by le.dataset's
-        arguments; a network slice (trained weights and random directions) and a model over a
-        CSV file are more than that."""
+        A scenario names its surface, a data model's built-in dataset by le.dataset's
+        arguments, and a network slice by how it was made (its recipe); rows loaded from a CSV
+        file are more than that."""
         from landscape_explorer.core.data_surfaces import DataSurface, data_surface
+        from landscape_explorer.core.nn_slice import SliceSurface
 
         s = self._surface
         if s.name in le.surface_names() or s.expression:
             return None
+        if isinstance(s, SliceSurface):
+            if s.recipe is not None:
+                return None
+            return ("a network slice is saved by how it is made, and this one's data were "
+                    "loaded from a file")
         if isinstance(s, DataSurface):
             if s.dataset is not None and s.dataset.recipe is not None:
                 return None
@@ -224,7 +246,7 @@ class AppModel(QtCore.QObject):
                 return None
             return (f"a scenario file names a built-in dataset by how it is made, not rows "
                     f"loaded from a file ({s.dataset.name if s.dataset is not None else s.model})")
-        return "a network slice cannot be saved in a scenario file (it is trained weights)"
+        return "this surface was made in code, and a scenario file can only name it"
 
     def _install_surface(self, s, params, bounds, start):
         if s is self._surface and bounds is None and start is None:
@@ -248,6 +270,8 @@ class AppModel(QtCore.QObject):
         ds = getattr(s, "dataset", None)
         self._sc.surface_dataset = dict(ds.recipe) if ds is not None and \
             ds.recipe is not None and s.name in le.data_surface_names() else None
+        recipe = getattr(s, "recipe", None)  # a network slice's (core.nn_slice)
+        self._sc.surface_network = copy.deepcopy(recipe) if recipe is not None else None
         self._surface = s
         fitted = self._fit_batch_sizes(s)
         self._sc.bounds = None if new_bounds == _bounds_tuple(s.bounds) else new_bounds

@@ -239,15 +239,63 @@ def test_network_slice_builds_in_a_worker_and_becomes_the_surface(panel, qtbot):
     # The same network, built directly, gives the same slice and the numbers shown.
     ref = nn_slice(dataset("moons", n=60, seed=0), hidden=(8,), depth=2, epochs=60, seed=0)
     np.testing.assert_array_equal(s.center, ref.center)
-    assert dp.slice_numbers == {"nonconvexity": nonconvexity(ref), "minima": grid_minima(ref)}
+    assert dp.slice_numbers == {"nonconvexity": nonconvexity(ref),
+                                "grid_minima": grid_minima(ref)}
     assert dp.slice_label.text() == slice_numbers_text(dp.slice_numbers)
     assert dp.progress_bar.isHidden()
-    # A slice cannot go into a scenario file, and says so instead of writing a wrong one.
-    with pytest.raises(ScenarioError, match="network slice"):
-        panel.model.to_dict()
+    # The slice goes into a scenario file as how it was made, and opens as the same slice.
+    assert panel.model.scenario_problem() is None
+    d = panel.model.to_dict()
+    assert d["surface"]["name"] == NN_SLICE and d["surface"]["network"] == ref.recipe
+    assert d["surface"]["network"]["hidden"] == [8, 8] and not d["surface"]["network"]["skip"]
+    loaded = AppModel.from_dict(d)  # no Data panel listening: it trains the network itself
+    np.testing.assert_array_equal(loaded.surface.center, ref.center)
+    assert loaded.start == panel.model.start
     # The runs descend the slice.
     panel.engine.single_step()
     assert panel.engine.state(panel.current_run_id).step == 1
+
+
+def test_a_rebuilt_network_keeps_the_start_and_a_scenario_trains_in_the_worker(panel, qtbot):
+    """Ticking skip connections and training again keeps the runs' start (the two landscapes
+    compare from one point); a scenario that names a slice is trained in the worker, with
+    its progress bar, and nothing changes until it is ready; another scenario put in
+    meanwhile wins."""
+    choose(panel, NN_SLICE)
+    dp = panel.data_panel
+    _small_net(dp, 40)
+    dp.build_button.click()
+    qtbot.waitUntil(lambda: not dp.building, timeout=120_000)
+    panel.model.set_start((0.4, -0.3))
+    dp.skip_check.setChecked(True)
+    dp.build_button.click()
+    qtbot.waitUntil(lambda: not dp.building, timeout=120_000)
+    assert panel.model.surface.skip and panel.model.start == (0.4, -0.3)
+    saved = panel.model.scenario()
+    # Another network (one not trained in this process) named by a scenario.
+    other = saved.copy()
+    net = saved.surface_network
+    other.surface_network = dict(net, seed=4242, epochs=30,
+                                 dataset=dict(net["dataset"], seed=4242))
+    other.starts = [(0.1, 0.2)]
+    panel.model.set_scenario(other)
+    assert dp.building and dp.progress_bar.isVisible()
+    assert panel.model.surface.recipe == saved.surface_network  # unchanged until trained
+    qtbot.waitUntil(lambda: not dp.building, timeout=120_000)
+    assert panel.model.surface.recipe == other.surface_network
+    assert panel.model.start == (0.1, 0.2)
+    # The panel's fields say which network it is: training again gives the same one.
+    assert dp.skip_check.isChecked() and dp.epochs_spin.value() == 30
+    assert dp.seed_spin.value() == 4242
+    # A scenario put in while a network trains is what stays.
+    third = saved.copy()
+    third.surface_network = dict(saved.surface_network, seed=4343)
+    panel.model.set_scenario(third)
+    assert dp.building
+    panel.model.set_surface("himmelblau")
+    qtbot.waitUntil(lambda: not dp.building, timeout=120_000)
+    qtbot.wait(50)
+    assert panel.model.surface_name == "himmelblau"
 
 
 def test_cancel_stops_training_promptly_and_keeps_the_surface(panel, qtbot):

@@ -301,10 +301,16 @@ class ControlPanel(QtWidgets.QScrollArea):
     def _apply_built_preset(self, name: str):
         from ..presets import built_preset
 
+        self._show_network_builder()
+        self.data_panel.build_preset(built_preset(name))
+        self.ensureWidgetVisible(self.data_panel.progress_bar)
+
+    def _show_network_builder(self):
+        """The picker on "Network slice…" and the Data panel's builder in sight: a network is
+        being trained (a built preset, a scenario that names a slice), with its progress."""
         from .data import NN_SLICE
 
         self.surface_combo.setCurrentIndex(self.surface_combo.findData(NN_SLICE))
-        self.data_panel.build_preset(built_preset(name))
         self.ensureWidgetVisible(self.data_panel.progress_bar)
 
     def _on_preset(self, index):
@@ -344,6 +350,7 @@ class ControlPanel(QtWidgets.QScrollArea):
         from .data import DataPanel
 
         self.data_panel = DataPanel(self.model, self.engine, lambda: self.current_run_id)
+        self.model.networkNeeded.connect(lambda *_: self._show_network_builder())
         self.data_panel.message.connect(self.show_error)
         self.data_panel.hide()
         form.addRow(self.data_panel)

@@ -20,8 +20,10 @@ from PyQt6 import QtCore, QtWidgets
 from landscape_explorer.core.cancel import check_cancel
 from landscape_explorer.core.data_surfaces import MODELS, DataSurface, data_surface
 from landscape_explorer.core.datasets import dataset, dataset_names
-from landscape_explorer.core.nn_slice import MAX_DEPTH, SliceSurface, grid_minima, nn_slice, \
-    nonconvexity
+from landscape_explorer.core.nn_slice import (
+    MAX_DEPTH, SliceSurface, cached_slice_measures, dataset_recipe, slice_from_recipe,
+    slice_measures,
+)
 
 from ..views.contours import contour_segments
 from ..threads import CancellableWorker
@@ -97,17 +99,44 @@ def grid_cached(surface, bounds, resolution: int):
     return dataclasses.replace(surface, f_value=f_value)
 
 
+def spec_recipe(spec: dict) -> dict:
+    """The panel's fields (DataPanel.slice_spec: one seed for the data and the network, depth x
+    width) as an nn_slice recipe (SliceSurface.recipe), what scenario files hold."""
+    data = dataset(spec["dataset"], n=spec["n"], noise=spec["noise"], seed=spec["seed"])
+    return {"dataset": dataset_recipe(data), "hidden": [int(spec["width"])] * int(spec["depth"]),
+            "activation": spec["activation"], "skip": bool(spec["skip"]),
+            "directions": spec["directions"], "seed": int(spec["seed"]),
+            "epochs": int(spec["epochs"]), "lr": 0.01, "span": 1.0}
+
+
+def recipe_spec(recipe: dict) -> dict | None:
+    """A recipe as the panel's fields, or None where the fields cannot say it (layers of
+    different widths, a network seed other than the data's, another lr or span)."""
+    hidden, data = recipe["hidden"], recipe["dataset"]
+    if len(set(hidden)) != 1 or data.get("seed", 0) != recipe["seed"] or \
+            recipe["lr"] != 0.01 or recipe["span"] != 1.0:
+        return None
+    return {"dataset": data["name"], "n": data["n"], "noise": data.get("noise"),
+            "seed": recipe["seed"], "depth": len(hidden), "width": hidden[0],
+            "activation": recipe["activation"], "skip": recipe["skip"],
+            "directions": recipe["directions"], "epochs": recipe["epochs"]}
+
+
 class SliceWorker(CancellableWorker):
-    """Trains each network of ``specs`` and computes its slice (and the slice's numbers) off the
-    UI thread. ``cancel()`` stops it at the next training chunk or between stages.
-    done: [(SliceSurface, {"nonconvexity": .., "minima": ..}), ..]."""
+    """Trains each network of ``specs`` (panel fields, or ``{"recipe": ...}``) and computes its
+    slice (and the slice's measures) off the UI thread. ``cancel()`` stops it at the next
+    training chunk or between stages. done: [(SliceSurface, {"nonconvexity": ..,
+    "grid_minima": ..}), ..]."""
 
     progress = QtCore.pyqtSignal(float, str)  # fraction of the whole job, what it is doing
 
-    def __init__(self, specs, resolution: int):
+    def __init__(self, specs, resolution: int, also_resolution: int | None = None):
         super().__init__()
         self.specs = [dict(s) for s in specs]
         self.resolution = int(resolution)
+        # A second grid to have ready: the resolution the views show until a scenario's own
+        # resolution is set (set_scenario installs the surface first).
+        self.also_resolution = also_resolution
 
     def _check(self):
         check_cancel(self.is_cancelled, "network slice")
@@ -119,21 +148,18 @@ class SliceWorker(CancellableWorker):
         def say(f, what):
             self.progress.emit((k + f) / m, what + tag)
 
-        data = dataset(s["dataset"], n=s["n"], noise=s["noise"], seed=s["seed"])
-        surf = nn_slice(data, hidden=(s["width"],), depth=s["depth"],
-                        activation=s["activation"], skip=s["skip"],
-                        directions=s["directions"], seed=s["seed"], epochs=s["epochs"],
-                        progress=lambda f: say(0.3 * f, "training"), cancel=self.is_cancelled)
+        recipe = s["recipe"] if "recipe" in s else spec_recipe(s)
+        surf = slice_from_recipe(recipe, progress=lambda f: say(0.3 * f, "training"),
+                                 cancel=self.is_cancelled)
         self._check()
         say(0.3, "computing the slice")
-        surf = grid_cached(surf, surf.bounds, self.resolution)
+        cached = grid_cached(surf, surf.bounds, self.resolution)
+        if self.also_resolution not in (None, self.resolution):
+            cached = grid_cached(cached, surf.bounds, self.also_resolution)
         self._check()
-        say(0.6, "measuring non-convexity")
-        numbers = {"nonconvexity": nonconvexity(surf)}
-        self._check()
-        say(0.9, "counting minima")
-        numbers["minima"] = grid_minima(surf)
-        return surf, numbers
+        say(0.6, "measuring the landscape")
+        numbers = slice_measures(surf)  # kept per recipe: the grid-cached copy finds them
+        return cached, numbers
 
     def compute(self):
         results = [self.build(s, k) for k, s in enumerate(self.specs)]
@@ -147,7 +173,7 @@ class SliceWorker(CancellableWorker):
 
 def slice_numbers_text(numbers: dict) -> str:
     return (f"non-convex: {100 * numbers['nonconvexity']:.1f} % of the slice · "
-            f"local minima on the grid: {numbers['minima']}")
+            f"local minima on the grid: {numbers['grid_minima']}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,6 +317,8 @@ class DataPanel(QtWidgets.QWidget):
         self._network_mode = False
         self._applied_surface = None  # the surface this panel built (its fields describe it)
         self._preset = None  # the built preset whose networks the worker is training
+        self._scenario = None  # (scenario, playing) whose network the worker is training
+        self._queued = None  # (scenario, playing) to load once the running build ends
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
 
@@ -382,6 +410,10 @@ class DataPanel(QtWidgets.QWidget):
         self.noise_spin.valueChanged.connect(lambda _v: self._dataset_edited())
 
         model.surfaceChanged.connect(self._on_surface)
+        model.networkNeeded.connect(self.load_scenario)
+        # Another scenario or surface put in while a scenario's network trains: that one wins.
+        model.scenarioLoaded.connect(self._drop_pending_scenario)
+        model.surfaceChanged.connect(self._drop_pending_scenario)
         if engine is not None:
             engine.stepped.connect(self.refresh_fit)
             engine.restarted.connect(self.refresh_fit)
@@ -421,6 +453,9 @@ class DataPanel(QtWidgets.QWidget):
             self._show_spec({"n": ds.n, "noise": None, "seed": 0})
         self.batch_check.setEnabled(isinstance(s, (DataSurface, SliceSurface)))
         if isinstance(s, SliceSurface):
+            spec = recipe_spec(s.recipe) if s.recipe is not None else None
+            if spec is not None:  # the fields say which network this is: Train makes it again
+                self._show_network_fields(spec)
             self.plot.set_surface(s)
             task = s.network.task if s.network is not None else None
             dims = s.dataset.dims if s.dataset is not None else 0
@@ -432,8 +467,8 @@ class DataPanel(QtWidgets.QWidget):
                      "The data it was trained on (this network's output is not drawn).")
             self.fit_label.setText(f"{s.title}.<br>Training loss at (0, 0): {s.train_loss:.4g}. "
                                    f"{drawn}")
-            self.slice_label.setText(slice_numbers_text(self.slice_numbers)
-                                     if self.slice_numbers else "")
+            measures = cached_slice_measures(s)
+            self.slice_label.setText(slice_numbers_text(measures) if measures else "")
         elif isinstance(s, DataSurface):
             self.plot.set_surface(s)
             m = MODELS[s.model]
@@ -509,8 +544,23 @@ class DataPanel(QtWidgets.QWidget):
 
     def build_slice(self):
         """Train and slice in a worker; the window goes on meanwhile."""
-        self._preset = None
+        self._preset = self._scenario = None
         self._start_worker([self.slice_spec()])
+
+    def load_scenario(self, scenario, playing: bool = False):
+        """Train the network slice ``scenario`` names (model.networkNeeded) in the worker, then
+        put the scenario in the model. A build already under way is cancelled: the scenario
+        asked for last wins."""
+        if self.worker is not None:
+            self._queued = (scenario, playing)  # started when the running build has ended
+            self.cancel_slice()
+            return
+        spec = recipe_spec(scenario.surface_network)
+        if spec is not None:  # the network being trained, while it trains
+            self._show_network_fields(spec)
+        self._preset, self._scenario = None, (scenario, playing)
+        self._start_worker([{"recipe": scenario.surface_network}],
+                           resolution=scenario.resolution)
 
     def build_preset(self, preset):
         """Train a built preset's networks (presets.BuiltPreset) in the worker; when they are
@@ -520,7 +570,7 @@ class DataPanel(QtWidgets.QWidget):
             return
         self._show_network_fields(preset.networks[0])
         self.model.set_resolution(preset.resolution)
-        self._preset = preset
+        self._preset, self._scenario = preset, None
         self._start_worker(list(preset.networks))
 
     def _show_network_fields(self, spec: dict):
@@ -535,12 +585,19 @@ class DataPanel(QtWidgets.QWidget):
         self.directions_combo.setCurrentIndex(self.directions_combo.findData(spec["directions"]))
         self.skip_check.setChecked(bool(spec["skip"]))
 
-    def _start_worker(self, specs):
+    def _drop_pending_scenario(self, *_):
+        if self._scenario is None and self._queued is None:
+            return
+        self._scenario = self._queued = None
+        self.cancel_slice()
+
+    def _start_worker(self, specs, resolution: int | None = None):
         if self.worker is not None:
             return
         from ..threads import keep_alive
 
-        self.worker = w = SliceWorker(specs, self.model.resolution)
+        res = self.model.resolution if resolution is None else int(resolution)
+        self.worker = w = SliceWorker(specs, res, also_resolution=self.model.resolution)
         w.progress.connect(self._on_progress)
         w.done.connect(self._on_built)
         w.failed.connect(self._on_failed)
@@ -576,9 +633,17 @@ class DataPanel(QtWidgets.QWidget):
         self.slice_numbers = numbers
         self._applied_surface = surf
         preset, self._preset = self._preset, None
+        scenario, self._scenario = self._scenario, None
         m = self.model
-        if preset is None:
-            m.set_surface_object(surf, start=(0.0, 0.0))
+        if scenario is not None:
+            m.set_scenario(scenario[0], playing=scenario[1], surface=surf)
+        elif preset is None:
+            # A network rebuilt over the same plane (skip connections ticked, another depth):
+            # the runs start where they did, so the two landscapes compare from one start.
+            (x0, x1), (y0, y1) = surf.bounds
+            sx, sy = m.start
+            keep = isinstance(m.surface, SliceSurface) and x0 <= sx <= x1 and y0 <= sy <= y1
+            m.set_surface_object(surf, start=(sx, sy) if keep else (0.0, 0.0))
         else:
             m.set_playing(False)
             m.set_split(False)
@@ -595,12 +660,12 @@ class DataPanel(QtWidgets.QWidget):
             self.comparisonReady.emit(results[1][0], headers)
 
     def _on_failed(self, text):
-        self._preset = None
+        self._preset = self._scenario = None
         self.slice_label.setText(f"<span style='color:#ff6b5a'>Could not build the slice: "
                                  f"{text}</span>")
 
     def _on_cancelled(self):
-        self._preset = None
+        self._preset = self._scenario = None
         self.slice_label.setText("Cancelled: the surface is unchanged.")
 
     def _on_worker_finished(self):
@@ -608,6 +673,9 @@ class DataPanel(QtWidgets.QWidget):
         self.build_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress_bar.hide()
+        queued, self._queued = self._queued, None
+        if queued is not None:
+            self.load_scenario(*queued)
 
 
 def _dataset_task(name: str) -> str:

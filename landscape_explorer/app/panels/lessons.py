@@ -32,10 +32,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from landscape_explorer.core.atomic import Cancelled
-from landscape_explorer.core.critical import global_minimum_value
+from landscape_explorer.core.critical import global_minimum_value, has_cached_critical_points
 from landscape_explorer.core.lessons import (
     SUCCESS_GRID, Lesson, LessonState, RunState, evaluate, lessons, render_paragraphs,
-    simulated_state, success_map,
+    lesson_state, success_map, surface_state,
 )
 
 from ..export import handout, render
@@ -63,7 +63,9 @@ def live_lesson_state(model, engine, success_rates=None) -> LessonState:
     verdicts = live_verdicts_for(engine)
     ids = set(engine.run_ids())
     gmin = None
-    if verdicts.ready:  # the surface's critical points are cached: no search on the UI thread
+    # Only from critical points already found: never a search on the UI thread (on a network
+    # slice it takes minutes; the verdicts' own flag may still speak of the surface before).
+    if has_cached_critical_points(model.surface):
         gmin = global_minimum_value(model.surface)
     runs = []
     for r in model.runs:
@@ -85,7 +87,9 @@ def live_lesson_state(model, engine, success_rates=None) -> LessonState:
                              float(r.noise or 0.0),
                              r.schedule["name"] if r.schedule else None, r.batch_size,
                              v.kind if v is not None else None, numbers))
-    return LessonState(runs)
+    # A slice's measures as far as the Data panel's worker has worked them out: never here,
+    # on the UI thread (a check on one fails until then).
+    return LessonState(runs, surface_state(model.surface, measure=False))
 
 
 class TaskView(QtWidgets.QFrame):
@@ -248,9 +252,13 @@ class LessonPanel(QtWidgets.QWidget):
                                  f"{', '.join(x.id for x in self.all_lessons)}")
             lesson = found[0]
         self.lesson = lesson
-        self.model.set_scenario(lesson.scenario)
+        # A lesson on a network slice: the model asks the Data panel to train it, and the
+        # scenario is put in when it is ready (a few seconds, with a progress bar).
         # A task is "change this setting and see": the changed run replays from the start, as
         # the lesson's text describes it, rather than going on from where it stopped.
+        sc = lesson.scenario.copy()
+        sc.playback.restart_on_edit = True
+        self.model.set_scenario(sc)
         self.model.set_restart_on_edit(True)
         i = self.index()
         self.position.setText(f"Lesson {i + 1} of {len(self.all_lessons)}" if i >= 0 else "Lesson")
@@ -260,7 +268,7 @@ class LessonPanel(QtWidgets.QWidget):
         self.restart_button.setEnabled(True)
         self.export_button.setEnabled(self._handout_job is None)
         self.text.setText("<p style='color:#666'><i>Working out this lesson's numbers…</i></p>")
-        self._numbers = _EXECUTOR.submit(simulated_state, lesson.scenario, lesson.derived)
+        self._numbers = _EXECUTOR.submit(lesson_state, lesson)
         self.poll.start()
         for tv in self.task_views:
             self.tasks_box.removeWidget(tv)
