@@ -155,3 +155,37 @@ def test_loss_legend_fits_a_narrow_plot(qtbot, make_window):
             assert plot.legend.columnCount == 4
         if width == 330:
             assert plot.legend.columnCount < 4
+
+
+@pytest.mark.parametrize("surface, size, top", [
+    ("bowl", (1280, 800), 0.0), ("rosenbrock", (640, 900), 0.0),
+    ("himmelblau", (1200, 500), 0.12), ("rastrigin", (800, 800), 0.3)])
+def test_the_camera_fit_is_the_closest_that_shows_the_whole_surface(make_window, surface,
+                                                                     size, top):
+    """The framed distance against its definition: at it, every outline point projects inside
+    the fill (and below the kept-free top band); a hair closer, some point does not. Up to
+    single precision: Qt's view matrix is float32."""
+    from landscape_explorer.app.views.camera import FRAME_FILL
+
+    w = make_window(bowl_state(surface=surface, bounds=None))
+    v = w.view3d
+    if v is None:
+        pytest.skip("no OpenGL")
+    v.frame_camera(size=size, top=top)
+    d = v.opts["distance"]
+    v._frame_size, v._frame_top = size, top
+    try:
+        pts = v._outline_points()
+
+        def inside(dist):
+            v.opts["distance"] = dist
+            ndc = v._ndc(pts)
+            eps = 1e-5
+            return (np.isfinite(ndc).all() and np.abs(ndc[:, 0]).max() <= FRAME_FILL + eps
+                    and ndc[:, 1].min() >= -FRAME_FILL - eps
+                    and ndc[:, 1].max() <= FRAME_FILL - 2 * top + eps)
+
+        assert inside(d)
+        assert not inside(d * (1 - 1e-4))
+    finally:
+        v._frame_size, v._frame_top = None, 0.0

@@ -98,29 +98,27 @@ class CameraMixin:
 
     def _fitting_distance(self, pts, fill: float = FRAME_FILL) -> float:
         """The camera distance at which the points' projection just fits within ``fill`` of
-        the view (bisection: the projection shrinks as the camera backs away)."""
+        the view (and below the kept-free top band), within [0.05, 50] x the surface's span.
+
+        A closed form, not a search: in clip space a point's x and y do not depend on the
+        distance (the frustum's scale is the field of view's) and its w, the depth in front of
+        the camera, grows one for one as the camera backs away along its axis. So each point
+        gives the least w, hence the least distance, at which it is inside; the fit is the
+        largest of those. (A bisection took 24 projections of the outline a call, ~15 ms of a
+        typed formula's redraw.)"""
         geo = self.geometry_
         span = max(geo.bounds[0][1] - geo.bounds[0][0], geo.bounds[1][1] - geo.bounds[1][0])
         lo, hi = 0.05 * span, 50.0 * span
-
         ceiling = fill - 2 * self._frame_top
-
-        def fits(d):
-            self.opts["distance"] = d
-            ndc = self._ndc(pts)
-            return (bool(np.all(np.isfinite(ndc))) and float(np.abs(ndc[:, 0]).max()) <= fill
-                    and float(ndc[:, 1].min()) >= -fill and float(ndc[:, 1].max()) <= ceiling)
-
-        # 24 halvings of the log-range (a factor 1000) leave it within a factor 1 + 4e-7,
-        # far below a pixel; each costs a projection of the outline (a surface change fits
-        # the camera a few times, and 40 halvings took ~100 ms of it).
-        for _ in range(24):
-            mid = math.sqrt(lo * hi)
-            if fits(mid):
-                hi = mid
-            else:
-                lo = mid
-        return hi
+        if ceiling <= 0:  # no room below the band: nothing fits, back off all the way
+            return hi
+        self.opts["distance"] = hi
+        h = pts @ self._mvp().T
+        hx, hy, w = h[:, 0], h[:, 1], h[:, 3]
+        need = np.maximum.reduce([np.abs(hx) / fill, -hy / fill, hy / ceiling,
+                                  np.full(len(w), 1e-9 * span)])  # and in front: w > 0
+        d = hi + float(np.max(need - w))
+        return float(min(max(d, lo), hi)) if math.isfinite(d) else hi
 
     def _center_projection(self, pts):
         """Move the look-at point so that the projection's bounding box is centered (below a
