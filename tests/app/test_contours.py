@@ -70,3 +70,27 @@ def test_the_item_draws_the_line_where_it_is(qtbot):
 
     assert brightness(0.5, 0.0) > 150 and brightness(0.0, -0.5) > 150  # on the circle r = 0.5
     assert brightness(0.0, 0.0) < 40 and brightness(0.8, 0.0) < 40  # inside and outside it
+
+
+def test_all_levels_at_once_are_each_level_alone():
+    """contour_levels (one pass for the 2D map's levels) against contour_segments level by
+    level, on a grid with a hole of NaNs and levels exactly on sample values."""
+    from landscape_explorer.app.views.contours import contour_levels, contour_segments
+
+    x = np.linspace(-3, 3, 70)
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    Z = np.sin(3 * X) + 0.5 * X ** 2 + Y ** 2
+    Z[20:25, 30:44] = np.nan
+    levels = list(np.linspace(np.nanmin(Z), np.nanmax(Z), 16)[1:-1]) + [float(Z[5, 5])]
+    levels.sort()
+
+    def canon(s):  # the same segments, in any order and either direction
+        s = np.sort(np.round(s, 12), axis=1).reshape(len(s), -1)
+        return s[np.lexsort(s.T[::-1])]
+
+    together = contour_levels(Z, levels)
+    assert len(together) == len(levels)
+    for level, segs in zip(levels, together):
+        alone = contour_segments(Z, level)
+        assert len(alone) > 0
+        np.testing.assert_array_equal(canon(segs), canon(alone))

@@ -3,7 +3,9 @@
 pyqtgraph's IsocurveItem traces in a Python loop over cells: about 12 ms a level for a 90x90
 grid here, so the 2D map's 14 levels took ~170 ms of every surface change, and the minibatch
 overlay paid them at every step. Here every cell of a level is classified at once and each
-crossing becomes one segment; the segments are drawn as one path of disjoint pairs.
+crossing becomes one segment; the segments are drawn as one path of disjoint pairs. The 2D map's
+levels are traced together (``contour_levels``): one pass ranks the samples among the levels,
+and only the crossed cells are worked on (13 ms for 14 levels on 100 x 100 became 2.3 ms).
 """
 from __future__ import annotations
 
@@ -30,29 +32,56 @@ for _p, _cases in enumerate(_PAIRS.values()):
 def contour_segments(grid: np.ndarray, level: float) -> np.ndarray:
     """(m, 2, 2) segments where ``grid`` (nx, ny) crosses ``level``, in sample units: sample
     (i, j) is at (i, j). Cells with a non-finite corner are skipped."""
-    d = np.asarray(grid, dtype=np.float64)
-    if d.ndim != 2 or min(d.shape) < 2:
-        return np.zeros((0, 2, 2))
-    above = d > level
-    case = (above[:-1, :-1] * 1 + above[1:, :-1] * 2 + above[1:, 1:] * 4
-            + above[:-1, 1:] * 8).astype(np.intp)
-    finite = np.isfinite(d)
-    case[~(finite[:-1, :-1] & finite[1:, :-1] & finite[1:, 1:] & finite[:-1, 1:])] = 0
+    return contour_levels(grid, [level])[0]
 
-    def edge(k, i, j):  # where the level crosses edge k of cells (i, j)
+
+def contour_levels(grid: np.ndarray, levels) -> list[np.ndarray]:
+    """``contour_segments`` of every level of ``levels`` (ascending), from one pass over the
+    grid: each sample's rank among the levels tells, for every level at once, which cells it
+    crosses (those whose corners' ranks differ), and only those cells (a few in a hundred) are
+    worked on level by level."""
+    d = np.asarray(grid, dtype=np.float64)
+    lv = np.asarray(levels, dtype=np.float64).reshape(-1)
+    if d.ndim != 2 or min(d.shape) < 2:
+        return [np.zeros((0, 2, 2)) for _ in lv]
+    # d > level m  <=>  more than m levels lie below d  <=>  rank > m.
+    rank = np.searchsorted(lv, d, side="left")
+    corners = (rank[:-1, :-1], rank[1:, :-1], rank[1:, 1:], rank[:-1, 1:])
+    lo = np.minimum(np.minimum(corners[0], corners[1]), np.minimum(corners[2], corners[3]))
+    hi = np.maximum(np.maximum(corners[0], corners[1]), np.maximum(corners[2], corners[3]))
+    crossed = lo < hi
+    if not np.isfinite(d).all():
+        finite = np.isfinite(d)
+        crossed &= finite[:-1, :-1] & finite[1:, :-1] & finite[1:, 1:] & finite[:-1, 1:]
+    ci, cj = np.nonzero(crossed)
+    # One row per (cell, level it crosses), levels ascending: all levels in one go.
+    n = (hi - lo)[ci, cj]
+    first = np.repeat(lo[ci, cj], n)
+    m = first + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    i, j = np.repeat(ci, n), np.repeat(cj, n)
+    case = sum((np.repeat(c[ci, cj], n) > m).astype(np.intp) << bit
+               for bit, c in enumerate(corners))
+    level = lv[m]
+
+    def edge(k, i, j, level):  # where the level crosses edge k of cells (i, j)
         p, q = ((i, j), (i + 1, j)) if k == 0 else ((i + 1, j), (i + 1, j + 1)) if k == 1 \
             else ((i, j + 1), (i + 1, j + 1)) if k == 2 else ((i, j), (i, j + 1))
-        lo, hi = d[p], d[q]
+        a, b = d[p], d[q]
         with np.errstate(all="ignore"):
-            t = (level - lo) / (hi - lo)
+            t = (level - a) / (b - a)
         return np.stack([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])], axis=-1)
 
-    out = []
+    segs, seg_level = [np.zeros((0, 2, 2))], [np.zeros(0, dtype=np.intp)]
     for has, (k1, k2) in zip(_CASE_HAS, _PAIRS):
-        i, j = np.nonzero(has[case])
-        if len(i):
-            out.append(np.stack([edge(k1, i, j), edge(k2, i, j)], axis=1))
-    return np.concatenate(out) if out else np.zeros((0, 2, 2))
+        sel = has[case]
+        if sel.any():
+            args = (i[sel], j[sel], level[sel])
+            segs.append(np.stack([edge(k1, *args), edge(k2, *args)], axis=1))
+            seg_level.append(m[sel])
+    segs_all, at = np.concatenate(segs), np.concatenate(seg_level)
+    order = np.argsort(at, kind="stable")
+    bounds = np.searchsorted(at[order], np.arange(len(lv) + 1))
+    return [segs_all[order[bounds[k]:bounds[k + 1]]] for k in range(len(lv))]
 
 
 class ContourItem(pg.GraphicsObject):
@@ -69,9 +98,13 @@ class ContourItem(pg.GraphicsObject):
     def setData(self, data, level: float | None = None) -> None:
         if level is not None:
             self.level = float(level)
+        self.set_segments(contour_segments(data, self.level) if data is not None else
+                          np.zeros((0, 2, 2)))
+
+    def set_segments(self, segments: np.ndarray) -> None:
+        """Show ``segments`` (m, 2, 2), traced elsewhere (contour_levels: many levels at once)."""
         self.prepareGeometryChange()
-        self.segments = contour_segments(data, self.level) if data is not None else \
-            np.zeros((0, 2, 2))
+        self.segments = segments
         pts = self.segments.reshape(-1, 2)
         self.path = pg.arrayToQPath(pts[:, 0], pts[:, 1], connect="pairs") if len(pts) else \
             QtGui.QPainterPath()

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui
 
-from .contours import ContourItem
+from .contours import ContourItem, contour_levels
 from .geometry import Geometry, global_minima_in, path_to_exit
 from .lifetime import Subscriptions
 from ..palette import OUTLINE, colormap
@@ -110,9 +110,10 @@ class SurfaceView2D(pg.PlotWidget):
         to_pixels = QtGui.QTransform()
         to_pixels.translate(0.5, 0.5)
         to_pixels.scale(k, k)
-        for c, level in zip(self._contours, levels):
+        for c, level, segments in zip(self._contours, levels, contour_levels(coarse, levels)):
+            c.level = float(level)
             c.setTransform(to_pixels)
-            c.setData(coarse, float(level))
+            c.set_segments(segments)
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         minima = global_minima_in(m.surface, geo.bounds)
         self.minimum_marker.setData(minima[:, 0], minima[:, 1])
