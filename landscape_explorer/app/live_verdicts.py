@@ -18,10 +18,12 @@ import weakref
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from landscape_explorer.core.cancel import Cancelled
 from landscape_explorer.core.critical import PointLocator, ResolutionError, check_resolvable, \
     critical_points, has_cached_critical_points
 from landscape_explorer.core.verdicts import Verdict, verdicts_at
 
+from .threads import SEARCH_SETTLE_MS
 from .verdict_style import verdict_label, verdict_style
 
 THROTTLE_MS = 250  # while playing: verdicts at most four times a second
@@ -55,6 +57,10 @@ class LiveVerdicts(QtCore.QObject):
         self.timer = QtCore.QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.refresh)
+        self._search_timer = QtCore.QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_SETTLE_MS)
+        self._search_timer.timeout.connect(self._start_search)
         engine.stepped.connect(self._on_stepped)
         engine.restarted.connect(self.refresh)
         engine.finished.connect(self.refresh)
@@ -97,24 +103,35 @@ class LiveVerdicts(QtCore.QObject):
         self._keys.clear()
         surf = self.model.surface
         if has_cached_critical_points(surf) and surf not in self._failed:
+            self._search_timer.stop()
             self._locator = self._make_locator(surf)
         elif surf not in self._searching and surf not in self._failed:
-            # Keyed by the surface itself: a typed formula's parameter change keeps its name.
-            self._searching.add(surf)
-
-            def search(s=surf):
-                try:
-                    critical_points(s)  # fills the core's cache; polled below
-                    check_resolvable(s)  # bounds it cannot resolve: say so, no wrong kinds
-                except ResolutionError as e:
-                    self._failed[s] = str(e)
-                except Exception as e:  # a surface the search cannot handle: no verdicts
-                    self._failed[s] = f"{type(e).__name__}: {e}"
-                finally:
-                    self._searching.discard(s)
-
-            threading.Thread(target=search, name=f"critical-{surf.name}", daemon=True).start()
+            self._search_timer.start()  # (again): once the surface has settled
         self.refresh()
+
+    def _start_search(self):
+        surf = self.model.surface
+        if surf in self._searching or surf in self._failed or has_cached_critical_points(surf):
+            return
+        # Keyed by the surface itself: a typed formula's parameter change keeps its name.
+        self._searching.add(surf)
+        model = self.model
+
+        def search(s=surf):
+            try:
+                # Fills the core's cache, polled by refresh; stops if the surface is replaced.
+                critical_points(s, cancel=lambda: model.surface is not s)
+                check_resolvable(s)  # bounds it cannot resolve: say so, no wrong kinds
+            except Cancelled:
+                pass  # another surface is shown; this one is searched again if it comes back
+            except ResolutionError as e:
+                self._failed[s] = str(e)
+            except Exception as e:  # a surface the search cannot handle: no verdicts
+                self._failed[s] = f"{type(e).__name__}: {e}"
+            finally:
+                self._searching.discard(s)
+
+        threading.Thread(target=search, name=f"critical-{surf.name}", daemon=True).start()
 
     def _make_locator(self, surf) -> PointLocator | None:
         """The surface's PointLocator, or None (the reason kept for failure()) where its bounds

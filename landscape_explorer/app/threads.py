@@ -11,6 +11,12 @@ from landscape_explorer.core.cancel import Cancelled
 
 _LIVE_THREADS: set = set()
 
+# A new surface's critical points (the verdicts', the Analyze panel's) are searched for this long
+# after the last change of surface, and the search stops once the surface has changed again: while
+# a formula is typed, each pause makes a surface, and the searches of the ones already gone
+# competed with the redraw of the new one for the interpreter (seconds of work each).
+SEARCH_SETTLE_MS = 300
+
 
 def keep_alive(thread: QtCore.QThread):
     """Hold a worker until it finishes, whatever happens to the panel that started it: a QThread

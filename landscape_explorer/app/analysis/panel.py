@@ -25,7 +25,7 @@ from .overlays import (KIND_STYLE, BasinsOverlay, CloudOverlay, CriticalMarkers2
                        CriticalMarkers3D, RestartsOverlay, StepArrows)
 from .step_tab import StepTab
 from .sweep_tab import SweepTab
-from ..threads import keep_alive
+from ..threads import SEARCH_SETTLE_MS, keep_alive
 from .workers import CallWorker
 
 MAX_CRITICAL_SHOWN = 40  # more markers than this bury the surface (Rastrigin has 441)
@@ -124,6 +124,11 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.addTab(self.step_tab, "Step")
         self.sweep_tab = SweepTab(self)
         self.addTab(self.sweep_tab, "Sweep")
+
+        self._search_timer = QtCore.QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_SETTLE_MS)
+        self._search_timer.timeout.connect(self._find_critical_points)
 
         self._verdict_timer = QtCore.QTimer(self)
         self._verdict_timer.setSingleShot(True)
@@ -275,14 +280,20 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.critical = []
         self._show_critical_points()
         self.critical_label.setText("Finding critical points…")
-        surf, bounds = self.model.surface, self.model.bounds
+        self._search_timer.start()  # (again): once the surface and bounds have settled
+        self._redraw_overlays()
 
-        closing = self._closing
+    def _find_critical_points(self):
+        surf, bounds = self.model.surface, self.model.bounds
+        closing, model = self._closing, self.model
+
+        def gone():  # the window closes, or the surface or bounds shown are others now
+            return closing.is_set() or model.surface is not surf or model.bounds != bounds
 
         def find():
             # the verdicts' reference (the surface's own bounds), then the bounds shown
-            critical_points(surf, cancel=closing.is_set)
-            found = critical_points(surf, bounds, cancel=closing.is_set)
+            critical_points(surf, cancel=gone)
+            found = critical_points(surf, bounds, cancel=gone)
             # Bounds far too wide or narrow for the search: say so, rather than mark wrong kinds.
             check_resolvable(surf, bounds)
             return found
@@ -291,7 +302,6 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         w.done.connect(self._on_critical)
         w.failed.connect(self._on_critical_failed)
         self.start_worker(w)
-        self._redraw_overlays()
 
     def _on_reset(self):
         """Every run back at the start: the restarts' paths go (the arrows follow the runs)."""
@@ -314,6 +324,8 @@ class AnalysisPanel(QtWidgets.QTabWidget):
         self.refresh_verdicts()
 
     def _on_critical_failed(self, tag, message):
+        if tag[1:] != (self.model.surface, self.model.bounds):
+            return  # a search stopped (or failed) for a surface no longer shown
         self.critical_label.setText(f"Could not find critical points: {message}")
 
     def _show_critical_points(self, *_):

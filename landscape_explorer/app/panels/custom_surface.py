@@ -29,7 +29,6 @@ from landscape_explorer.core import expressions
 from .widgets import FloatSlider, SciSpinBox
 
 DEBOUNCE_MS = 200  # after the last key, the text is parsed
-POLL_MS = 30  # while a parse runs in the worker thread
 RECENT_KEY = "custom_surfaces/recent"
 RECENT_MAX = 10
 PARAM_DEFAULT = 1.0
@@ -142,6 +141,7 @@ class CustomSurfaceEditor(QtWidgets.QWidget):
     """The formula field, its pretty-printed parse, its error line and its parameter sliders."""
 
     applied = QtCore.pyqtSignal(str)  # the formula text, after it became the model's surface
+    _parsed = QtCore.pyqtSignal()  # from the worker thread: a parse is done
 
     def __init__(self, model, settings: QtCore.QSettings | None = None, parent=None):
         super().__init__(parent)
@@ -193,9 +193,9 @@ class CustomSurfaceEditor(QtWidgets.QWidget):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(DEBOUNCE_MS)
         self.debounce.timeout.connect(self.parse_now)
-        self.poll = QtCore.QTimer(self)
-        self.poll.setInterval(POLL_MS)
-        self.poll.timeout.connect(self._poll)
+        # The worker says when a parse is done (a queued signal: handled on this thread at
+        # once, where a polling timer had added up to its interval to every redraw).
+        self._parsed.connect(self._poll, QtCore.Qt.ConnectionType.QueuedConnection)
         self.field.textEdited.connect(lambda _t: self.debounce.start())
         self.field.editingFinished.connect(self._remember_current)
         model.surfaceChanged.connect(lambda _name: self.sync_from_model())
@@ -236,8 +236,15 @@ class CustomSurfaceEditor(QtWidgets.QWidget):
     def _submit(self, text: str, params: dict):
         serial = next(self._serial)
         self._latest = serial
-        self._pending = (serial, _WORKER.submit(build_surface, text, params), text, params)
-        self.poll.start()
+        fut = _WORKER.submit(build_surface, text, params)
+        self._pending = (serial, fut, text, params)
+        fut.add_done_callback(self._announce_parsed)
+
+    def _announce_parsed(self, _fut):
+        try:
+            self._parsed.emit()
+        except RuntimeError:  # the editor is gone (window closed): nobody to tell
+            pass
 
     def busy(self) -> bool:
         """Whether a typed formula is waiting to be parsed or applied (tests)."""
@@ -248,7 +255,6 @@ class CustomSurfaceEditor(QtWidgets.QWidget):
             return
         serial, fut, text, params = self._pending
         self._pending = None
-        self.poll.stop()
         if serial != self._latest:
             return
         surf, error = fut.result()
