@@ -320,13 +320,9 @@ def _classify_candidates(surf: Surface, p: np.ndarray, sc: Scales,
         g = surf.grad(p)
         gn = np.sqrt((g * g).sum(-1))
     p = p[np.isfinite(gn) & (gn <= gtol)]
-    kept: list[np.ndarray] = []
-    for q in p:
-        if not kept or np.min(np.hypot(*(np.asarray(kept) - q).T)) > 10 * cell:
-            kept.append(q)
-    if not kept:
+    p = _merge_greedy(p, 10 * cell)
+    if not len(p):
         return []
-    p = np.asarray(kept)
     # Round-off around zero (1e-33 where the point is at 0) only clutters what users read.
     p = np.where(np.abs(p) < 1e-14 * sc.span, 0.0, p)
     values = surf.value(p)
@@ -361,6 +357,25 @@ def _classify_candidates(surf: Surface, p: np.ndarray, sc: Scales,
     order = {k: j for j, k in enumerate(CRITICAL_KINDS)}
     out.sort(key=lambda c: (order[c.kind], c.value, c.xy))
     return out
+
+
+def _merge_greedy(p: np.ndarray, radius: float) -> np.ndarray:
+    """The points of ``p`` in order, each kept unless a point kept before it lies within
+    ``radius`` (farther than ``radius`` from all kept: kept). Kept points are bucketed in
+    squares of side ``radius``, so each point is compared with the few in the 3 x 3 squares
+    around it (every point within ``radius`` is there) instead of with all kept so far, which
+    was quadratic: seconds for the thousands of end points a sweep matches."""
+    kept: list[np.ndarray] = []
+    buckets: dict = {}
+    for q in p:
+        bx, by = math.floor(q[0] / radius), math.floor(q[1] / radius)
+        near = [k for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                for k in buckets.get((bx + dx, by + dy), ())]
+        if near and np.min(np.hypot(*(np.asarray([kept[k] for k in near]) - q).T)) <= radius:
+            continue
+        buckets.setdefault((bx, by), []).append(len(kept))
+        kept.append(q)
+    return np.asarray(kept).reshape(-1, 2)
 
 
 def _ring(p: np.ndarray, r: float, n: int = 16) -> np.ndarray:
@@ -453,13 +468,37 @@ class PointLocator:
         return idx
 
     def _match(self, rep: np.ndarray) -> np.ndarray:
-        if not self.points:
-            return np.full(len(rep), -1, dtype=np.int64)
-        known = np.array([p.xy for p in self.points])
-        d = np.hypot(rep[:, None, 0] - known[None, :, 0], rep[:, None, 1] - known[None, :, 1])
-        j = d.argmin(1)
-        return np.where(d[np.arange(len(rep)), j] <= 1e-3 * self.sc.span, j, -1)
+        """Index of the known point nearest each of ``rep``, or -1 where none is within
+        1e-3 x span."""
+        return nearest_within(rep, np.array([p.xy for p in self.points]).reshape(-1, 2),
+                              1e-3 * self.sc.span)
 
+
+
+def nearest_within(points: np.ndarray, known: np.ndarray, radius: float) -> np.ndarray:
+    """For each of ``points`` (n, 2), the index of the nearest of ``known`` (m, 2) (the first
+    of equals), or -1 where none is within ``radius``. Only the known points whose x lies
+    within ``radius`` of a point's are measured (known sorted by x, a window each): every point
+    within ``radius`` is among them, and the n x m distance table over thousands of sweep end
+    points and hundreds of critical points was most of the matching."""
+    n = len(points)
+    best = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(known) == 0:
+        return best
+    order = np.argsort(known[:, 0], kind="stable")
+    kx = known[order, 0]
+    lo = np.searchsorted(kx, points[:, 0] - radius, side="left")
+    hi = np.searchsorted(kx, points[:, 0] + radius, side="right")
+    best_d = np.full(n, np.inf)
+    for k in range(int((hi - lo).max(initial=0))):
+        live = lo + k < hi
+        idx = np.where(live, order[np.minimum(lo + k, len(kx) - 1)], 0)
+        d = np.hypot(points[:, 0] - known[idx, 0], points[:, 1] - known[idx, 1])
+        # Nearer, or as near with a smaller index (the first of equals, as argmin gives).
+        better = live & ((d < best_d) | ((d == best_d) & (idx < best)))
+        best_d = np.where(better, d, best_d)
+        best = np.where(better, idx, best)
+    return np.where(best_d <= radius, best, -1)
 
 
 # ---------------------------------------------------------------------------------------------

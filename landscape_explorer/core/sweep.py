@@ -169,43 +169,92 @@ def _surface_from_ref(ref) -> Surface:
 
 
 def run_cell(task: dict) -> SweepCell:
-    """One cell of a sweep (a pure function of ``task``: what Dask workers run)."""
+    """One cell of a sweep (a pure function of ``task``)."""
+    return run_cells([task])[0]
+
+
+def run_cells(tasks: Sequence[dict], progress: Callable[[float], None] | None = None,
+              cancel: CancelCheck = None) -> list[SweepCell]:
+    """Cells of a sweep on one surface: a pure function of ``tasks``, what Dask workers run on
+    a chunk of the grid. Every cell is simulated, then the end points of all of them are
+    classified together: one vectorized pass over thousands of points costs far less than one
+    per cell (the per-call work of the critical-point matching dominated small cells), and
+    gives each point the same kind (the classification is point by point). ``progress``
+    (fraction of the simulations) and ``cancel`` as everywhere in the core."""
     from .critical import PointLocator
-    from .simulate import simulate
     from .verdicts import classify_arrays
 
-    surf = _surface_from_ref(task["surface"])
-    locator = PointLocator(surf)
-    opt = task["optimizer"]
-    starts = task["starts"]
+    if not tasks:
+        return []
+    surf = _surface_from_ref(tasks[0]["surface"])
+    runs = []
+    total = sum(len(t["seeds"]) for t in tasks)
+    for t in tasks:
+        for seed in t["seeds"]:
+            check_cancel(cancel, "sweep")
+            runs.append(_simulate_run(surf, t, seed))
+            if progress is not None:
+                progress(len(runs) / total)
+    check_cancel(cancel, "sweep")
+    n_starts = [len(t["starts"]) for t in tasks for _ in t["seeds"]]
+    kinds = classify_arrays(
+        surf, np.concatenate([r["final"] for r in runs]),
+        status=np.concatenate([r["status"] for r in runs]),
+        steps_taken=np.concatenate([r["steps_taken"] for r in runs]),
+        steps=tasks[0]["steps"] if len({t["steps"] for t in tasks}) == 1 else None,
+        starts=np.concatenate([t["starts"] for t in tasks for _ in t["seeds"]]),
+        locator=PointLocator(surf),
+        left_domain=np.concatenate([r["left"] for r in runs]))
+    bounds = np.cumsum([0] + n_starts)
+    out, k = [], 0
+    for t in tasks:
+        mine = range(k, k + len(t["seeds"]))
+        k += len(t["seeds"])
+        out.append(_cell(t, [runs[i] for i in mine],
+                         np.concatenate([kinds[bounds[i]:bounds[i + 1]] for i in mine])))
+    return out
+
+
+def _simulate_run(surf: Surface, task: dict, seed: int) -> dict:
+    """One seed of one cell: where its particles end and what the table needs of their paths."""
+    from .simulate import simulate
+
     steps = task["steps"]
     every = max(1, steps // 100)
-    kinds, reached, diverged, finals = [], [], [], []
-    for seed in task["seeds"]:
-        res = simulate(surf, opt, starts, steps, seed=seed, record_every=every)
-        # The kinds alone (core.verdicts.classify_arrays: the same kinds as the per-run
-        # verdicts, without a sentence per start).
-        kinds += list(classify_arrays(surf, res.final, status=res.status,
-                                      steps_taken=res.steps_taken, steps=steps, starts=starts,
-                                      locator=locator, left_domain=res.left_domain))
-        hit = res.loss <= task["target"]
-        first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
-        reached += [float(res.step_index[i]) if i >= 0 else math.nan for i in first]
-        # A particle stopped at the edge of f's domain is "diverged" to the engine but not
-        # to the reader: it is counted by its own verdict, not as a divergence.
-        left = np.zeros(len(starts), dtype=bool) if res.left_domain is None else res.left_domain
-        diverged += list((np.asarray(res.status) == "diverged") & ~left)
-        finals += list(res.final_loss)
+    res = simulate(surf, task["optimizer"], task["starts"], steps, seed=seed,
+                   record_every=every)
+    hit = res.loss <= task["target"]
+    first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
+    # A particle stopped at the edge of f's domain is "diverged" to the engine but not to
+    # the reader: it is counted by its own verdict, not as a divergence.
+    n = len(task["starts"])
+    left = np.zeros(n, dtype=bool) if res.left_domain is None else np.asarray(res.left_domain)
+    status = np.asarray(res.status)
+    return {"final": res.final, "status": status, "steps_taken": res.steps_taken, "left": left,
+            "reached": np.where(first >= 0, res.step_index[np.maximum(first, 0)], np.nan),
+            "diverged": (status == "diverged") & ~left, "final_loss": res.final_loss}
+
+
+def _cell(task: dict, runs: list, kinds: np.ndarray) -> SweepCell:
+    """The table's row of one cell from its runs (every seed) and their particles' kinds."""
     n = len(kinds)
-    wins = sum(k == "global_min" for k in kinds)
-    got = np.array([r for r in reached if not math.isnan(r)])
-    q = np.quantile(np.asarray(finals), [0.1, 0.5, 0.9])
+    wins = int(np.sum(kinds == "global_min"))
+    reached = np.concatenate([r["reached"] for r in runs])
+    got = reached[~np.isnan(reached)]
+    q = np.quantile(np.concatenate([r["final_loss"] for r in runs]), [0.1, 0.5, 0.9])
+    diverged = np.concatenate([r["diverged"] for r in runs])
     return SweepCell(
-        optimizer=task["row"], lr=float(opt.lr), runs=n, success_rate=wins / n,
+        optimizer=task["row"], lr=float(task["optimizer"].lr), runs=n, success_rate=wins / n,
         success_ci=wilson_interval(wins, n), reached_target=len(got) / n,
         median_steps=float(np.median(got)) if len(got) else None,
         p90_steps=float(np.quantile(got, 0.9)) if len(got) else None,
-        divergence_rate=float(np.mean(diverged)), final_loss_quantiles=(float(q[0]), float(q[1]), float(q[2])))
+        divergence_rate=float(np.mean(diverged)),
+        final_loss_quantiles=(float(q[0]), float(q[1]), float(q[2])))
+
+
+# Cells a Dask task runs together: enough to classify their end points in one pass, few enough
+# that the cluster's workers share the grid.
+DASK_CHUNK = 4
 
 
 def sweep(surface: Surface | str, optimizers: Sequence[Any], lrs: Sequence[float],
@@ -262,20 +311,20 @@ def sweep(surface: Surface | str, optimizers: Sequence[Any], lrs: Sequence[float
               "seeds": [seed + k for k in range(seeds)], "target": float(target)}
              for o in opts for lr in lrs]
     if client is not None:
-        futures = client.map(run_cell, tasks, pure=False)
+        chunks = [tasks[i:i + DASK_CHUNK] for i in range(0, len(tasks), DASK_CHUNK)]
+        futures = client.map(run_cells, chunks, pure=False)
         out = []
-        for i, fut in enumerate(futures):
+        for fut in futures:
             check_cancel(cancel, "sweep")
-            out.append(fut.result())
+            out.extend(fut.result())
             if progress is not None:
-                progress((i + 1) / len(tasks))
+                progress(len(out) / len(tasks))
     else:
-        out = []
-        for i, t in enumerate(tasks):
-            check_cancel(cancel, "sweep")
-            out.append(run_cell(t))
-            if progress is not None:
-                progress((i + 1) / len(tasks))
+        # The simulations are nine tenths of the work; the last tenth classifies them all.
+        out = run_cells(tasks, cancel=cancel, progress=None if progress is None else
+                        (lambda f: progress(0.9 * f)))
+        if progress is not None:
+            progress(1.0)
     return SweepResult(surf.name, int(steps), starts, int(seeds), float(target), tuple(out))
 
 
