@@ -367,9 +367,50 @@ def test_closing_during_a_long_critical_point_search_stops_it(qtbot, make_window
     w = make_window()
     panel = w.analysis
     w.model.set_surface_object(surf)
-    workers = list(panel._workers)
-    assert workers and not any(x.isFinished() for x in workers)
+    # The search starts once the surface has settled (SEARCH_SETTLE_MS).
+    qtbot.waitUntil(lambda: any(x.tag[1] is surf and not x.isFinished()
+                                for x in panel._workers), timeout=5000)
+    workers = [x for x in panel._workers if x.tag[1] is surf]
     qtbot.waitUntil(lambda: calls["n"] > 5, timeout=20000)  # the search is under way
     w.close()
     qtbot.waitUntil(lambda: all(x.isFinished() for x in workers), timeout=20000)
     assert not has_cached_critical_points(surf)
+
+
+def test_a_surface_replaced_at_once_is_never_searched_and_a_replaced_search_stops(qtbot,
+                                                                                  make_window):
+    """Typing a formula makes a surface at every pause: the critical points of one replaced
+    within SEARCH_SETTLE_MS are never searched, and a search under way stops when its surface
+    is replaced (it competed with drawing the new one)."""
+    from landscape_explorer.app.threads import SEARCH_SETTLE_MS
+    from landscape_explorer.core.critical import has_cached_critical_points
+
+    import threading
+
+    calls = {"n": 0}  # calls from other threads than the window's: searches
+
+    def slow(x, y):
+        if threading.current_thread() is not threading.main_thread():
+            calls["n"] += 1
+            time.sleep(0.02)
+        return np.sin(3 * x) + 0.5 * x ** 2 + 0.5 * y ** 2
+
+    w = make_window()
+    panel = w.analysis
+    first = le.surface_from_function(slow, bounds=((-3, 3), (-3, 3)), name="slow_first")
+    w.model.set_surface_object(first)
+    qtbot.wait(SEARCH_SETTLE_MS // 3)
+    w.model.set_surface("himmelblau")
+    qtbot.wait(2 * SEARCH_SETTLE_MS)
+    assert calls["n"] == 0, "a surface gone before it settled was searched"
+    assert not any(x.tag[1] is first for x in panel._workers)
+    qtbot.waitUntil(lambda: has_cached_critical_points(w.model.surface), timeout=20000)
+
+    second = le.surface_from_function(slow, bounds=((-3, 3), (-3, 3)), name="slow_second")
+    w.model.set_surface_object(second)
+    qtbot.waitUntil(lambda: calls["n"] > 3, timeout=20000)  # its search is under way
+    workers = [x for x in panel._workers if x.tag[1] is second]
+    w.model.set_surface("bowl")
+    qtbot.waitUntil(lambda: all(x.isFinished() for x in workers), timeout=5000)
+    assert not has_cached_critical_points(second)
+    assert "Could not" not in panel.critical_label.text()  # the stop is not a failure to show
