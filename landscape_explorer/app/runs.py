@@ -130,7 +130,7 @@ class RunEngine(QtCore.QObject):
         self.timer.timeout.connect(self.tick)
 
         model.surfaceChanged.connect(self.restart)
-        model.startChanged.connect(self.restart)
+        model.startChanged.connect(self._on_start_changed)
         model.resetRequested.connect(self.restart)
         model.runsChanged.connect(self._sync_runs)
         model.runChanged.connect(self._on_run_changed)
@@ -246,6 +246,15 @@ class RunEngine(QtCore.QObject):
             self._rebuild(rid)
         self.restarted.emit()
         self._wake()
+
+    def _on_start_changed(self, *_):
+        # A new surface announces its start after itself: the runs were rebuilt there a moment
+        # ago, and a second rebuild (with every view's refresh) would change nothing.
+        if self._runs and all(r.stepper.step == 0 and r.stepper.surface is self.model.surface
+                              and tuple(r.stepper.starts[0]) == tuple(self.model.start)
+                              for r in self._runs.values()):
+            return
+        self.restart()
 
     def single_step(self):
         self.model.set_playing(False)

@@ -161,3 +161,24 @@ def test_schedule_choice_builds_a_valid_schedule(panel, model):
     assert "T_max" in panel.schedule_widgets
 
 
+
+
+def test_a_surface_change_restarts_the_runs_once_and_a_click_at_the_start_still_restarts(qtbot):
+    """A new surface announces its start after itself: the runs are rebuilt once (each
+    rebuild refreshes every view). Clicking the start point again after the runs moved
+    restarts them, as it always did."""
+    model = AppModel.from_dict(scenario_dict(bowl_state()))
+    engine = RunEngine(model)
+    restarts = []
+    engine.restarted.connect(lambda: restarts.append(1))
+    model.set_surface("himmelblau")
+    assert len(restarts) == 1
+    assert all(engine.state(i).step == 0 for i in engine.run_ids())
+    engine.single_step()
+    assert all(engine.state(i).step == 1 for i in engine.run_ids())
+    model.set_start(model.start)  # the same point, clicked again
+    assert len(restarts) == 2
+    assert all(engine.state(i).step == 0 for i in engine.run_ids())
+    model.set_start((0.5, -0.25))
+    assert len(restarts) == 3
+    assert tuple(engine.stepper(engine.run_ids()[0]).starts[0]) == (0.5, -0.25)

@@ -15,6 +15,20 @@ LOG_FLAT_FRACTION = 0.3  # auto height: use a log scale when this much of the ar
 
 
 class Geometry:
+    _recent: list = []  # [(surface, key, Geometry)], the last two made by ``of``
+
+    @classmethod
+    def of(cls, surface, bounds, resolution: int, z_mode: str) -> "Geometry":
+        """``Geometry(...)``, shared: the 2D map and the 3D mesh sample the same grid after every
+        surface change (up to 300 samples a side), and a Geometry never changes once made."""
+        key = (tuple(tuple(float(v) for v in b) for b in bounds), int(resolution), z_mode)
+        for surf, k, geo in cls._recent:
+            if surf is surface and k == key:
+                return geo
+        geo = cls(surface, bounds, resolution, z_mode)
+        cls._recent = [(surface, key, geo), *cls._recent[:1]]
+        return geo
+
     def __init__(self, surface, bounds, resolution: int, z_mode: str = "auto"):
         self.surface = surface
         self.bounds = bounds

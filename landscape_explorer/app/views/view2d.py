@@ -80,7 +80,7 @@ class SurfaceView2D(pg.PlotWidget):
         self._drawn = {}
         m = self.model
         # A coarser grid is plenty for an image; the 3D mesh uses the full resolution.
-        self.geometry_ = geo = Geometry(m.surface, m.bounds, min(m.resolution, 300), m.z_mode)
+        self.geometry_ = geo = Geometry.of(m.surface, m.bounds, min(m.resolution, 300), m.z_mode)
         cmap = colormap(m.colormap)
         if geo.defined.all():
             self.image.setImage(geo.t_grid, levels=(0.0, 1.0),

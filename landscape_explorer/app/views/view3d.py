@@ -154,7 +154,7 @@ class SurfaceView3D(CameraMixin, gl.GLViewWidget):
     def rebuild(self, *_):
         """New surface, bounds or resolution: sample the mesh once and frame the camera."""
         m = self.model
-        self.geometry_ = geo = Geometry(m.surface, m.bounds, m.resolution, m.z_mode)
+        self.geometry_ = geo = Geometry.of(m.surface, m.bounds, m.resolution, m.z_mode)
         colors = geo.colors(m.colormap)
         self.mesh.set_grid(geo.xs, geo.ys, geo.z_grid, colors, geo.defined)
         self._set_lod_mesh(colors)
