@@ -51,3 +51,30 @@ def test_handout_is_self_contained_and_its_images_open(tmp_path):
         assert img.width >= 400 and (kind == "png" or img.n_frames > 10)
     assert "Try this:" in page and "x ≈ 1.41" in page
     assert [p.name for p in tmp_path.iterdir()] == ["handout.html"]
+
+
+def test_a_task_that_changes_the_surface_shows_the_surface_it_makes(tmp_path):
+    """The skip-connections handout: under each task, folded, the slice its solution trains
+    and that slice's measures, the comparison the task asks for; the pictures differ."""
+    import numpy as np
+
+    from landscape_explorer.core.lessons import apply_edits, lesson, lesson_state
+
+    out = tmp_path / "skip.html"
+    r = run("skip_connections", "--export", str(out))
+    assert r.returncode == 0, r.stderr
+    page = out.read_text()
+    images = re.findall(r'src="data:image/(png|gif);base64,([A-Za-z0-9+/=]+)"', page)
+    assert [kind for kind, _ in images] == ["png", "gif", "png", "png"]
+    pictures = [np.asarray(Image.open(io.BytesIO(base64.b64decode(d))).convert("RGB"))
+                for _, d in images if _ == "png"]
+    assert all(p.shape[1] >= 400 for p in pictures)
+    x = lesson("skip_connections")
+    for t in x.tasks:
+        s = lesson_state(x, apply_edits(x.scenario, t.solution)).surface
+        caption = (f"{s['nonconvexity']:.0%} of the slice non-convex, {s['grid_minima']} "
+                   f"local minim{'um' if s['grid_minima'] == 1 else 'a'} on the grid")
+        assert caption in page
+    # Three different surfaces: the pictures are not one picture three times.
+    small = [np.asarray(Image.fromarray(p).resize((96, 60))).astype(int) for p in pictures]
+    assert np.abs(small[0] - small[1]).mean() > 3 and np.abs(small[1] - small[2]).mean() > 3

@@ -1,7 +1,9 @@
 """A lesson as one self-contained HTML page for a course site: the text with its numbers filled
 from the simulation, the tasks with their hints, a picture and a short animation embedded as
 data URIs (no external reference of any kind), written atomically. A lesson that uses success
-rates also shows each run's basin map, the picture the rate is the green share of.
+rates also shows each run's basin map, the picture the rate is the green share of. A task whose
+solution changes the surface (a network slice trained again with skip connections) shows, folded
+under it, the surface its solution makes and its measures: the comparison the task asks for.
 
 The work splits in two: ``handout_material`` (the simulation's numbers and the basin maps: numpy
 and Pillow only, safe in a worker thread) and the OpenGL pictures, which Qt renders on the
@@ -14,11 +16,11 @@ import html
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from landscape_explorer.core.atomic import atomic_write_text
-from landscape_explorer.core.lessons import (SUCCESS_GRID, Lesson, LessonState,
-                                             render_paragraphs, lesson_state, success_map)
+from landscape_explorer.core.lessons import (SUCCESS_GRID, Lesson, LessonState, apply_edits,
+                                             lesson_state, render_paragraphs, success_map)
 
 from . import render
 
@@ -61,6 +63,9 @@ class HandoutMaterial:
 
     state: LessonState
     basin_maps: list  # [BasinFigure], one per enabled run, for lessons with success rates
+    # task id -> (its solved scenario, the LessonState there), for tasks whose solution changes
+    # the surface
+    solved: dict = field(default_factory=dict)
 
 
 def handout_material(lesson: Lesson) -> HandoutMaterial:
@@ -88,7 +93,38 @@ def handout_material(lesson: Lesson) -> HandoutMaterial:
                       for i, o in enumerate(b.outcomes) if counts[i]]
             maps.append(BasinFigure(r.display_name, b.global_min_fraction, buf.getvalue(),
                                     legend))
-    return HandoutMaterial(state, maps)
+    solved = {}
+    for t in lesson.tasks:
+        if any("network" in e for e in t.solution):
+            after = apply_edits(sc, t.solution)
+            solved[t.id] = (after, lesson_state(lesson, after))
+    return HandoutMaterial(state, maps, solved)
+
+
+def _surface_summary(surface: dict) -> str:
+    """A slice's settings and measures in words, from a LessonState's surface quantities."""
+    parts = []
+    if "depth" in surface:
+        parts.append(f"{surface['depth']} hidden layers, "
+                     f"{'with' if surface.get('skip') else 'without'} skip connections")
+    if "nonconvexity" in surface:
+        parts.append(f"{surface['nonconvexity']:.0%} of the slice non-convex")
+    if "grid_minima" in surface:
+        n = surface["grid_minima"]
+        parts.append(f"{n} local minim{'um' if n == 1 else 'a'} on the grid")
+    return ", ".join(parts)
+
+
+def _task_html(task, solved, picture_uri) -> str:
+    after = ""
+    if picture_uri is not None and task.id in solved:
+        summary = _surface_summary(solved[task.id][1].surface)
+        after = (f'<details><summary>What it looks like after</summary><figure>'
+                 f'<img src="{picture_uri}" alt="The surface after this task">'
+                 f"<figcaption>{html.escape(summary[:1].upper() + summary[1:])}."
+                 f"</figcaption></figure></details>")
+    return (f'<div class="task"><strong>Try this:</strong> {html.escape(task.prompt)}'
+            f"<details><summary>Hint</summary>{html.escape(task.hint)}</details>{after}</div>")
 
 
 def _legend(m) -> str:
@@ -116,15 +152,15 @@ def _basin_section(maps, bounds) -> str:
 
 
 def handout_html(lesson: Lesson, picture_uri: str, animation_uri: str | None,
-                 material: HandoutMaterial | None = None) -> str:
-    """The page, from the lesson and its embedded images."""
+                 material: HandoutMaterial | None = None,
+                 task_pictures: dict | None = None) -> str:
+    """The page, from the lesson and its embedded images (``task_pictures``: task id -> the
+    picture of the surface its solution makes)."""
     material = material or handout_material(lesson)
     state = material.state
     paras = "\n".join(f"<p>{html.escape(p)}</p>" for p in render_paragraphs(lesson, state))
-    tasks = "\n".join(
-        f'<div class="task"><strong>Try this:</strong> {html.escape(t.prompt)}'
-        f"<details><summary>Hint</summary>{html.escape(t.hint)}</details></div>"
-        for t in lesson.tasks)
+    tasks = "\n".join(_task_html(t, material.solved, (task_pictures or {}).get(t.id))
+                      for t in lesson.tasks)
     runs = ", ".join(html.escape(r.display_name) for r in lesson.scenario.enabled_runs())
     anim = "" if animation_uri is None else (
         f'<figure><img src="{animation_uri}" alt="The runs descending, step by step">'
@@ -155,14 +191,22 @@ def write_handout(lesson: Lesson, path, size=(960, 600), animation: bool = True,
     ``material`` from ``handout_material`` if it was made already (in a worker thread).
     ``progress(done, total)`` is called per animation frame; returning False cancels
     (``core.atomic.Cancelled``), and nothing is written."""
+    material = material or handout_material(lesson)
     with tempfile.TemporaryDirectory(prefix="le-handout-") as tmp:
         png = os.path.join(tmp, "picture.png")
         render.render_scenario(lesson.scenario, png, size=size, colors=256)
+        task_pictures = {}
+        for tid, (after, _state) in material.solved.items():
+            task_png = os.path.join(tmp, f"task-{tid}.png")
+            render.render_scenario(after, task_png, size=(size[0] * 2 // 3, size[1] * 2 // 3),
+                                   colors=256)
+            task_pictures[tid] = _data_uri(task_png, "image/png")
         gif_uri = None
         if animation:
             gif = os.path.join(tmp, "steps.gif")
             render.render_scenario(lesson.scenario, gif, size=(size[0] // 2, size[1] // 2),
                                    fps=12, frames=36, progress=progress)
             gif_uri = _data_uri(gif, "image/gif")
-        text = handout_html(lesson, _data_uri(png, "image/png"), gif_uri, material)
+        text = handout_html(lesson, _data_uri(png, "image/png"), gif_uri, material,
+                            task_pictures)
     atomic_write_text(path, text)
